@@ -1,0 +1,1 @@
+"""Domain values: records, history, timers, escalations, events. Pure data, no I/O."""

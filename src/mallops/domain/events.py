@@ -1,0 +1,29 @@
+"""Domain events: what happened, delivered to subscribers after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import pendulum
+
+__all__ = ["DomainEvent"]
+
+
+@attrs.frozen
+class DomainEvent:
+    """Something that happened to a record.
+
+    ``type`` is one of ``created``, ``transitioned``, ``timer_warning``,
+    ``timer_breached``, ``escalated``, ``notify`` or a workflow's own type (documented on
+    its page).  ``at`` is when it happened: for a timer, its own due time, even when the
+    ticker catches up later.  ``data`` holds JSON-compatible details.
+    """
+
+    type: str
+    record_id: str
+    kind: str
+    property: str
+    at: pendulum.DateTime
+    data: Mapping[str, Any] = attrs.field(factory=dict)

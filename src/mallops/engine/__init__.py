@@ -1,0 +1,1 @@
+"""Workflow definitions and the engine that applies events to records."""

@@ -1,0 +1,546 @@
+"""The engine: applies events to records through one shared ``transitions`` machine.
+
+One :class:`Engine` per workflow and policy.  It owns a single ``transitions.Machine``
+built from the spec, with no model bound to it: each event is triggered *unbound*
+(``machine.events[name].trigger(cursor)``) on a tiny cursor object holding the state,
+so records are never added to the machine (no per-record ``add_model``; see
+docs/performance.md).  Guards run as transitions conditions, effects as ``after``
+callbacks; ``MachineError`` never escapes — mallops raises its own errors.
+
+Every change is a :class:`HistoryEntry`; :meth:`Engine.apply` is a pure function of a
+record and an entry, which is what makes replay (G6) exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import pendulum
+from transitions import Machine, MachineError
+
+from ..calendar import BusinessCalendar
+from ..domain.events import DomainEvent
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
+from ..errors import InvalidTransition, PermissionDenied, ValidationError
+from ..policy import Policy
+from . import timers as T
+from .context import Context, Draft
+from .spec import EventSpec, Param, WorkflowSpec, describe_params, validate_with_policy
+
+TIMER_EVENT = "_timer"
+ESCALATE_EVENT = "_escalate"
+_REASON = Param("reason", "text", max_len=2000)
+
+
+class _Cursor:
+    """What transitions sees as the model: a state and the context of this event."""
+
+    __slots__ = ("ctx", "state")
+
+    def __init__(self, state: str, ctx: Context) -> None:
+        self.state = state
+        self.ctx = ctx
+
+
+@attrs.frozen
+class Applied:
+    """The result of applying entries: the new record and the domain events raised."""
+
+    record: Record
+    events: tuple[DomainEvent, ...]
+
+
+def _guard(spec: EventSpec) -> Any:
+    def condition(event_data: Any) -> bool:
+        cursor: _Cursor = event_data.model
+        if spec.guard is None:
+            return True
+        why = spec.guard(cursor.ctx)
+        if why is None:
+            return True
+        cursor.ctx.guard_failures.append(why)
+        return False
+
+    return condition
+
+
+def _effect(spec: EventSpec) -> Any:
+    def after(event_data: Any) -> None:
+        cursor: _Cursor = event_data.model
+        cursor.ctx.draft.state = cursor.state
+        if spec.effect is not None:
+            spec.effect(cursor.ctx)
+
+    return after
+
+
+def _build_machine(spec: WorkflowSpec) -> Machine:
+    transitions = []
+    for ev in spec.events:
+        if ev.system and ev.name.startswith("_"):
+            continue
+        for src in ev.sources:
+            transitions.append(
+                {
+                    "trigger": ev.name,
+                    "source": src,
+                    "dest": ev.dest,
+                    "conditions": [_guard(ev)],
+                    "after": [_effect(ev)],
+                }
+            )
+    return Machine(
+        model=[],
+        states=list(spec.state_names),
+        initial=spec.initial,
+        transitions=transitions,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
+
+
+class Engine:
+    """Applies the events of one workflow under one policy.  See the module docstring."""
+
+    def __init__(self, spec: WorkflowSpec, policy: Policy, calendar: BusinessCalendar) -> None:
+        validate_with_policy(spec, policy)
+        self.spec = spec
+        self.policy = policy
+        self.calendar = calendar
+        self.tz = calendar.tz
+        self.ladder = tuple(spec.ladder(policy))
+        self._machine = _build_machine(spec)
+        self._finals = spec.final_states
+        self._events: dict[str, tuple[EventSpec, ...]] = {
+            name: spec.branches(name) for name in spec.event_names
+        }
+        self._pauses = {t.name: frozenset(t.pauses_in(policy)) for t in spec.timers}
+        # sources of each event for "allowed" messages
+        self._sources: dict[str, frozenset[str]] = {
+            name: frozenset(s for b in branches for s in b.sources)
+            for name, branches in self._events.items()
+        }
+
+    # -- queries --------------------------------------------------------------------------
+
+    def events_from(self, state: str) -> tuple[str, ...]:
+        """User events that may start from ``state`` (ignoring roles and guards)."""
+        return tuple(
+            name
+            for name, srcs in self._sources.items()
+            if state in srcs and not self._events[name][0].system
+        )
+
+    def allowed_events(self, record: Record, actor: Actor) -> tuple[str, ...]:
+        """Events ``actor`` may fire on ``record`` now: state, role and permit checked."""
+        out = []
+        for name in self.events_from(record.state):
+            spec = self._events[name][0]
+            if actor.role not in spec.roles:
+                continue
+            if spec.permit is not None:
+                ctx = Context(
+                    self, record, Draft(record, ""), actor, record.updated_at, name, {}, None
+                )
+                if spec.permit(ctx) is not None:
+                    continue
+            out.append(name)
+        return tuple(out)
+
+    def param_specs(self, event: str) -> tuple[Param, ...]:
+        """The declared parameters of ``event`` (``create`` for the creating event)."""
+        if event == self.spec.create.name:
+            return self.spec.create.params
+        branches = self._events.get(event)
+        return branches[0].params if branches else ()
+
+    # -- building entries -----------------------------------------------------------------
+
+    def _check_actor(self, actor: Actor) -> None:
+        if not isinstance(actor, Actor):
+            raise ValidationError(
+                f"actor: expected an Actor, got {type(actor).__name__}", field="actor"
+            )
+        if actor.role not in self.policy.roles:
+            raise PermissionDenied(
+                f"unknown role {actor.role!r}; roles: {', '.join(self.policy.roles)}",
+                role=actor.role,
+            )
+
+    def _dump_params(
+        self, spec: EventSpec, params: Mapping[str, Any], reason: str | None
+    ) -> tuple[dict[str, Any], str | None]:
+        declared = {p.name: p for p in spec.params}
+        unknown = sorted(set(params) - set(declared))
+        if unknown:
+            raise ValidationError(
+                f"{spec.name}: unknown parameter {unknown[0]!r}; parameters: "
+                f"{describe_params(spec.params)}",
+                field=unknown[0],
+            )
+        data: dict[str, Any] = {}
+        for p in spec.params:
+            value = params.get(p.name)
+            if value is None:
+                if p.required:
+                    raise ValidationError(
+                        f"{spec.name}: {p.name} is required (G2); parameters: "
+                        f"{describe_params(spec.params)}",
+                        field=p.name,
+                    )
+                continue
+            data[p.name] = p.dump(value, self.policy, self.tz)
+        if reason is not None:
+            reason = _REASON.dump(reason, self.policy, self.tz)
+        elif spec.reason_required:
+            raise ValidationError(f"{spec.name}: a reason is required", field="reason")
+        return data, reason
+
+    def entry_for_create(
+        self, actor: Actor, now: pendulum.DateTime, params: Mapping[str, Any]
+    ) -> HistoryEntry:
+        """Validate a creation and return its history entry."""
+        self._check_actor(actor)
+        spec = self.spec.create
+        if actor.role not in spec.roles:
+            raise PermissionDenied(
+                f"{actor.role} may not {spec.name} a {self.spec.kind}; roles allowed: "
+                f"{', '.join(spec.roles)}",
+                event=spec.name,
+                role=actor.role,
+                allowed=spec.roles,
+            )
+        data, _ = self._dump_params(spec, params, None)
+        return HistoryEntry(1, now, actor, spec.name, None, self.spec.initial, data)
+
+    def entry_for(
+        self,
+        record: Record,
+        event: str,
+        actor: Actor,
+        now: pendulum.DateTime,
+        params: Mapping[str, Any],
+        reason: str | None,
+    ) -> HistoryEntry:
+        """Validate ``event`` on ``record`` by ``actor`` and return its history entry."""
+        self._check_actor(actor)
+        branches = self._events.get(event) if isinstance(event, str) else None
+        if not branches or branches[0].system:
+            raise InvalidTransition(
+                f"unknown event {event!r} for a {self.spec.kind}; events: "
+                f"{', '.join(n for n, b in self._events.items() if not b[0].system)}",
+                record_id=record.id,
+                state=record.state,
+                event=str(event),
+                allowed=self.events_from(record.state),
+            )
+        spec = branches[0]
+        if record.state not in self._sources[event]:
+            allowed = self.events_from(record.state)
+            raise InvalidTransition(
+                f"{record.id}: cannot {event} a {self.spec.kind} in state {record.state!r}; "
+                f"possible from {record.state!r}: {', '.join(allowed) or '(none: it is closed)'}",
+                record_id=record.id,
+                state=record.state,
+                event=event,
+                allowed=allowed,
+            )
+        if actor.role not in spec.roles:
+            raise PermissionDenied(
+                f"{record.id}: role {actor.role!r} may not {event}; roles allowed: "
+                f"{', '.join(spec.roles)}",
+                record_id=record.id,
+                event=event,
+                role=actor.role,
+                allowed=spec.roles,
+            )
+        data, clean_reason = self._dump_params(spec, params, reason)
+        return HistoryEntry(
+            len(record.history) + 1,
+            now,
+            actor,
+            event,
+            record.state,
+            record.state,
+            data,
+            clean_reason,
+        )
+
+    def entry_for_system(
+        self, record: Record, event: str, now: pendulum.DateTime, data: Mapping[str, Any]
+    ) -> HistoryEntry:
+        """A history entry for an event mallops fires itself (timer marks, escalations,
+        system events of the spec such as a source reopening after a return visit)."""
+        if event not in (TIMER_EVENT, ESCALATE_EVENT):
+            branches = self._events.get(event)
+            if not branches or not branches[0].system:
+                raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
+            if record.state not in self._sources[event]:
+                raise InvalidTransition(
+                    f"{record.id}: cannot {event} a {self.spec.kind} in state {record.state!r}",
+                    record_id=record.id,
+                    state=record.state,
+                    event=event,
+                    allowed=self.events_from(record.state),
+                )
+        return HistoryEntry(
+            len(record.history) + 1, now, SYSTEM, event, record.state, record.state, dict(data)
+        )
+
+    # -- applying -------------------------------------------------------------------------
+
+    def _load(self, spec: EventSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+        declared = {p.name: p for p in spec.params}
+        return {k: declared[k].load(v) if k in declared else v for k, v in data.items()}
+
+    def apply(
+        self, record: Record | None, entry: HistoryEntry, *, record_id: str, property: str
+    ) -> Applied:
+        """Apply one entry (and the system follow-ups it causes) to ``record``.
+
+        Pure: the same record and entry always give the same result.  Raises mallops
+        errors and leaves ``record`` untouched on any failure.
+        """
+        record_out, events = self._apply_one(record, entry, record_id, property)
+        return Applied(record_out, tuple(events))
+
+    def _apply_one(
+        self, record: Record | None, entry: HistoryEntry, record_id: str, property: str
+    ) -> tuple[Record, list[DomainEvent]]:
+        draft = Draft(record, self.spec.initial)
+        now = entry.at
+        if entry.event == TIMER_EVENT:
+            ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
+            self._fire_mark(ctx, str(entry.data["timer"]), int(entry.data["mark"]))
+        elif entry.event == ESCALATE_EVENT:
+            ctx = Context(
+                self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
+            )
+            ctx.escalate(int(entry.data["level"]), str(entry.data["cause"]))
+        elif record is None:
+            spec = self.spec.create
+            if entry.event != spec.name:
+                raise InvalidTransition(f"a {self.spec.kind} history must start with {spec.name}")
+            ctx = Context(
+                self,
+                None,
+                draft,
+                entry.actor,
+                now,
+                entry.event,
+                self._load(spec, entry.data),
+                entry.reason,
+            )
+            if spec.effect is not None:
+                spec.effect(ctx)
+            self._auto_timers(ctx, spec.name)
+        else:
+            branches = self._events[entry.event]
+            spec = branches[0]
+            ctx = Context(
+                self,
+                record,
+                draft,
+                entry.actor,
+                now,
+                entry.event,
+                self._load(spec, entry.data),
+                entry.reason,
+            )
+            if spec.permit is not None and not spec.system:
+                why = spec.permit(ctx)
+                if why is not None:
+                    raise PermissionDenied(
+                        f"{record.id}: {entry.actor.role} may not {entry.event}: {why}",
+                        record_id=record.id,
+                        event=entry.event,
+                        role=entry.actor.role,
+                    )
+            cursor = _Cursor(record.state, ctx)
+            try:
+                ok = self._machine.events[entry.event].trigger(cursor)
+            except MachineError as exc:  # pragma: no cover - sources are checked first
+                raise InvalidTransition(
+                    str(exc), record_id=record.id, state=record.state, event=entry.event
+                ) from None
+            if not ok:
+                why = "; ".join(ctx.guard_failures) or "a condition failed"
+                raise InvalidTransition(
+                    f"{record.id}: cannot {entry.event} now: {why}",
+                    record_id=record.id,
+                    state=record.state,
+                    event=entry.event,
+                    allowed=self.events_from(record.state),
+                )
+            draft.state = cursor.state
+            self._auto_timers(ctx, entry.event)
+        from_state = record.state if record is not None else None
+        final_entry = attrs.evolve(entry, from_state=from_state, to_state=draft.state)
+        out = self._build(record, draft, final_entry, record_id, property)
+        events = self._events_of(out, ctx, final_entry, from_state)
+        for event, data in ctx.follow_ups:
+            follow = HistoryEntry(
+                len(out.history) + 1, now, SYSTEM, event, out.state, out.state, data
+            )
+            out, more = self._apply_one(out, follow, record_id, property)
+            events.extend(more)
+        return out, events
+
+    def _auto_timers(self, ctx: Context, event: str) -> None:
+        draft = ctx.draft
+        final = draft.state in self._finals
+        for tspec in self.spec.timers:
+            t = draft.timers.get(tspec.name)
+            if event in tspec.starts_on and (t is None or not t.active) and not final:
+                plan = tspec.plan(ctx)
+                if plan is not None:
+                    if t is None:
+                        t = T.start(tspec.name, plan, ctx.now, self.calendar)
+                    else:
+                        t = T.rebase(
+                            t,
+                            plan,
+                            tspec.on_reopen(self.policy),
+                            ctx.now,
+                            draft.department,
+                            self.calendar,
+                        )
+            if t is None:
+                continue
+            if t.active:
+                if final or draft.state in tspec.stops_in:
+                    t = T.stop(t, ctx.now, draft.department, self.calendar)
+                elif draft.state in self._pauses[tspec.name]:
+                    t = T.pause(t, ctx.now, draft.department, self.calendar)
+                elif t.status == "paused":
+                    t = T.resume(t, ctx.now, self.calendar)
+            draft.timers[tspec.name] = t
+        if final:
+            for name, t in list(draft.timers.items()):
+                if t.active:
+                    draft.timers[name] = T.stop(t, ctx.now, draft.department, self.calendar)
+
+    def _fire_mark(self, ctx: Context, name: str, index: int) -> None:
+        t = ctx.draft.timers.get(name)
+        if t is None or t.status != "running" or not 0 <= index < len(t.marks):
+            raise InvalidTransition(f"timer {name!r} mark {index} cannot fire")
+        mark = t.marks[index]
+        if mark.fired_at is not None or mark.due_at is None:
+            raise InvalidTransition(f"timer {name!r} mark {index} already fired or not due")
+        t = T.fire_mark(t, index)
+        ctx.draft.timers[name] = t
+        mark = t.marks[index]
+        if mark.kind == "warning":
+            ctx.emit("timer_warning", timer=name, due_at=t.due_at)
+        elif mark.kind == "breach":
+            ctx.emit("timer_breached", timer=name, due_at=mark.due_at)
+        if mark.level:
+            ctx.escalate(mark.level, f"timer:{name}")
+        for tspec in self.spec.timers:
+            if tspec.name == name and tspec.on_mark is not None:
+                tspec.on_mark(ctx, t, mark)
+
+    def _build(
+        self,
+        record: Record | None,
+        draft: Draft,
+        entry: HistoryEntry,
+        record_id: str,
+        property: str,
+    ) -> Record:
+        timers = tuple(draft.timers.values())
+        wake: pendulum.DateTime | None = None
+        for t in timers:
+            due = t.next_due()
+            if due is not None and (wake is None or due < wake):
+                wake = due
+        history = (*record.history, entry) if record is not None else (entry,)
+        return Record(
+            id=record_id,
+            kind=self.spec.kind,
+            property=property,
+            state=draft.state,
+            version=len(history),
+            created_at=record.created_at if record is not None else entry.at,
+            updated_at=entry.at,
+            is_open=draft.state not in self._finals,
+            owner=draft.owner,
+            department=draft.department,
+            tenant=draft.tenant,
+            location=draft.location,
+            category=draft.category,
+            severity=draft.severity,
+            fields=draft.fields,
+            timers=timers,
+            escalation_level=draft.escalation_level,
+            escalations=tuple(draft.escalations),
+            links=tuple(draft.links),
+            history=history,
+            wake_at=wake,
+        )
+
+    def _events_of(
+        self, out: Record, ctx: Context, entry: HistoryEntry, from_state: str | None
+    ) -> list[DomainEvent]:
+        events: list[DomainEvent] = []
+        if entry.event == self.spec.create.name and from_state is None:
+            events.append(
+                DomainEvent(
+                    "created", out.id, out.kind, out.property, entry.at, {"state": out.state}
+                )
+            )
+        elif not entry.event.startswith("_"):
+            events.append(
+                DomainEvent(
+                    "transitioned",
+                    out.id,
+                    out.kind,
+                    out.property,
+                    entry.at,
+                    {
+                        "event": entry.event,
+                        "from": from_state,
+                        "to": out.state,
+                        "actor": entry.actor.id,
+                    },
+                )
+            )
+        events.extend(
+            DomainEvent(e.type, out.id, out.kind, out.property, entry.at, e.data)
+            for e in ctx.emitted
+        )
+        return events
+
+    # -- timers and replay ------------------------------------------------------------------
+
+    def due_marks(
+        self, record: Record, until: pendulum.DateTime
+    ) -> list[tuple[pendulum.DateTime, str, int]]:
+        """Unfired marks of running timers due strictly before ``until`` (G10: a deadline is
+        breached only after it, not at it), earliest first."""
+        out = []
+        for t in record.timers:
+            if t.status != "running":
+                continue
+            for i, m in enumerate(t.marks):
+                if m.fired_at is None and m.due_at is not None and m.due_at < until:
+                    out.append((m.due_at, t.name, i))
+        out.sort(key=lambda x: (x[0], x[1], x[2]))
+        return out
+
+    def replay(self, record_id: str, property: str, history: Sequence[HistoryEntry]) -> Record:
+        """Rebuild a record from its history alone (G6).
+
+        Entries produced as follow-ups are re-created by their cause and skipped.
+        """
+        record: Record | None = None
+        for entry in history:
+            if record is not None and entry.seq <= len(record.history):
+                continue
+            record = self.apply(record, entry, record_id=record_id, property=property).record
+        if record is None:
+            raise ValidationError("an empty history replays to nothing")
+        return record

@@ -1,0 +1,240 @@
+"""SLA timer arithmetic on :class:`~mallops.domain.records.Timer` values (pure functions).
+
+Times are counted in the timer's basis: ``wall`` (24/7) or ``working`` (the business
+calendar, G9/G10).  Pausing a working timer overnight moves nothing, because no working
+time passes; pausing a wall timer moves its deadline by the paused wall time.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pendulum
+
+from ..calendar import BusinessCalendar
+from ..domain.records import Mark, Timer
+from ..duration import Duration
+from ..errors import ValidationError
+
+UNASSIGNED = "unassigned"
+
+
+@attrs.frozen
+class TimerPlan:
+    """What a workflow asks for when it starts a timer."""
+
+    basis: str
+    allowance: int
+    marks: tuple[tuple[str, int, int], ...]  # (kind, offset seconds, escalation level)
+    quiet: bool = False
+
+
+def plan_for(
+    duration: Duration,
+    calendar: BusinessCalendar,
+    *,
+    warn_at: float | None = None,
+    quiet: bool = False,
+    breach_level: int = 0,
+    steps: tuple[Duration, ...] = (),
+) -> TimerPlan:
+    """A plan whose breach fires after ``duration``; optional warning at a fraction of it
+    and further escalation ``steps`` after the breach (levels ``breach_level + 1`` ...)."""
+    allowance = calendar.to_seconds(duration)
+    marks: list[tuple[str, int, int]] = []
+    if warn_at is not None:
+        marks.append(("warning", max(1, int(allowance * warn_at)), 0))
+    marks.append(("breach", allowance, breach_level))
+    offset = allowance
+    for i, step in enumerate(steps):
+        offset += calendar.to_seconds(step)
+        marks.append(("escalate", offset, breach_level + i + 1))
+    return TimerPlan(duration.basis, allowance, tuple(marks), quiet)
+
+
+def plan_until(
+    start: pendulum.DateTime, due: pendulum.DateTime, *, warn_at: float | None = None
+) -> TimerPlan:
+    """A wall-clock plan that falls due at an absolute time (a committed time, G8)."""
+    allowance = int((due - start).total_seconds())
+    if allowance <= 0:
+        raise ValidationError(
+            f"the committed time {due.isoformat()} is not after {start.isoformat()}"
+        )
+    marks: list[tuple[str, int, int]] = []
+    if warn_at is not None:
+        marks.append(("warning", max(1, int(allowance * warn_at)), 0))
+    marks.append(("breach", allowance, 0))
+    return TimerPlan("wall", allowance, tuple(marks))
+
+
+def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
+    """Recompute the due times of the unfired marks of a running timer."""
+    if timer.status != "running" or timer.anchor is None:
+        marks = tuple(
+            attrs.evolve(m, due_at=None) if m.fired_at is None else m for m in timer.marks
+        )
+        return attrs.evolve(timer, marks=marks)
+    placed = []
+    for m in timer.marks:
+        if m.fired_at is not None:
+            placed.append(m)
+            continue
+        remaining = max(0, m.offset - timer.consumed)
+        due = calendar.shift(timer.anchor, remaining, timer.basis)
+        if m.kind == "warning" and timer.quiet and remaining > 0:
+            due = calendar.next_working_time(due)
+        placed.append(attrs.evolve(m, due_at=due))
+    return attrs.evolve(timer, marks=tuple(placed))
+
+
+def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
+    """A new running timer."""
+    timer = Timer(
+        name=name,
+        basis=plan.basis,
+        allowance=plan.allowance,
+        status="running",
+        started_at=now,
+        anchor=now,
+        quiet=plan.quiet,
+        marks=tuple(Mark(kind, offset, level) for kind, offset, level in plan.marks),
+    )
+    return _place(timer, calendar)
+
+
+def _attribute(timer: Timer, department: str | None, seconds: int) -> tuple[tuple[str, int], ...]:
+    if seconds <= 0:
+        return timer.by_department
+    dept = department or UNASSIGNED
+    items = dict(timer.by_department)
+    items[dept] = items.get(dept, 0) + seconds
+    return tuple(items.items())
+
+
+def settle(
+    timer: Timer, now: pendulum.DateTime, department: str | None, calendar: BusinessCalendar
+) -> Timer:
+    """Fold the running stretch up to ``now`` into ``consumed`` (and the attribution)."""
+    if timer.status != "running" or timer.anchor is None:
+        return timer
+    used = calendar.elapsed(timer.anchor, now, timer.basis)
+    return attrs.evolve(
+        timer,
+        consumed=timer.consumed + used,
+        anchor=now,
+        by_department=_attribute(timer, department, used),
+    )
+
+
+def pause(
+    timer: Timer, now: pendulum.DateTime, department: str | None, calendar: BusinessCalendar
+) -> Timer:
+    """Stop the clock without ending the timer."""
+    if timer.status != "running":
+        return timer
+    t = settle(timer, now, department, calendar)
+    return _place(attrs.evolve(t, status="paused", anchor=None, paused_at=now), calendar)
+
+
+def resume(timer: Timer, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
+    """Restart the clock of a paused timer; the deadline moves by the paused time."""
+    if timer.status != "paused" or timer.paused_at is None:
+        return timer
+    paused = calendar.elapsed(timer.paused_at, now, timer.basis)
+    t = attrs.evolve(
+        timer,
+        status="running",
+        anchor=now,
+        paused_at=None,
+        paused_total=timer.paused_total + paused,
+    )
+    return _place(t, calendar)
+
+
+def stop(
+    timer: Timer,
+    now: pendulum.DateTime,
+    department: str | None,
+    calendar: BusinessCalendar,
+    *,
+    cancel: bool = False,
+) -> Timer:
+    """End the timer: ``met`` before its deadline, ``breached`` after, or ``cancelled``."""
+    if not timer.active:
+        return timer
+    t = settle(timer, now, department, calendar)
+    status = "cancelled" if cancel else ("breached" if t.breached_at is not None else "met")
+    return _place(
+        attrs.evolve(t, status=status, anchor=None, paused_at=None, stopped_at=now), calendar
+    )
+
+
+def fire_mark(timer: Timer, index: int) -> Timer:
+    """Mark ``timer.marks[index]`` as fired at its due time."""
+    mark = timer.marks[index]
+    marks = list(timer.marks)
+    marks[index] = attrs.evolve(mark, fired_at=mark.due_at)
+    breached_at = mark.due_at if mark.kind == "breach" else timer.breached_at
+    return attrs.evolve(timer, marks=tuple(marks), breached_at=breached_at)
+
+
+def rebase(
+    timer: Timer,
+    plan: TimerPlan,
+    mode: str,
+    now: pendulum.DateTime,
+    department: str | None,
+    calendar: BusinessCalendar,
+) -> Timer:
+    """Apply a new plan to an existing timer by policy ``mode`` (never by accident):
+
+    * ``keep`` — the time already used stays used; a stopped timer resumes where it
+      stopped (the time it was stopped counts as paused);
+    * ``restart`` — a fresh allowance from ``now``;
+    * ``recompute`` — time used = time since the first start minus the paused time, as
+      if the timer had run on the new plan since the start.
+    """
+    t = settle(timer, now, department, calendar)
+    if mode == "restart":
+        fresh = start(t.name, plan, now, calendar)
+        return attrs.evolve(
+            fresh,
+            started_at=t.started_at,
+            by_department=t.by_department,
+            restarts=t.restarts + 1,
+        )
+    paused_total = t.paused_total
+    if not t.active and t.stopped_at is not None:
+        paused_total += calendar.elapsed(t.stopped_at, now, t.basis)
+    elif t.status == "paused" and t.paused_at is not None:
+        paused_total += calendar.elapsed(t.paused_at, now, t.basis)
+    if mode == "recompute":
+        consumed = max(0, calendar.elapsed(t.started_at, now, t.basis) - t.paused_total)
+        paused_total = t.paused_total
+    else:
+        consumed = t.consumed
+    fired = {(m.kind, m.level) for m in t.marks if m.fired_at is not None}
+    old = {(m.kind, m.level): m for m in t.marks}
+    marks = []
+    for kind, offset, level in plan.marks:
+        prior = old.get((kind, level))
+        if (kind, level) in fired and prior is not None and offset <= consumed:
+            marks.append(attrs.evolve(prior, offset=offset))
+        else:
+            marks.append(Mark(kind, offset, level))
+    breached = t.breached_at if any(m.kind == "breach" and m.fired_at for m in marks) else None
+    rebased = attrs.evolve(
+        t,
+        basis=plan.basis,
+        allowance=plan.allowance,
+        status="running",
+        anchor=now,
+        consumed=consumed,
+        paused_total=paused_total,
+        paused_at=None,
+        stopped_at=None,
+        breached_at=breached,
+        quiet=plan.quiet,
+        marks=tuple(marks),
+    )
+    return _place(rebased, calendar)

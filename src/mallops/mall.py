@@ -1,0 +1,210 @@
+"""The facade users start from: one :class:`Mall` per property (G11).
+
+>>> import pendulum
+>>> from mallops import Mall, ManualClock, MemoryStore, Policy, Actor
+>>> start = pendulum.datetime(2026, 9, 30, 10, tz="Asia/Shanghai")
+>>> mall = Mall(store=MemoryStore(), clock=ManualClock(start))
+>>> desk = Actor("desk-1", "front_desk", "customer_service")
+>>> c = mall.complaints.open(
+...     actor=desk, channel="phone", complainant="Li Lei", contact="13800000000",
+...     location="B1 east restroom", description="restroom is dirty", demand="clean it")
+>>> c.state, c.category
+('registered', 'environment')
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+import pendulum
+
+from .calendar import BusinessCalendar
+from .clock import Clock, SystemClock, aware
+from .domain.events import DomainEvent
+from .domain.records import Actor, Record
+from .engine.engine import Engine
+from .engine.spec import WorkflowSpec
+from .errors import ConflictError, RecordNotFound, SubscriberError, ValidationError
+from .policy import Policy
+from .stores.memory import MemoryStore
+from .stores.protocol import Query, Store, check_id
+from .workflows.base import Batch, WorkflowService
+from .workflows.complaints import COMPLAINT, ComplaintService
+
+__all__ = ["Mall"]
+
+Handler = Callable[[DomainEvent], None]
+
+
+class Mall:
+    """Operations of one property on one store.
+
+    ``store`` defaults to a fresh :class:`MemoryStore`; ``clock`` to the real time in the
+    policy's timezone; ``policy`` to :meth:`Policy.seed`.  ``property`` names the
+    property (G11): a ``Mall`` reads and changes only that property's records.
+    """
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        policy: Policy | None = None,
+        *,
+        property: str = "default",
+    ) -> None:
+        self.policy = policy if policy is not None else Policy.seed()
+        if not isinstance(self.policy, Policy):
+            raise ValidationError(f"policy: expected a Policy, got {type(self.policy).__name__}")
+        self.store: Store = store if store is not None else MemoryStore()
+        self.clock: Clock = (
+            clock if clock is not None else SystemClock(self.policy.calendar.timezone)
+        )
+        self.property = check_id(property)
+        self.calendar: BusinessCalendar = self.policy.build_calendar()
+        self._subscribers: list[Handler] = []
+        self._services: dict[str, WorkflowService] = {}
+        self.complaints = ComplaintService(self, self._engine(COMPLAINT))
+        self._services["complaint"] = self.complaints
+
+    def _engine(self, spec: WorkflowSpec) -> Engine:
+        return Engine(spec, self.policy, self.calendar)
+
+    @property
+    def services(self) -> dict[str, WorkflowService]:
+        """The workflow services by record kind."""
+        return dict(self._services)
+
+    def service(self, kind: str) -> WorkflowService:
+        """The service of record kind ``kind``."""
+        try:
+            return self._services[kind]
+        except KeyError:
+            raise ValidationError(
+                f"unknown record kind {kind!r}; kinds: {', '.join(self._services)}", field="kind"
+            ) from None
+
+    # -- time -------------------------------------------------------------------------------
+
+    def now(self) -> pendulum.DateTime:
+        """The clock's time in the policy's timezone (naive clocks are refused)."""
+        return aware(self.clock.now(), field="clock", tz=self.calendar.tz)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record:
+        """Any record of this property by id (``RecordNotFound`` otherwise)."""
+        record = self.store.get(check_id(record_id))
+        if record.property != self.property:
+            raise RecordNotFound(f"no record {record_id!r} in this property", record_id=record_id)
+        return record
+
+    def query(self, **filters: Any) -> list[Record]:
+        """Records of this property matching ``filters`` (see :class:`Query`)."""
+        filters.pop("property", None)
+        return self.store.query(Query(property=self.property, **filters))
+
+    def history_of(self, tenant: str) -> list[Record]:
+        """Every record concerning ``tenant`` (G4), oldest first."""
+        return self.query(tenant=tenant)
+
+    def fire(
+        self, record_id: str, event: str, *, actor: Actor, reason: str | None = None, **params: Any
+    ) -> Record:
+        """Fire ``event`` on any record, whatever its kind."""
+        return self.service(self.get(record_id).kind).fire(
+            record_id, event, actor=actor, reason=reason, **params
+        )
+
+    def allowed_events(self, record_id: str, actor: Actor) -> tuple[str, ...]:
+        """What ``actor`` may do next to the record."""
+        record = self.get(record_id)
+        return self.service(record.kind).allowed_events(record, actor)
+
+    def replay(self, record_id: str) -> Record:
+        """Rebuild a record from its history alone (G6)."""
+        return self.service(self.get(record_id).kind).replay(record_id)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def subscribe(self, handler: Handler) -> Callable[[], None]:
+        """Call ``handler`` with every domain event after its commit; returns an
+        unsubscribe function."""
+        if not callable(handler):
+            raise ValidationError("handler: expected a callable")
+        self._subscribers.append(handler)
+
+        def unsubscribe() -> None:
+            if handler in self._subscribers:
+                self._subscribers.remove(handler)
+
+        return unsubscribe
+
+    def _deliver(self, events: list[DomainEvent]) -> None:
+        if not events or not self._subscribers:
+            return
+        errors: list[BaseException] = []
+        for event in events:
+            for handler in list(self._subscribers):
+                try:
+                    handler(event)
+                except Exception as exc:
+                    errors.append(exc)
+        if errors:
+            raise SubscriberError(
+                f"{len(errors)} subscriber call(s) failed ({errors[0]!r}); the operation "
+                "itself was committed",
+                errors=errors,
+                events=events,
+            )
+
+    # -- the ticker -------------------------------------------------------------------------
+
+    def tick(self) -> list[DomainEvent]:
+        """Fire every timer mark that fell due before now, across all records of this
+        property, in chronological order, each at its own due time.
+
+        Idempotent: a second call at the same time finds nothing.  After a week without
+        ticking it catches up on everything missed.  Returns the domain events raised
+        (also delivered to subscribers).
+        """
+        now = self.now()
+        self.store.refresh()
+        queue = [(at.timestamp(), rid) for at, rid in self.store.due(now, property=self.property)]
+        heapq.heapify(queue)
+        events: list[DomainEvent] = []
+        while queue:
+            _, rid = heapq.heappop(queue)
+            record = self.store.get(rid)
+            service = self._services.get(record.kind)
+            if service is None:
+                continue
+            due = service.engine.due_marks(record, now)
+            if not due:
+                continue
+            at, timer, index = due[0]
+            entry = service.engine.entry_for_system(
+                record, "_timer", at, {"timer": timer, "mark": index}
+            )
+            batch = Batch(self)
+            updated = service.apply_entry(batch, record, entry)
+            try:
+                batch.commit()
+            except ConflictError:
+                self.store.refresh()
+                heapq.heappush(queue, (at.timestamp(), rid))  # changed meanwhile: look again
+                continue
+            events.extend(batch.events)
+            if updated.wake_at is not None and updated.wake_at < now:
+                heapq.heappush(queue, (updated.wake_at.timestamp(), rid))
+            for other in batch.records.values():
+                if other.id != rid and other.wake_at is not None and other.wake_at < now:
+                    heapq.heappush(queue, (other.wake_at.timestamp(), other.id))
+        self._deliver(events)
+        return events
+
+    def __repr__(self) -> str:
+        return (
+            f"Mall(property={self.property!r}, store={self.store!r}, policy={self.policy.name!r})"
+        )

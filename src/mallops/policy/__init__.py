@@ -1,0 +1,156 @@
+"""Policy: every number and list of the rulebook, as data with shipped defaults.
+
+``Policy.seed()`` reproduces the source documents.  Operators override any key from a
+TOML file (``Policy.from_toml``) or a dict (``Policy.from_dict``); overrides merge onto
+the seed.  A mistake raises :class:`~mallops.errors.PolicyError` naming the dotted key
+and the reason.  ``reference_markdown()`` renders ``docs/policy.md`` from the classes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..calendar import BusinessCalendar
+from ..errors import PolicyError
+from ._load import field, reference_rows, structure_class, unstructure
+from .complaints import CategoryPolicy, ComplaintPolicy, SeverityPolicy
+from .core import (
+    SEED_CHANNELS,
+    SEED_DEPARTMENTS,
+    SEED_ROLES,
+    CalendarPolicy,
+    EscalationPolicy,
+    Label,
+    RolePolicy,
+    TimerPolicy,
+)
+
+__all__ = [
+    "CalendarPolicy",
+    "CategoryPolicy",
+    "ComplaintPolicy",
+    "EscalationPolicy",
+    "Label",
+    "Policy",
+    "RolePolicy",
+    "SeverityPolicy",
+    "TimerPolicy",
+]
+
+
+@attrs.frozen
+class Policy:
+    """The complete operating policy of one property."""
+
+    name: str = field("seed", doc="a name for this policy, shown in reports")
+    calendar: CalendarPolicy = field(CalendarPolicy(), doc="working time", rule="G9")
+    roles: Mapping[str, RolePolicy] = field(SEED_ROLES, doc="roles", rule="G5")
+    departments: Mapping[str, Label] = field(
+        SEED_DEPARTMENTS, doc="handling departments", rule="G5"
+    )
+    channels: Mapping[str, Label] = field(SEED_CHANNELS, doc="intake channels", rule="G1")
+    complaints: ComplaintPolicy = field(ComplaintPolicy(), doc="complaints", rule="C1")
+
+    def __attrs_post_init__(self) -> None:
+        self._check_references()
+
+    def _check_references(self) -> None:
+        roles = self.roles
+        if not roles:
+            raise PolicyError("at least one role is needed", key="roles")
+        if "system" in roles:
+            raise PolicyError("'system' is reserved for mallops' own ticker", key="roles.system")
+        c = self.complaints
+        c.escalation.check_roles(roles, "complaints.escalation")
+        for ch in c.public_channels:
+            if ch not in self.channels:
+                raise PolicyError(
+                    f"unknown channel {ch!r}; channels: {', '.join(self.channels)}",
+                    key="complaints.public_channels",
+                )
+        for role in c.approver_roles:
+            if role not in roles:
+                raise PolicyError(f"unknown role {role!r}", key="complaints.approver_roles")
+        for name, sev in c.severities.items():
+            for attr in ("report_to", "followup_role"):
+                role = getattr(sev, attr)
+                if role is not None and role not in roles:
+                    raise PolicyError(
+                        f"unknown role {role!r}; roles: {', '.join(roles)}",
+                        key=f"complaints.severities.{name}.{attr}",
+                    )
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def seed(cls) -> Policy:
+        """The shipped policy: the numbers of the source documents (RULES.md)."""
+        return cls()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, base: Policy | None = None) -> Policy:
+        """``base`` (default: the seed) with ``data`` merged over it; tables merge key by key."""
+        if not isinstance(data, Mapping):
+            raise PolicyError(f"a policy is a table of keys, got {type(data).__name__}")
+        return structure_class(cls, data, "", base if base is not None else cls.seed())
+
+    @classmethod
+    def from_toml(cls, path: str | Path, *, base: Policy | None = None) -> Policy:
+        """Load overrides from a TOML file; errors name the file and the key."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy file {p}: {exc.strerror}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"{p}: not valid TOML: {exc}") from None
+        try:
+            return cls.from_dict(data, base=base)
+        except PolicyError as exc:
+            raise PolicyError(f"{p}: {exc.reason}", key=exc.key) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy."""
+        result = unstructure(self)
+        assert isinstance(result, dict)
+        return result
+
+    def build_calendar(self) -> BusinessCalendar:
+        """The business calendar of this policy."""
+        return self.calendar.build()
+
+    def check_role(self, role: str, key: str) -> None:
+        """Raise ``PolicyError`` unless ``role`` is a role of this policy."""
+        if role not in self.roles:
+            raise PolicyError(f"unknown role {role!r}; roles: {', '.join(self.roles)}", key=key)
+
+
+def reference_markdown() -> str:
+    """The policy reference (``docs/policy.md``), generated from the policy classes."""
+    seed = Policy.seed()
+    lines = [
+        "# Policy reference",
+        "",
+        "<!-- Generated by `python -m mallops.policy`; a test fails when this file drifts. -->",
+        "",
+        "Every key of the policy, with its type, the seed default, the unit and the rule it",
+        "implements. Override any of them in a TOML file (`mallops policy check FILE`) or",
+        "with `Policy.from_dict`; tables merge key by key onto the seed. Durations are",
+        'written `"72h"`, `"15 minutes"`, `"4 working days"` or `"3 months"`.',
+        "",
+        "| key | type | default | unit | rule | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in reference_rows(Policy, seed):
+        cells = [c.replace("|", "\\|") for c in row]
+        key, tp, default, unit, rule, doc = cells
+        lines.append(f"| `{key}` | {tp} | {default} | {unit} | {rule} | {doc} |")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Storage: the protocol and its backends."""

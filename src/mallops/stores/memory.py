@@ -1,0 +1,138 @@
+"""The in-memory store: a dict of records, a due heap and counters.  Thread-safe.
+
+Records are immutable, so the store hands out the stored objects themselves.  The due
+query uses a heap of ``(wake_at, id)`` with lazy deletion: entries whose record has
+since moved are dropped when met, so ``due()`` costs O(k log n) for k due records,
+never a scan of all records.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Iterable, Sequence
+
+import pendulum
+
+from ..domain.records import Record
+from ..errors import ConflictError, RecordNotFound
+from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """A private, non-durable store for tests, simulations and embedding."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, Record] = {}
+        self._counters: dict[str, int] = {}
+        self._heap: list[tuple[float, str]] = []
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def get(self, record_id: str) -> Record:
+        """The record with this id; ``RecordNotFound`` if there is none."""
+        check_id(record_id)
+        try:
+            return self._records[record_id]
+        except KeyError:
+            raise RecordNotFound(f"no record {record_id!r}", record_id=record_id) from None
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records among ``record_ids`` that exist."""
+        out = {}
+        for rid in record_ids:
+            r = self._records.get(check_id(rid))
+            if r is not None:
+                out[rid] = r
+        return out
+
+    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+        """Write everything or nothing; see the protocol."""
+        wanted = counters_as_mapping(counters)
+        with self._lock:
+            seen: set[str] = set()
+            for w in writes:
+                rid = check_id(w.record.id)
+                if rid in seen:
+                    raise ConflictError(
+                        f"record {rid!r} appears twice in one commit", record_id=rid
+                    )
+                seen.add(rid)
+                current = self._records.get(rid)
+                actual = current.version if current is not None else 0
+                if actual != w.expected_version:
+                    raise ConflictError(
+                        f"record {rid!r} is at version {actual}, the write expected "
+                        f"{w.expected_version}: someone else changed it; reload and retry",
+                        record_id=rid,
+                        expected=w.expected_version,
+                        actual=actual,
+                    )
+            for c in wanted.values():
+                actual = self._counters.get(c.name, 0)
+                if actual != c.expected:
+                    raise ConflictError(
+                        f"counter {c.name!r} is at {actual}, expected {c.expected}",
+                        expected=c.expected,
+                        actual=actual,
+                    )
+            for w in writes:
+                self._records[w.record.id] = w.record
+                if w.record.wake_at is not None:
+                    heapq.heappush(self._heap, (w.record.wake_at.timestamp(), w.record.id))
+            for c in wanted.values():
+                self._counters[c.name] = c.new
+            if len(self._heap) > 2 * len(self._records) + 1024:
+                self._heap = [
+                    (r.wake_at.timestamp(), r.id)
+                    for r in self._records.values()
+                    if r.wake_at is not None
+                ]
+                heapq.heapify(self._heap)
+
+    def counter(self, name: str) -> int:
+        """The counter's current value (0 if never advanced)."""
+        return self._counters.get(name, 0)
+
+    def query(self, query: Query) -> list[Record]:
+        """Matching records, oldest first."""
+        with self._lock:
+            found = [r for r in self._records.values() if query.matches(r)]
+        found.sort(key=lambda r: (r.created_at, r.id))
+        return found[: query.limit] if query.limit is not None else found
+
+    def due(
+        self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
+    ) -> list[tuple[pendulum.DateTime, str]]:
+        """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
+        cutoff = until.timestamp()
+        out: list[tuple[pendulum.DateTime, str]] = []
+        keep: list[tuple[float, str]] = []
+        with self._lock:
+            seen: set[str] = set()
+            while self._heap and self._heap[0][0] <= cutoff:
+                ts, rid = heapq.heappop(self._heap)
+                r = self._records.get(rid)
+                if r is None or r.wake_at is None or r.wake_at.timestamp() != ts or rid in seen:
+                    continue  # stale heap entry: the record has moved on
+                seen.add(rid)
+                keep.append((ts, rid))
+                if property is None or r.property == property:
+                    out.append((r.wake_at, rid))
+            for item in keep:
+                heapq.heappush(self._heap, item)
+        out.sort(key=lambda x: (x[0], x[1]))
+        return out[:limit] if limit is not None else out
+
+    def refresh(self) -> None:
+        """Nothing to catch up with: the store is private to this process."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({len(self._records)} records)"

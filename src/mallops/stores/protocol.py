@@ -1,0 +1,170 @@
+"""The storage protocol every backend implements (see docs/storage.md).
+
+A store keeps :class:`~mallops.domain.records.Record` values by id, with:
+
+* **optimistic concurrency** — every write names the version it was based on
+  (``expected_version``; 0 for a new record); a stale write raises
+  :class:`~mallops.errors.ConflictError` and nothing of the commit is written;
+* **atomic commits** of several records and counters at once;
+* **counters** (for record numbers and per-month lost-item numbers), advanced in the
+  same commit as the records that use them, so a number is never lost or reused;
+* **the due query** the ticker uses: records whose ``wake_at`` is at or before a time,
+  earliest first, without scanning every record;
+* **queries** by kind, state, property, tenant, owner, location, category and time range.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import attrs
+import pendulum
+
+from ..domain.records import Record
+from ..errors import ValidationError
+
+__all__ = ["CounterWrite", "Query", "Store", "Write", "check_id"]
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
+
+
+def check_id(record_id: object) -> str:
+    """Return ``record_id`` if it is a safe id (letters, digits, ``_ . : / -``, at most
+    128 characters, no ``..``), else raise ``ValidationError``.  Backends call this
+    before using an id anywhere, so no id can reach outside the store."""
+    if not isinstance(record_id, str) or not _ID.match(record_id) or ".." in record_id:
+        raise ValidationError(
+            f"{record_id!r} is not a record id (letters, digits and _ . : / - only, "
+            "at most 128 characters)",
+            field="record_id",
+        )
+    return record_id
+
+
+@attrs.frozen
+class Write:
+    """Store ``record``, which was based on ``expected_version`` (0 = it is new)."""
+
+    record: Record
+    expected_version: int
+
+
+@attrs.frozen
+class CounterWrite:
+    """Move counter ``name`` from ``expected`` to ``new`` (``new`` > ``expected``)."""
+
+    name: str
+    expected: int
+    new: int
+
+
+@attrs.frozen
+class Query:
+    """Filters for :meth:`Store.query`; every given filter must match.
+
+    ``state`` and ``kind`` accept one value or a tuple of values.  Time filters are
+    half-open: ``created_from <= created_at < created_to``.
+    """
+
+    kind: str | tuple[str, ...] | None = None
+    state: str | tuple[str, ...] | None = None
+    property: str | None = None
+    tenant: str | None = None
+    owner: str | None = None
+    department: str | None = None
+    location: str | None = None
+    category: str | None = None
+    is_open: bool | None = None
+    created_from: pendulum.DateTime | None = None
+    created_to: pendulum.DateTime | None = None
+    updated_from: pendulum.DateTime | None = None
+    updated_to: pendulum.DateTime | None = None
+    linked_to: str | None = None
+    limit: int | None = None
+
+    def matches(self, r: Record) -> bool:
+        """Whether ``r`` passes every filter (the reference semantics for backends)."""
+        if self.kind is not None and r.kind not in _many(self.kind):
+            return False
+        if self.state is not None and r.state not in _many(self.state):
+            return False
+        for name in (
+            "property",
+            "tenant",
+            "owner",
+            "department",
+            "location",
+            "category",
+            "is_open",
+        ):
+            want = getattr(self, name)
+            if want is not None and getattr(r, name) != want:
+                return False
+        if self.created_from is not None and r.created_at < self.created_from:
+            return False
+        if self.created_to is not None and r.created_at >= self.created_to:
+            return False
+        if self.updated_from is not None and r.updated_at < self.updated_from:
+            return False
+        if self.updated_to is not None and r.updated_at >= self.updated_to:
+            return False
+        return not (
+            self.linked_to is not None and all(link.record_id != self.linked_to for link in r.links)
+        )
+
+
+def _many(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What mallops needs from storage.  See the module docstring and docs/storage.md."""
+
+    def get(self, record_id: str) -> Record:
+        """The record with this id; ``RecordNotFound`` if there is none."""
+        ...
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records among ``record_ids`` that exist (missing ids are left out)."""
+        ...
+
+    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+        """Write all records and counters, or none (``ConflictError`` on a stale version)."""
+        ...
+
+    def counter(self, name: str) -> int:
+        """The current value of a counter (0 if it was never advanced)."""
+        ...
+
+    def query(self, query: Query) -> list[Record]:
+        """Records matching ``query``, ordered by creation time then id."""
+        ...
+
+    def due(
+        self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
+    ) -> list[tuple[pendulum.DateTime, str]]:
+        """``(wake_at, id)`` of records whose ``wake_at <= until``, earliest first."""
+        ...
+
+    def refresh(self) -> None:
+        """Catch up with what other processes committed (no-op for a private store)."""
+        ...
+
+    def close(self) -> None:
+        """Release files, locks and connections."""
+        ...
+
+
+def counters_as_mapping(counters: Sequence[CounterWrite]) -> Mapping[str, CounterWrite]:
+    """Counters by name; the same counter twice in one commit is refused."""
+    out: dict[str, CounterWrite] = {}
+    for c in counters:
+        if c.name in out:
+            raise ValidationError(f"counter {c.name!r} appears twice in one commit")
+        if c.new <= c.expected:
+            raise ValidationError(f"counter {c.name!r} must move forward ({c.expected} -> {c.new})")
+        out[c.name] = c
+    return out

@@ -1,0 +1,1 @@
+"""The workflows: complaints, and (as they land) repairs, return visits, lost items, visits."""
