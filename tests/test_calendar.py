@@ -67,18 +67,14 @@ class TestG10Arithmetic:
 
     def test_g10_exact_fill_lands_at_closing_time(self) -> None:
         """A deadline that uses up a period exactly falls at its closing time."""
-        assert CAL.add(at(2026, 9, 29, 9), Duration.parse("1 working day")) == at(
-            2026, 9, 29, 18
-        )
+        assert CAL.add(at(2026, 9, 29, 9), Duration.parse("1 working day")) == at(2026, 9, 29, 18)
 
     def test_g10_holiday_skipped_whole(self) -> None:
         """A start on a holiday counts from the next working day's opening."""
         assert CAL.next_working_time(at(2026, 10, 3, 12)) == at(2026, 10, 8, 9)
 
     @given(
-        start=st.datetimes(
-            min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 11, 30)
-        ),
+        start=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 11, 30)),
         hours=st.integers(min_value=1, max_value=80),
     )
     def test_g10_add_and_elapsed_agree(self, start: dt.datetime, hours: int) -> None:
@@ -87,7 +83,7 @@ class TestG10Arithmetic:
         s = pendulum.instance(start, tz="Asia/Shanghai")
         due = CAL.add_working_seconds(s, hours * 3600)
         assert CAL.working_seconds_between(s, due) == hours * 3600
-        assert CAL.is_working_time(due) or due.minute == 0 and due.hour in (12, 18)
+        assert CAL.is_working_time(due) or (due.minute == 0 and due.hour in (12, 18))
 
 
 class TestCalendarErrors:
