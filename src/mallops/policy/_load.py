@@ -158,10 +158,10 @@ def structure_class(cls: type[T], data: Mapping[str, Any], prefix: str, base: An
 
 def unstructure(value: Any) -> Any:
     """Turn a policy value back into plain TOML-able data."""
-    if attrs.has(type(value)):
-        return {f.name: unstructure(getattr(value, f.name)) for f in attrs.fields(type(value))}
     if isinstance(value, Duration):
         return str(value)
+    if attrs.has(type(value)):
+        return {f.name: unstructure(getattr(value, f.name)) for f in attrs.fields(type(value))}
     if isinstance(value, tuple):
         return [unstructure(v) for v in value]
     if isinstance(value, Mapping):
