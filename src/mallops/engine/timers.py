@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 import pendulum
 
-from ..calendar import BusinessCalendar
+from ..calendar import BusinessCalendar, wall_seconds
 from ..domain.records import Mark, Timer
 from ..duration import Duration
 from ..errors import ValidationError
@@ -55,7 +55,7 @@ def plan_until(
     start: pendulum.DateTime, due: pendulum.DateTime, *, warn_at: float | None = None
 ) -> TimerPlan:
     """A wall-clock plan that falls due at an absolute time (a committed time, G8)."""
-    allowance = int((due - start).total_seconds())
+    allowance = wall_seconds(start, due)
     if allowance <= 0:
         raise ValidationError(
             f"the committed time {due.isoformat()} is not after {start.isoformat()}"
