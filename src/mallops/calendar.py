@@ -166,32 +166,41 @@ class BusinessCalendar:
 
     def _day_intervals(
         self, day: _dt.date
-    ) -> Iterator[tuple[pendulum.DateTime, pendulum.DateTime]]:
-        if not self.is_working_day(day):
-            return
-        for s, e in self._intervals:
-            yield (
-                pendulum.instance(_dt.datetime.combine(day, s), tz=self._tzinfo),
-                pendulum.instance(_dt.datetime.combine(day, e), tz=self._tzinfo),
-            )
+    ) -> tuple[tuple[pendulum.DateTime, pendulum.DateTime], ...]:
+        spans = self._spans.get(day)
+        if spans is None:
+            if not self.is_working_day(day):
+                spans = ()
+            else:
+                spans = tuple(
+                    (
+                        pendulum.instance(_dt.datetime.combine(day, s), tz=self._tzinfo),
+                        pendulum.instance(_dt.datetime.combine(day, e), tz=self._tzinfo),
+                    )
+                    for s, e in self._intervals
+                )
+            self._spans[day] = spans
+        return spans
 
     def _intervals_from(
         self, when: pendulum.DateTime
     ) -> Iterator[tuple[pendulum.DateTime, pendulum.DateTime]]:
-        local = when.in_timezone(self._tzinfo)
-        day = local.date()
+        local = _astz(when, self._tzinfo)
+        day = _dt.date(local.year, local.month, local.day)  # a stdlib date: fast to step
+        one = _dt.timedelta(days=1)
         for _ in range(_MAX_SCAN_DAYS):
             for start, end in self._day_intervals(day):
-                if end > local:
-                    yield max(start, local), end
-            day += _dt.timedelta(days=1)
+                if end > when:
+                    yield (start if start > when else when), end
+            day = day + one
         raise CalendarError(  # pragma: no cover - a policy always has working days
             f"no working time within {_MAX_SCAN_DAYS} days after {when.isoformat()}"
         )
 
     def is_working_time(self, when: pendulum.DateTime) -> bool:
         """Whether ``when`` falls inside a working interval of a working day."""
-        day = _astz(when, self._tzinfo).date()
+        local = _astz(when, self._tzinfo)
+        day = _dt.date(local.year, local.month, local.day)
         return any(s <= when < e for s, e in self._day_intervals(day))
 
     def next_working_time(self, when: pendulum.DateTime) -> pendulum.DateTime:

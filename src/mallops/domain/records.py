@@ -10,10 +10,27 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pendulum
+
+_T = TypeVar("_T")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def evolve(inst: _T, **changes: Any) -> _T:
+    """A copy of a frozen record value with ``changes`` (a faster ``attrs.evolve``)."""
+    cls = type(inst)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(f.name for f in attrs.fields(cls))  # type: ignore[arg-type]
+        _FIELDS[cls] = names
+    values = {n: getattr(inst, n) for n in names}
+    values.update(changes)
+    result: _T = cls(**values)
+    return result
+
 
 __all__ = [
     "SYSTEM",

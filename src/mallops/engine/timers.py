@@ -11,7 +11,7 @@ import attrs
 import pendulum
 
 from ..calendar import BusinessCalendar, wall_seconds
-from ..domain.records import Mark, Timer
+from ..domain.records import Mark, Timer, evolve
 from ..duration import Duration
 from ..errors import ValidationError
 
@@ -70,10 +70,8 @@ def plan_until(
 def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
     """Recompute the due times of the unfired marks of a running timer."""
     if timer.status != "running" or timer.anchor is None:
-        marks = tuple(
-            attrs.evolve(m, due_at=None) if m.fired_at is None else m for m in timer.marks
-        )
-        return attrs.evolve(timer, marks=marks)
+        marks = tuple(evolve(m, due_at=None) if m.fired_at is None else m for m in timer.marks)
+        return evolve(timer, marks=marks)
     placed = []
     for m in timer.marks:
         if m.fired_at is not None:
@@ -83,8 +81,8 @@ def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
         due = calendar.shift(timer.anchor, remaining, timer.basis)
         if m.kind == "warning" and timer.quiet and remaining > 0:
             due = calendar.next_working_time(due)
-        placed.append(attrs.evolve(m, due_at=due))
-    return attrs.evolve(timer, marks=tuple(placed))
+        placed.append(evolve(m, due_at=due))
+    return evolve(timer, marks=tuple(placed))
 
 
 def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
@@ -118,7 +116,7 @@ def settle(
     if timer.status != "running" or timer.anchor is None:
         return timer
     used = calendar.elapsed(timer.anchor, now, timer.basis)
-    return attrs.evolve(
+    return evolve(
         timer,
         consumed=timer.consumed + used,
         anchor=now,
@@ -133,7 +131,7 @@ def pause(
     if timer.status != "running":
         return timer
     t = settle(timer, now, department, calendar)
-    return _place(attrs.evolve(t, status="paused", anchor=None, paused_at=now), calendar)
+    return _place(evolve(t, status="paused", anchor=None, paused_at=now), calendar)
 
 
 def resume(timer: Timer, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
@@ -141,7 +139,7 @@ def resume(timer: Timer, now: pendulum.DateTime, calendar: BusinessCalendar) -> 
     if timer.status != "paused" or timer.paused_at is None:
         return timer
     paused = calendar.elapsed(timer.paused_at, now, timer.basis)
-    t = attrs.evolve(
+    t = evolve(
         timer,
         status="running",
         anchor=now,
@@ -164,18 +162,16 @@ def stop(
         return timer
     t = settle(timer, now, department, calendar)
     status = "cancelled" if cancel else ("breached" if t.breached_at is not None else "met")
-    return _place(
-        attrs.evolve(t, status=status, anchor=None, paused_at=None, stopped_at=now), calendar
-    )
+    return _place(evolve(t, status=status, anchor=None, paused_at=None, stopped_at=now), calendar)
 
 
 def fire_mark(timer: Timer, index: int) -> Timer:
     """Mark ``timer.marks[index]`` as fired at its due time."""
     mark = timer.marks[index]
     marks = list(timer.marks)
-    marks[index] = attrs.evolve(mark, fired_at=mark.due_at)
+    marks[index] = evolve(mark, fired_at=mark.due_at)
     breached_at = mark.due_at if mark.kind == "breach" else timer.breached_at
-    return attrs.evolve(timer, marks=tuple(marks), breached_at=breached_at)
+    return evolve(timer, marks=tuple(marks), breached_at=breached_at)
 
 
 def rebase(
@@ -197,7 +193,7 @@ def rebase(
     t = settle(timer, now, department, calendar)
     if mode == "restart":
         fresh = start(t.name, plan, now, calendar)
-        return attrs.evolve(
+        return evolve(
             fresh,
             started_at=t.started_at,
             by_department=t.by_department,
@@ -219,11 +215,11 @@ def rebase(
     for kind, offset, level in plan.marks:
         prior = old.get((kind, level))
         if (kind, level) in fired and prior is not None and offset <= consumed:
-            marks.append(attrs.evolve(prior, offset=offset))
+            marks.append(evolve(prior, offset=offset))
         else:
             marks.append(Mark(kind, offset, level))
     breached = t.breached_at if any(m.kind == "breach" and m.fired_at for m in marks) else None
-    rebased = attrs.evolve(
+    rebased = evolve(
         t,
         basis=plan.basis,
         allowance=plan.allowance,

@@ -1,9 +1,11 @@
-"""The in-memory store: a dict of records, a due heap and counters.  Thread-safe.
+"""The in-memory store: a dict of records, secondary indexes, a due heap and counters.
 
 Records are immutable, so the store hands out the stored objects themselves.  The due
 query uses a heap of ``(wake_at, id)`` with lazy deletion: entries whose record has
 since moved are dropped when met, so ``due()`` costs O(k log n) for k due records,
-never a scan of all records.
+never a scan of all records.  Equality filters of :class:`Query` (kind, state,
+property, tenant, owner, department, location, category) use hash indexes: a query
+costs O(m) in the size m of its smallest matching index entry.  Thread-safe.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
 
 __all__ = ["MemoryStore"]
 
+_INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "location", "category")
+
 
 class MemoryStore:
     """A private, non-durable store for tests, simulations and embedding."""
@@ -28,7 +32,23 @@ class MemoryStore:
         self._records: dict[str, Record] = {}
         self._counters: dict[str, int] = {}
         self._heap: list[tuple[float, str]] = []
+        self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
         self._lock = threading.RLock()
+
+    def _reindex(self, old: Record | None, new: Record) -> None:
+        for name, index in self._index.items():
+            before = getattr(old, name) if old is not None else None
+            after = getattr(new, name)
+            if old is not None and before == after:
+                continue
+            if old is not None and before is not None:
+                bucket = index.get(before)
+                if bucket is not None:
+                    bucket.discard(new.id)
+                    if not bucket:
+                        del index[before]
+            if after is not None:
+                index.setdefault(after, set()).add(new.id)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -81,6 +101,7 @@ class MemoryStore:
                         actual=actual,
                     )
             for w in writes:
+                self._reindex(self._records.get(w.record.id), w.record)
                 self._records[w.record.id] = w.record
                 if w.record.wake_at is not None:
                     heapq.heappush(self._heap, (w.record.wake_at.timestamp(), w.record.id))
@@ -101,7 +122,24 @@ class MemoryStore:
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
         with self._lock:
-            found = [r for r in self._records.values() if query.matches(r)]
+            best: list[set[str]] | None = None
+            best_size = 0
+            for name in _INDEXED:
+                want = getattr(query, name)
+                if want is None:
+                    continue
+                index = self._index[name]
+                values = (want,) if isinstance(want, str) else want
+                buckets = [index[v] for v in values if v in index]
+                size = sum(len(b) for b in buckets)
+                if best is None or size < best_size:
+                    best, best_size = buckets, size
+            pool = (
+                list(self._records.values())
+                if best is None
+                else [self._records[i] for b in best for i in b]
+            )
+            found = [r for r in pool if query.matches(r)]
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 

@@ -5,6 +5,8 @@ State diagram and SLA model: docs/complaints.md.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from ..domain.records import Actor, HistoryEntry, Record
@@ -48,13 +50,20 @@ def _departments(p: Policy) -> tuple[str, ...]:
     return tuple(p.departments)
 
 
+@functools.lru_cache(maxsize=256)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    words = sorted({k.lower() for k in keywords if k}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
 def suggest_category(description: str, policy: Policy) -> str:
     """The category whose keywords occur most often in ``description`` (C2); ties go to
     the category listed first; no hit gives the policy's default category."""
     text = description.lower()
     best, best_hits = policy.complaints.default_category, 0
     for name, cat in policy.complaints.categories.items():
-        hits = sum(text.count(k.lower()) for k in cat.keywords if k)
+        pattern = _keyword_pattern(cat.keywords)
+        hits = len(pattern.findall(text)) if pattern is not None else 0
         if hits > best_hits:
             best, best_hits = name, hits
     return best
