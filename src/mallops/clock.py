@@ -50,8 +50,21 @@ def aware(value: object, *, field: str = "time", tz: str | None = None) -> pendu
         raise ValidationError(f"{field}: year {value.year} is out of range", field=field)
     result = value if isinstance(value, pendulum.DateTime) else pendulum.instance(value)
     if tz is not None:
-        result = result.in_timezone(tz)
+        zone = _zone(tz)
+        if result.tzinfo is not zone:
+            converted: pendulum.DateTime = _dt.datetime.astimezone(result, zone)
+            result = converted
     return result
+
+
+_ZONES: dict[str, pendulum.Timezone | pendulum.FixedTimezone] = {}
+
+
+def _zone(name: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+    zone = _ZONES.get(name)
+    if zone is None:
+        zone = _ZONES[name] = pendulum.timezone(name)
+    return zone
 
 
 @runtime_checkable
