@@ -61,12 +61,13 @@ SYSTEM = Actor("system", "system")
 """The actor of everything the ticker does (breaches, warnings, escalations)."""
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class HistoryEntry:
     """One change of one record (G6): who, when, what, from which state to which, and why.
 
     ``data`` holds the event's parameters in their stored (JSON) form; replaying the
-    entries in order from the first reproduces the record.
+    entries in order from the first reproduces the record.  ``repr`` lists the
+    parameter names only, never their values: they may be personal data (G7).
     """
 
     seq: int
@@ -77,6 +78,13 @@ class HistoryEntry:
     to_state: str
     data: Mapping[str, Any] = attrs.field(factory=dict)
     reason: str | None = None
+
+    def __repr__(self) -> str:
+        keys = ", ".join(sorted(self.data))
+        return (
+            f"<HistoryEntry #{self.seq} {self.at.isoformat()} {self.actor.id} "
+            f"{self.event} {self.from_state}->{self.to_state} data=[{keys}]>"
+        )
 
 
 @attrs.frozen

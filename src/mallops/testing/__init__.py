@@ -1,11 +1,39 @@
 """Tools for testing code built on mallops (and mallops itself).
 
-``StoreContract`` is the storage contract suite every backend passes (docs/storage.md).
-Requires the test extras (pytest, hypothesis).
+- Hypothesis strategies for actors, event parameters of any workflow, policies, clock
+  advances and hostile values (:mod:`mallops.testing.strategies`);
+- :class:`MallMachine`, a ready ``RuleBasedStateMachine`` driving a whole mall, which
+  you subclass with your policy and your own rules and invariants;
+- :func:`check_invariants`, mallops' own invariants on every record of a mall;
+- :class:`StoreContract`, the storage contract suite every backend passes.
+
+Requires the test extras (pytest, hypothesis).  Guide: docs/testing.md.
 """
 
 from __future__ import annotations
 
 from ._store_contract import StoreContract, sample_record
+from .machine import MallMachine, check_invariants
+from .strategies import (
+    actors,
+    clock_advances,
+    event_params,
+    hostile_values,
+    param_values,
+    policies,
+    texts,
+)
 
-__all__ = ["StoreContract", "sample_record"]
+__all__ = [
+    "MallMachine",
+    "StoreContract",
+    "actors",
+    "check_invariants",
+    "clock_advances",
+    "event_params",
+    "hostile_values",
+    "param_values",
+    "policies",
+    "sample_record",
+    "texts",
+]
