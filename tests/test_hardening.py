@@ -153,7 +153,8 @@ def _kinds() -> list[str]:
 def test_role_event_matrix(kind: str) -> None:
     """For every workflow, event, source state and role: a role outside the event's list
     gets PermissionDenied naming the allowed roles and changes nothing; a listed role is
-    never refused for its role."""
+    never refused for its role.  (Records are placed in each state directly, without the
+    fields that state implies, so a listed role may fail later for other reasons.)"""
     mall = fresh()
     service = mall.service(kind)
     spec = service.engine.spec
@@ -177,7 +178,7 @@ def test_role_event_matrix(kind: str) -> None:
                         assert set(err.allowed) == set(branches[0].roles)
                         assert mall.get(record.id) == record
                     continue
-                except MallopsError:
+                except Exception:  # a doctored record may lack fields its state implies
                     assert role in branches[0].roles, f"{kind}.{event}: {role} got past roles"
                     continue
                 assert role in branches[0].roles, f"{kind}.{event}: {role} was allowed"
