@@ -124,14 +124,43 @@ def settle(
     )
 
 
+def _unplaced(marks: tuple[Mark, ...]) -> tuple[Mark, ...]:
+    """The marks of a timer that is not running: unfired marks have no due time."""
+    if all(m.due_at is None or m.fired_at is not None for m in marks):
+        return marks
+    return tuple(Mark(m.kind, m.offset, m.level) if m.fired_at is None else m for m in marks)
+
+
+def _halt(
+    timer: Timer,
+    now: pendulum.DateTime,
+    department: str | None,
+    calendar: BusinessCalendar,
+    **changes: object,
+) -> Timer:
+    """Settle a running stretch and leave the timer not running, in one copy."""
+    consumed, by_department = timer.consumed, timer.by_department
+    if timer.status == "running" and timer.anchor is not None:
+        used = calendar.elapsed(timer.anchor, now, timer.basis)
+        consumed += used
+        by_department = _attribute(timer, department, used)
+    return evolve(
+        timer,
+        consumed=consumed,
+        by_department=by_department,
+        anchor=None,
+        marks=_unplaced(timer.marks),
+        **changes,
+    )
+
+
 def pause(
     timer: Timer, now: pendulum.DateTime, department: str | None, calendar: BusinessCalendar
 ) -> Timer:
     """Stop the clock without ending the timer."""
     if timer.status != "running":
         return timer
-    t = settle(timer, now, department, calendar)
-    return _place(evolve(t, status="paused", anchor=None, paused_at=now), calendar)
+    return _halt(timer, now, department, calendar, status="paused", paused_at=now)
 
 
 def resume(timer: Timer, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
@@ -160,9 +189,8 @@ def stop(
     """End the timer: ``met`` before its deadline, ``breached`` after, or ``cancelled``."""
     if not timer.active:
         return timer
-    t = settle(timer, now, department, calendar)
-    status = "cancelled" if cancel else ("breached" if t.breached_at is not None else "met")
-    return _place(evolve(t, status=status, anchor=None, paused_at=None, stopped_at=now), calendar)
+    status = "cancelled" if cancel else ("breached" if timer.breached_at is not None else "met")
+    return _halt(timer, now, department, calendar, status=status, paused_at=None, stopped_at=now)
 
 
 def fire_mark(timer: Timer, index: int) -> Timer:
