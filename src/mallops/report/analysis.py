@@ -73,11 +73,12 @@ def analyse(
     misses = [k for k in kpis if k.met is False]
     for k in misses:
         side = t("低于", "under") if k.better == "higher" else t("高于", "over")
+        basis_zh, basis_en = (f"（{k.basis}）", f" ({k.basis})") if k.basis else ("", "")
         out.append(
             t(
-                f"未达标：{k.label}为 {fmt_value(k.value, k.unit)}（{k.basis}），"
+                f"未达标：{k.label}为 {fmt_value(k.value, k.unit)}{basis_zh}，"
                 f"{side}目标 {fmt_value(k.target, k.unit)}（{k.rule}）。",
-                f"Missed: {k.label} was {fmt_value(k.value, k.unit)} ({k.basis}), "
+                f"Missed: {k.label} was {fmt_value(k.value, k.unit)}{basis_en}, "
                 f"{side} its {fmt_value(k.target, k.unit)} target ({k.rule}).",
             )
         )

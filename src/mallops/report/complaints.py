@@ -31,9 +31,8 @@ def complaint_section(ctx: ReportContext) -> Section | None:
     dismissed = [r for r in recs if r.state == "dismissed"]
     reopened = [r for r in recs if int(r.fields.get("reopen_count") or 0) > 0]
     public = [r for r in recs if r.fields.get("public")]
-    surveys = [
-        r.fields["satisfaction"] for r in recs if isinstance(r.fields.get("satisfaction"), dict)
-    ]
+    # every C12 answer given, also those that reopened a complaint later answered again
+    surveys = [e.data for r in recs for e in r.history if e.event == "survey"]
     satisfied = [
         s for s in surveys if all(int(s.get(k, 0)) >= cp.satisfied_min for k in DIMENSIONS)
     ]
@@ -70,7 +69,6 @@ def complaint_section(ctx: ReportContext) -> Section | None:
             "count",
             "lower",
             "K1",
-            str(len(majors)),
         ),
     )
     n = ctx.t("件数", "count")

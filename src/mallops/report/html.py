@@ -41,7 +41,7 @@ def bar_chart(t: Table) -> str:
     rows = t.rows[:15]
     values = [_num(r[t.chart]) for r in rows]
     top = max(values, default=0.0) or 1.0
-    width, label_w, row_h = 460, 170, 22
+    width, label_w, row_h = 520, 210, 22
     height = row_h * len(rows) + 8
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
@@ -51,7 +51,7 @@ def bar_chart(t: Table) -> str:
         y = 4 + i * row_h
         w = (width - label_w - 60) * v / top
         name = str(row[0])
-        short = name if len(name) <= 16 else name[:15] + "…"
+        short = name if len(name) <= 24 else name[:23] + "…"
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
             f"<title>{escape(name)}</title>{escape(short)}</text>"
