@@ -26,7 +26,7 @@ import attrs
 import pendulum
 
 from .clock import ManualClock, aware
-from .domain.records import Actor, Record
+from .domain.records import SYSTEM, Actor, Record
 from .errors import InvalidTransition, ValidationError
 from .mall import Mall
 from .policy import Policy
@@ -221,8 +221,11 @@ class Simulation:
         if not record.is_open:
             self._pending.pop(record.id, None)
             return
-        rng = self.rng(record.id, record.version)
-        step = generator.next_step(self, record, rng)
+        # plan from the last staff step, never from the clock or the timer entries, so a
+        # run that resumes from the store plans exactly what an uninterrupted one did
+        steps = [h for h in record.history if h.actor != SYSTEM]
+        rng = self.rng(record.id, len(steps))
+        step = generator.next_step(self, record, steps[-1].at, rng)
         if step is None:
             return
         when, action = step
@@ -274,9 +277,10 @@ class Generator:
         raise NotImplementedError
 
     def next_step(
-        self, sim: Simulation, record: Record, rng: random.Random
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
     ) -> tuple[pendulum.DateTime, Action] | None:
-        """The next staff action on an open ``record`` and when it happens."""
+        """The next staff action on an open ``record`` and when it happens; ``now`` is
+        the time of the record's last staff step."""
         raise NotImplementedError
 
     def resume(self, sim: Simulation) -> None:
@@ -338,9 +342,8 @@ class ComplaintGenerator(Generator):
         sim.plan(self, record)
 
     def next_step(
-        self, sim: Simulation, record: Record, rng: random.Random
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
     ) -> tuple[pendulum.DateTime, Action] | None:
-        now = sim.clock.now()
         late = rng.random() < sim.config.late_rate
         svc = sim.mall.complaints
         staff = sim.staff
