@@ -200,6 +200,7 @@ class Simulation:
         self.config = config
         self.tenants = tenants
         self.staff = Staff(mall.policy)
+        self.tenant_weights = [8 if i % 17 == 3 else 1 for i in range(len(tenants))]
         self._queue: list[tuple[float, int, Action]] = []
         self._seq = 0
         self._pending: dict[str, int] = {}
@@ -316,7 +317,8 @@ class ComplaintGenerator(Generator):
             description, demand = rng.choice(texts)
             tenant: Tenant | None = None
             if category in ("service", "promotion", "environment") and rng.random() < 0.45:
-                tenant = rng.choice(sim.tenants)
+                # a few tenants draw most complaints (K4 repeat tenants)
+                tenant = rng.choices(sim.tenants, weights=sim.tenant_weights)[0]
                 location = tenant.unit
             else:
                 location = _weighted(rng, PLACES[category])

@@ -133,6 +133,7 @@ def complaint_section(ctx: ReportContext) -> Section | None:
                 tuple(rows),
                 chart=2,
                 keys=DIMENSIONS,
+                percent=True,
             )
         )
         tables.append(

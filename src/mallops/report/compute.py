@@ -320,7 +320,13 @@ def sla_section(ctx: ReportContext) -> Section:
         ctx.t("单位", "unit"),
     )
     table = Table(
-        "sla", ctx.t("时限达成", "SLA attainment"), cols, tuple(rows), 5, keys=tuple(keys)
+        "sla",
+        ctx.t("时限达成", "SLA attainment"),
+        cols,
+        tuple(rows),
+        5,
+        keys=tuple(keys),
+        percent=True,
     )
     return Section("sla", ctx.t("时限达成", "SLA timers"), (table,) if rows else ())
 
@@ -426,6 +432,7 @@ def hotspot_section(ctx: ReportContext) -> Section:
                 ),
                 2,
                 keys=tuple(f"{loc}|{cat}" for (_k, loc, cat), _n in top),
+                label_cols=2,
             )
         )
     top_t = [(k, n) for k, n in tenants.most_common() if n >= minimum][:15]

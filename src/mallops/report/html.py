@@ -40,7 +40,7 @@ def bar_chart(t: Table) -> str:
     assert t.chart is not None
     rows = t.rows[:15]
     values = [_num(r[t.chart]) for r in rows]
-    top = max(values, default=0.0) or 1.0
+    top = 100.0 if t.percent else (max(values, default=0.0) or 1.0)
     width, label_w, row_h = 520, 210, 22
     height = row_h * len(rows) + 8
     parts = [
@@ -50,7 +50,7 @@ def bar_chart(t: Table) -> str:
     for i, (row, v) in enumerate(zip(rows, values, strict=True)):
         y = 4 + i * row_h
         w = (width - label_w - 60) * v / top
-        name = str(row[0])
+        name = " · ".join(str(c) for c in row[: t.label_cols])
         short = name if len(name) <= 24 else name[:23] + "…"
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
@@ -130,7 +130,7 @@ def to_html(report: Report) -> str:
                 f'<div class="v">{escape(fmt_value(k.value, k.unit))}</div>'
                 f'<div class="t">{escape(text(lang, "目标", "target"))} {op} '
                 f"{escape(fmt_value(k.target, k.unit))} · {escape(mark(k, lang))} · "
-                f"{escape(k.rule)} · {escape(k.basis)}</div></div>"
+                f"{escape(k.rule)}{' · ' + escape(k.basis) if k.basis else ''}</div></div>"
             )
         out.append(
             f'<section id="kpis"><h2>{escape(text(lang, "指标与目标（K1）", "KPIs (K1)"))}</h2>'

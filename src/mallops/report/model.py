@@ -29,6 +29,8 @@ class Table:
     chart: int | None = None
     compare: bool = False
     keys: tuple[str, ...] = ()  # raw key of each row (for JSON and period comparison)
+    label_cols: int = 1  # leading columns that name a row (joined for chart labels)
+    percent: bool = False  # the chart column is a percentage: bars on a 0-100 scale
 
 
 @attrs.frozen
