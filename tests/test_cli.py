@@ -200,7 +200,9 @@ def test_flow_open_fire_show_list_tick_report(
     assert main(["show", "C-000001", "--reveal", "--json"]) == 0
     assert "13912345678" in capsys.readouterr().out
     assert main(["fire", "C-000001", "reply", DESK, "-f", "message=x"]) == 1
-    assert "cannot reply" in capsys.readouterr().err or True
+    err = capsys.readouterr().err
+    assert err.startswith("mallops: error: C-000001: cannot reply a complaint in state 'assigned'")
+    assert err.count("\n") == 1
     assert main(["report", "--month=2026-09", "--format=markdown", "--lang=en",
                  "--now=2026-10-01T09:00:00+08:00"]) == 0  # fmt: skip
     md = capsys.readouterr().out

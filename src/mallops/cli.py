@@ -366,6 +366,10 @@ def cmd_show(args: argparse.Namespace) -> int:
                     f"L{e.level} {e.role} ({e.cause}, {_t(e.at)})" for e in record.escalations
                 )
             )
+        if record.links:
+            lines.append(
+                "  links: " + ", ".join(f"{k.relation} {k.record_id}" for k in record.links)
+            )
         lines.append("fields:")
         lines += [f"  {k}: {v}" for k, v in data["fields"].items()]
         lines.append("timers:")
