@@ -249,3 +249,21 @@ def test_demo_refuses_a_foreign_store_or_seed() -> None:
     )  # fmt: skip
     with pytest.raises(ValidationError, match="not from the demo"):
         run_demo(other, DemoConfig(days=1))
+
+
+def test_sections_of_absent_kinds_are_absent(demo: DemoResult) -> None:
+    """A section registered for a kind with no records in the period is left out."""
+    from mallops.report import SECTIONS, Section, register_section
+
+    def repair_section(_ctx: object) -> Section:
+        return Section("repair", "Repairs", notes=("should not appear",))
+
+    register_section("repair")(repair_section)  # type: ignore[arg-type]
+    try:
+        report = build_report(demo.mall, demo.start, demo.end, lang="en")
+        assert report.section("repair") is None
+        assert report.section("complaint") is not None
+    finally:
+        SECTIONS["repair"].remove(repair_section)  # type: ignore[arg-type]
+        if not SECTIONS["repair"]:
+            del SECTIONS["repair"]

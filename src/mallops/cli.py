@@ -548,6 +548,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         complaints_per_day=args.rate,
     )
     policy = _policy(args)
+    if args.html and not Path(args.html).resolve().parent.is_dir():
+        raise ValidationError(f"cannot write {args.html}: no such directory", field="html")
     store = open_store(args.store)
     try:
         bar = None if args.quiet else _progress
@@ -611,5 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{PROG}: interrupted; the store holds every completed step\n")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # `mallops report | head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
