@@ -98,6 +98,19 @@ def analyse(
                 f"{fmt_value(worst.attainment, 'fraction')} met, {worst.breached} breached.",
             )
         )
+    still_open = [r for r in ctx.records if r.is_open]
+    if still_open:
+        overdue = sum(
+            any(tm.active and (tm.breached or (tm.due_at is not None and tm.due_at < ctx.now))
+                for tm in r.timers)
+            for r in still_open
+        )  # fmt: skip
+        out.append(
+            t(
+                f"仍有 {len(still_open)} 件未结，其中 {overdue} 件已超时。",
+                f"{len(still_open)} records are still open, {overdue} of them overdue.",
+            )
+        )
     esc = [e for r in ctx.records for e in r.escalations]
     if esc:
         top_label, top_n = "", 0
