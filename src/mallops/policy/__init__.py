@@ -29,6 +29,7 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .targets import TargetPolicy
 
 __all__ = [
     "CalendarPolicy",
@@ -39,6 +40,7 @@ __all__ = [
     "Policy",
     "RolePolicy",
     "SeverityPolicy",
+    "TargetPolicy",
     "TimerPolicy",
 ]
 
@@ -55,6 +57,7 @@ class Policy:
     )
     channels: Mapping[str, Label] = field(SEED_CHANNELS, doc="intake channels", rule="G1")
     complaints: ComplaintPolicy = field(ComplaintPolicy(), doc="complaints", rule="C1")
+    targets: TargetPolicy = field(TargetPolicy(), doc="quality targets and reports", rule="K1")
 
     def __attrs_post_init__(self) -> None:
         self._check_references()

@@ -1,0 +1,528 @@
+"""``mallops demo``: one simulated month of a mid-size mall, then its monthly report.
+
+The simulation is seeded and reproducible.  It is made of per-kind *generators*
+(:data:`GENERATORS`): each one creates the day's arrivals of its kind of record and, for
+every open record, plans the next staff action from the record's state.  Planning from
+the stored state (with a random stream derived from the seed, the record id and its
+version) is what lets a second run on the same store continue exactly where the first
+stopped: nothing but the store is needed to resume.
+
+Extension point: when the repair, return-visit, lost-and-found and tenant-visit
+workflows are registered on :class:`~mallops.mall.Mall`, add a generator class for each
+(``kind = "repair"`` ...) to :data:`GENERATORS`; :func:`run_demo` uses every generator
+whose kind is in ``mall.services`` and ignores the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import heapq
+import random
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import attrs
+import pendulum
+
+from .clock import ManualClock, aware
+from .domain.records import SYSTEM, Actor, Record
+from .errors import InvalidTransition, ValidationError
+from .mall import Mall
+from .policy import Policy
+from .stores.protocol import CounterWrite, Store
+
+__all__ = ["GENERATORS", "DemoConfig", "DemoResult", "Generator", "Simulation", "run_demo"]
+
+TZ = "Asia/Shanghai"
+Action = Callable[[], object]
+
+
+@attrs.frozen
+class DemoConfig:
+    """Sizes and rates of the simulated mall (all overridable from the command line)."""
+
+    seed: int = 2026
+    days: int = 30
+    tenants: int = 200
+    start: str | None = None  # YYYY-MM-DD; default 2026-09-01 (kept in the store)
+    complaints_per_day: float = 11.0
+    late_rate: float = 0.10  # share of staff actions that come late (timers breach)
+    dissatisfied_rate: float = 0.12  # share of customers unhappy with the result (C12)
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 <= self.seed < 2**31:
+            raise ValidationError("seed: must be 0 .. 2^31-1", field="seed")
+        if not 1 <= self.days <= 366:
+            raise ValidationError("days: must be 1 .. 366", field="days")
+        if not 1 <= self.tenants <= 5000:
+            raise ValidationError("tenants: must be 1 .. 5000", field="tenants")
+        if not 0 < self.complaints_per_day <= 500:
+            raise ValidationError("complaints_per_day: must be in (0, 500]", field="rate")
+
+
+@attrs.frozen
+class Tenant:
+    """A simulated tenant: id, unit, trade and tier."""
+
+    id: str
+    unit: str
+    trade: str
+    anchor: bool
+
+
+@attrs.frozen
+class DemoResult:
+    """What a run did: the mall (on the store), the period it simulated and its size."""
+
+    mall: Mall
+    start: pendulum.DateTime
+    end: pendulum.DateTime
+    days_run: int
+    continued: bool
+    events: int
+
+
+# -- the simulated mall ------------------------------------------------------------------
+
+_TRADES = ("retail", "retail", "retail", "restaurant", "restaurant", "entertainment", "service")
+_FLOORS = ("B1", "1F", "2F", "3F", "4F", "5F")
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞")
+# where problems of each category happen, with the hot spots weighted up (K4, C9)
+PLACES: dict[str, tuple[tuple[str, int], ...]] = {
+    "environment": (
+        *((f"{f} 洗手间", 2) for f in _FLOORS),
+        ("B1 东侧洗手间", 6),
+        ("3F 美食广场", 5),
+        ("1F 中庭", 2),
+        ("B1 垃圾房", 2),
+    ),
+    "facilities": (
+        *((f"{f} 扶梯口", 2) for f in _FLOORS),
+        *((f"{f} 电梯厅", 1) for f in _FLOORS),
+        ("2F 北侧扶梯", 5),
+        ("B2 停车场出口", 3),
+        ("4F 影院通道", 2),
+    ),
+    "security": (("B1 停车场 C 区", 4), ("B2 停车场出口", 2), ("1F 中庭", 2), ("1F 南门入口", 1)),
+    "service": (("1F 服务台", 3), ("B1 停车场收费处", 3), ("1F 南门入口", 1)),
+    "promotion": (("1F 中庭", 3), ("会员中心", 2)),
+    "publicity": (("1F 中庭", 2), ("2F 连廊", 1)),
+    "planning": (("3F 导视牌", 2), ("1F 北门", 1)),
+    "other": (("B1 停车场收费处", 2), ("1F 服务台", 1)),
+}
+CHANNEL_WEIGHTS = (
+    ("phone", 30),
+    ("walk_in", 25),
+    ("wechat", 16),
+    ("online_form", 7),
+    ("email", 4),
+    ("letter", 3),
+    ("sms", 4),
+    ("website", 6),
+    ("weibo", 5),
+)
+# category -> (weight, handling department, [(description, demand)])
+COMPLAINT_TEXTS: dict[str, tuple[int, str, tuple[tuple[str, str], ...]]] = {
+    "environment": (
+        30,
+        "cleaning",
+        (
+            ("洗手间很脏，有异味", "尽快清洁"),
+            ("垃圾桶满了没人清理，很臭", "及时清理垃圾"),
+            ("地面有积水和垃圾，卫生太差", "加强保洁"),
+            ("店铺装修噪音太大", "控制噪音时间"),
+        ),
+    ),
+    "facilities": (
+        26,
+        "engineering",
+        (
+            ("扶梯突然停了，差点摔倒", "检修扶梯并说明原因"),
+            ("空调不制冷，太热了", "尽快修好空调"),
+            ("电梯按钮失灵", "维修电梯"),
+            ("天花板漏水滴到顾客身上", "修好漏水并赔偿"),
+            ("走廊照明灯坏了好几盏", "更换灯具"),
+        ),
+    ),
+    "service": (
+        18,
+        "customer_service",
+        (
+            ("店员态度很差，不理人", "店铺道歉"),
+            ("保安说话粗鲁，服务差", "处理该员工"),
+            ("前台服务态度怠慢", "改进服务"),
+        ),
+    ),
+    "security": (
+        9,
+        "security",
+        (
+            ("停车场手机被盗，监控看不到", "调取监控协助报警"),
+            ("有人在中庭打架，没人管", "加强安全巡逻"),
+            ("消防通道被货物堵住", "清理消防通道"),
+        ),
+    ),
+    "promotion": (8, "marketing", (("促销活动优惠不兑现", "按宣传兑现优惠"),)),
+    "publicity": (4, "marketing", (("广告海报内容与实际不符", "更正宣传"),)),
+    "planning": (3, "operations", (("商场布局调整后找不到店", "增加指示牌"),)),
+    "other": (2, "operations", (("停车收费标准不清楚", "公示收费标准"),)),
+}
+SERVICE_HOURS = (10, 22)  # when customers complain (the mall's opening hours)
+
+
+def _weighted(rng: random.Random, items: tuple[tuple[Any, int], ...]) -> Any:
+    return rng.choices([i for i, _ in items], weights=[w for _, w in items])[0]
+
+
+class Staff:
+    """The mall's staff as actors (G5)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.desk = [Actor(f"desk-{i}", "front_desk", "customer_service") for i in (1, 2, 3)]
+        self.staff: dict[str, list[Actor]] = {}
+        self.managers: dict[str, Actor] = {}
+        for dept in policy.departments:
+            prefix = dept[:3]
+            self.staff[dept] = [Actor(f"{prefix}-{i}", "staff", dept) for i in (1, 2, 3)]
+            self.managers[dept] = Actor(f"{prefix}-mgr", "department_manager", dept)
+        self.cs_head = Actor("cs-head", "cs_head", "customer_service")
+        self.gm = Actor("gm", "general_manager", "operations")
+
+
+class Simulation:
+    """The event queue, the manual clock and the hourly ticker of one demo run."""
+
+    def __init__(self, mall: Mall, clock: ManualClock, config: DemoConfig, tenants: list[Tenant]):
+        self.mall = mall
+        self.clock = clock
+        self.config = config
+        self.tenants = tenants
+        self.staff = Staff(mall.policy)
+        self.tenant_weights = [8 if i % 17 == 3 else 1 for i in range(len(tenants))]
+        self._queue: list[tuple[float, int, Action]] = []
+        self._seq = 0
+        self._pending: dict[str, int] = {}
+        self.next_tick = clock.now().start_of("hour").add(hours=1)
+        self.events = 0
+        self.resume_after = clock.now().subtract(seconds=1)
+
+    def rng(self, *key: object) -> random.Random:
+        """A random stream determined by the seed and ``key`` alone."""
+        return random.Random(":".join(str(k) for k in (self.config.seed, *key)))
+
+    def at(self, when: pendulum.DateTime, action: Action) -> None:
+        """Run ``action`` at ``when``."""
+        self._seq += 1
+        heapq.heappush(self._queue, (when.timestamp(), self._seq, action))
+
+    def plan(self, generator: Generator, record: Record) -> None:
+        """Ask ``generator`` for the record's next action and queue it (one per record)."""
+        if not record.is_open:
+            self._pending.pop(record.id, None)
+            return
+        # plan from the last staff step, never from the clock or the timer entries, so a
+        # run that resumes from the store plans exactly what an uninterrupted one did
+        steps = [h for h in record.history if h.actor != SYSTEM]
+        rng = self.rng(record.id, len(steps))
+        step = generator.next_step(self, record, steps[-1].at, rng)
+        if step is None:
+            return
+        when, action = step
+        self._seq += 1
+        token = self._seq
+        self._pending[record.id] = token
+        rid = record.id
+
+        def run() -> None:
+            if self._pending.get(rid) != token:
+                return
+            del self._pending[rid]
+            with contextlib.suppress(InvalidTransition):
+                action()  # a refused action (the record moved meanwhile) is planned again
+            current = self.mall.get(rid)
+            if rid not in self._pending:
+                self.plan(generator, current)
+
+        heapq.heappush(self._queue, (when.timestamp(), token, run))
+
+    def run_until(self, end: pendulum.DateTime) -> None:
+        """Process every action before ``end``, ticking the timers every hour."""
+        while self._queue and self._queue[0][0] < end.timestamp():
+            ts, _seq, action = heapq.heappop(self._queue)
+            when = pendulum.from_timestamp(ts, tz=self.mall.calendar.tz)
+            self._tick_until(when)
+            if when > self.clock.now():
+                self.clock.set(when)
+            action()
+        self._tick_until(end)
+        if end > self.clock.now():
+            self.clock.set(end)
+
+    def _tick_until(self, when: pendulum.DateTime) -> None:
+        while self.next_tick <= when:
+            if self.next_tick > self.clock.now():
+                self.clock.set(self.next_tick)
+            self.events += len(self.mall.tick())
+            self.next_tick = self.next_tick.add(hours=1)
+
+
+class Generator:
+    """One kind of record in the simulation: daily arrivals and staff behaviour."""
+
+    kind: ClassVar[str] = ""
+
+    def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
+        """Queue the day's new records."""
+        raise NotImplementedError
+
+    def next_step(
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
+    ) -> tuple[pendulum.DateTime, Action] | None:
+        """The next staff action on an open ``record`` and when it happens; ``now`` is
+        the time of the record's last staff step."""
+        raise NotImplementedError
+
+    def resume(self, sim: Simulation) -> None:
+        """Plan every open record of this kind (used when a run continues)."""
+        for record in sim.mall.query(kind=self.kind, is_open=True):
+            sim.plan(self, record)
+
+
+def _hours(rng: random.Random, low: float, high: float) -> pendulum.Duration:
+    return pendulum.duration(seconds=int(rng.uniform(low, high) * 3600))
+
+
+class ComplaintGenerator(Generator):
+    """Complaints (C1-C14): arrivals by channel and category at the mall's hours, staff
+    who are sometimes late (C5, C7, C8 breaches and escalations), public replies that
+    need approval (C13), unhappy customers whose complaints reopen (C12)."""
+
+    kind = "complaint"
+
+    def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
+        factor = 1.35 if day.isoweekday() >= 6 else 1.0
+        count = max(0, round(rng.gauss(sim.config.complaints_per_day * factor, 2.5)))
+        cats = tuple((k, v[0]) for k, v in COMPLAINT_TEXTS.items())
+        times = sorted(
+            day.add(hours=SERVICE_HOURS[0]).add(
+                seconds=rng.randrange((SERVICE_HOURS[1] - SERVICE_HOURS[0]) * 3600)
+            )
+            for _ in range(count)
+        )
+        for when in times:
+            category = _weighted(rng, cats)
+            _w, _dept, texts = COMPLAINT_TEXTS[category]
+            description, demand = rng.choice(texts)
+            tenant: Tenant | None = None
+            if category in ("service", "promotion", "environment") and rng.random() < 0.45:
+                # a few tenants draw most complaints (K4 repeat tenants)
+                tenant = rng.choices(sim.tenants, weights=sim.tenant_weights)[0]
+                location = tenant.unit
+            else:
+                location = _weighted(rng, PLACES[category])
+            roll = rng.random()
+            severity = "major" if roll < 0.012 else ("important" if roll < 0.12 else None)
+            params = {
+                "channel": _weighted(rng, CHANNEL_WEIGHTS),
+                "complainant": rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=2)),
+                "contact": "1" + rng.choice("3578") + "".join(rng.choices("0123456789", k=9)),
+                "location": location,
+                "description": description,
+                "demand": demand,
+                "severity": severity,
+                "tenant": tenant.id if tenant else None,
+            }
+            actor = rng.choice(sim.staff.desk)
+            sim.at(when, functools.partial(self._open, sim, actor, params))
+
+    def _open(self, sim: Simulation, actor: Actor, params: dict[str, Any]) -> None:
+        if sim.clock.now() <= sim.resume_after:
+            return  # opened by the run that stopped in the middle of this day
+        record = sim.mall.complaints.open(actor=actor, **params)
+        sim.plan(self, record)
+
+    def next_step(
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
+    ) -> tuple[pendulum.DateTime, Action] | None:
+        late = rng.random() < sim.config.late_rate
+        svc = sim.mall.complaints
+        staff = sim.staff
+        dept = COMPLAINT_TEXTS.get(record.category or "", (0, "operations", ()))[1]
+        worker = rng.choice(staff.staff.get(dept) or staff.staff["operations"])
+        manager = staff.managers.get(dept, staff.gm)
+        rid = record.id
+        state = record.state
+        if state == "registered":
+            desk = rng.choice(staff.desk)
+            delay = _hours(rng, 2.5, 6) if late else _hours(rng, 0.1, 0.8)
+            return now + delay, lambda: svc.fire(
+                rid, "assign", actor=desk, department=dept, assignee=worker.id
+            )
+        if state == "assigned":
+            delay = _hours(rng, 3.2, 9) if late else _hours(rng, 0.2, 1.8)
+            return now + delay, lambda: svc.fire(rid, "contact", actor=worker)
+        if state == "contacted":
+            if rng.random() < 0.05:
+                return now + _hours(rng, 1, 8), lambda: svc.fire(
+                    rid, "dismiss", actor=manager, explanation="属租户经营行为，已向顾客解释"
+                )
+            promise = (now + _hours(rng, 20, 70)).replace(minute=0, second=0, microsecond=0)
+            delay = _hours(rng, 0.3, 3)
+            return now + delay, lambda: svc.fire(
+                rid,
+                "reply",
+                actor=worker,
+                message="已安排处理",
+                promised_by=max(promise, sim.clock.now().add(hours=2)),
+            )
+        if state == "in_progress":
+            promised = record.fields.get("promised_by")
+            due = aware(promised, tz=sim.mall.calendar.tz) if promised else now.add(days=1)
+            if late:
+                when = max(now, due) + _hours(rng, 6, 110)
+            else:
+                when = now + (max(due, now.add(hours=1)) - now) * rng.uniform(0.2, 0.95)
+            return when, lambda: svc.fire(rid, "resolve", actor=worker, resolution="已处理完毕")
+        if state == "pending_approval":
+            delay = _hours(rng, 1, 8)
+            return now + delay, lambda: svc.fire(rid, "approve", actor=staff.cs_head)
+        if state == "resolved":
+            unhappy = rng.random() < sim.config.dissatisfied_rate
+            scores = [rng.randint(1, 3) if unhappy else rng.randint(4, 5) for _ in range(3)]
+            if unhappy:
+                scores[rng.randrange(3)] = rng.randint(1, 3)
+            elif rng.random() < 0.3:
+                scores[rng.randrange(3)] = rng.randint(4, 5)
+            desk = rng.choice(staff.desk)
+            speed, result, attitude = scores
+            return now + _hours(rng, 2, 26), lambda: svc.fire(
+                rid, "survey", actor=desk, speed=speed, result=result, attitude=attitude
+            )
+        return None
+
+
+GENERATORS: tuple[type[Generator], ...] = (ComplaintGenerator,)
+"""Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
+
+
+# -- runs on a store ---------------------------------------------------------------------
+
+_SEED = "demo:seed"
+_START = "demo:start"
+_DONE = "demo:day"
+_TARGET = "demo:target"
+_SEGMENT = "demo:segment"
+DEFAULT_START = "2026-09-01"
+
+
+def make_tenants(config: DemoConfig) -> list[Tenant]:
+    """The mall's tenants (some anchors, some restaurants), from the seed."""
+    rng = random.Random(f"{config.seed}:tenants")
+    out = []
+    for i in range(1, config.tenants + 1):
+        floor = _FLOORS[i % len(_FLOORS)]
+        trade = (
+            "restaurant" if floor in ("3F", "B1") and rng.random() < 0.6 else rng.choice(_TRADES)
+        )
+        out.append(Tenant(f"T{i:04d}", f"{floor}-{100 + i:03d}", trade, rng.random() < 0.05))
+    return out
+
+
+def _move(store: Store, name: str, value: int) -> None:
+    current = store.counter(name)
+    if value > current:
+        store.commit([], [CounterWrite(name, current, value)])
+
+
+def _parse_start(value: str) -> pendulum.DateTime:
+    try:
+        d = pendulum.Date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"start: {value!r} is not a date (YYYY-MM-DD)", field="start"
+        ) from None
+    return pendulum.datetime(d.year, d.month, d.day, tz=TZ)
+
+
+def run_demo(
+    store: Store,
+    config: DemoConfig | None = None,
+    *,
+    policy: Policy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
+    """Simulate ``config.days`` days on ``store``, or continue the demo already on it.
+
+    A store that holds a demo continues it: an interrupted run is finished, a finished
+    one is extended by ``config.days``.  A store holding other records, or a demo with
+    another seed or start, is refused with ``ValidationError`` and left untouched.
+    """
+    config = config or DemoConfig()
+    seed_mark = store.counter(_SEED)
+    probe = Mall(store=store, clock=ManualClock(_parse_start(DEFAULT_START)), policy=policy)
+    existing = probe.query(limit=1)
+    if seed_mark == 0 and existing:
+        raise ValidationError(
+            "this store already holds records that are not from the demo; "
+            "give the demo its own store (--store demo.json)",
+            field="store",
+        )
+    continued = seed_mark != 0
+    if continued:
+        if seed_mark != config.seed + 1:
+            raise ValidationError(
+                f"this store holds a demo run with seed {seed_mark - 1}; run again with "
+                f"--seed {seed_mark - 1} to continue it, or use another --store",
+                field="seed",
+            )
+        stored = str(store.counter(_START))
+        start = _parse_start(f"{stored[:4]}-{stored[4:6]}-{stored[6:]}")
+        if config.start is not None and _parse_start(config.start) != start:
+            raise ValidationError(
+                f"this store holds a demo that started on {start.to_date_string()}; "
+                "drop --start to continue it",
+                field="start",
+            )
+    else:
+        start = _parse_start(config.start or DEFAULT_START)
+        _move(store, _START, int(start.format("YYYYMMDD")))
+        _move(store, _SEED, config.seed + 1)
+    done = store.counter(_DONE)
+    target = store.counter(_TARGET)
+    if done >= target:
+        _move(store, _SEGMENT, done + 1)  # stored +1: counters start at 0
+        target = done + config.days
+        _move(store, _TARGET, target)
+    segment = store.counter(_SEGMENT) - 1
+
+    records = probe.query()
+    latest = max((r.updated_at for r in records), default=start)
+    day0 = start.add(days=done)
+    clock = ManualClock(max(day0, latest))
+    mall = Mall(store=store, clock=clock, policy=policy)
+    sim = Simulation(mall, clock, config, make_tenants(config))
+    created = [r.created_at for r in records if r.created_at >= day0]
+    if created:
+        sim.resume_after = max(created)
+    generators = [g() for g in GENERATORS if g.kind in mall.services]
+    for g in generators:
+        g.resume(sim)
+    total = target - done
+    for i, day_index in enumerate(range(done, target)):
+        day = start.add(days=day_index)
+        for g in generators:
+            g.arrivals(sim, day, sim.rng(g.kind, "arrivals", day_index))
+        sim.run_until(day.add(days=1))
+        _move(store, _DONE, day_index + 1)
+        if progress is not None:
+            progress(i + 1, total)
+    return DemoResult(
+        mall=mall,
+        start=start.add(days=segment),
+        end=start.add(days=target),
+        days_run=total,
+        continued=continued,
+        events=sim.events,
+    )

@@ -1,0 +1,149 @@
+"""The complaint part of the monthly report: handling rate, satisfaction (C12), major
+incidents, reopens and public replies, each KPI beside its K1 target."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .compute import ReportContext, pct, register_section, share
+from .model import Kpi, Section, Table
+
+HANDLED = ("resolved", "closed", "dismissed")
+DIMENSIONS = ("speed", "result", "attitude")
+_DIM_LABELS = {
+    "speed": ("速度", "speed"),
+    "result": ("结果", "result"),
+    "attitude": ("态度", "attitude"),
+}
+
+
+@register_section("complaint")
+def complaint_section(ctx: ReportContext) -> Section | None:
+    """Handling (K1 complaint handling rate), satisfaction (C12, K1 customer
+    satisfaction), major incidents (K1), reopens and explanations (C11)."""
+    recs = ctx.of_kind("complaint")
+    if not recs:
+        return None
+    policy = ctx.policy
+    targets = policy.targets
+    cp = policy.complaints
+    handled = [r for r in recs if r.state in HANDLED]
+    dismissed = [r for r in recs if r.state == "dismissed"]
+    reopened = [r for r in recs if int(r.fields.get("reopen_count") or 0) > 0]
+    public = [r for r in recs if r.fields.get("public")]
+    # every C12 answer given, also those that reopened a complaint later answered again
+    surveys = [e.data for r in recs for e in r.history if e.event == "survey"]
+    satisfied = [
+        s for s in surveys if all(int(s.get(k, 0)) >= cp.satisfied_min for k in DIMENSIONS)
+    ]
+    top_rank = max(s.rank for s in cp.severities.values())
+    major_keys = {k for k, s in cp.severities.items() if s.rank == top_rank}
+    majors = [r for r in recs if r.severity in major_keys]
+
+    kpis = (
+        Kpi(
+            "complaint_handling_rate",
+            ctx.t("投诉处理率", "complaint handling rate"),
+            share(len(handled), len(recs)),
+            targets.complaint_handling_rate,
+            "fraction",
+            "higher",
+            "K1",
+            f"{len(handled)}/{len(recs)}",
+        ),
+        Kpi(
+            "customer_satisfaction",
+            ctx.t("顾客满意率", "customer satisfaction"),
+            share(len(satisfied), len(surveys)),
+            targets.customer_satisfaction,
+            "fraction",
+            "higher",
+            "K1",
+            f"{len(satisfied)}/{len(surveys)}",
+        ),
+        Kpi(
+            "major_incidents",
+            ctx.t("重大投诉", "major incidents"),
+            float(len(majors)),
+            float(targets.major_incidents),
+            "count",
+            "lower",
+            "K1",
+        ),
+    )
+    n = ctx.t("件数", "count")
+    overview = Table(
+        "complaint_overview",
+        ctx.t("投诉处理概况", "Complaint handling"),
+        (ctx.t("项目", "item"), n, ctx.t("占比 %", "share %")),
+        (
+            (ctx.t("登记", "registered"), len(recs), 100.0),
+            (
+                ctx.t("已处理（含解释结案）", "handled (incl. explained)"),
+                len(handled),
+                pct(share(len(handled), len(recs))),
+            ),
+            (
+                ctx.t("解释结案（C11）", "closed with explanation (C11)"),
+                len(dismissed),
+                pct(share(len(dismissed), len(recs))),
+            ),
+            (
+                ctx.t("不满意重开（C12）", "reopened after dissatisfaction (C12)"),
+                len(reopened),
+                pct(share(len(reopened), len(recs))),
+            ),
+            (
+                ctx.t("公开渠道需审核（C13）", "public-channel replies (C13)"),
+                len(public),
+                pct(share(len(public), len(recs))),
+            ),
+            (
+                ctx.t("未结", "still open"),
+                sum(r.is_open for r in recs),
+                pct(share(sum(r.is_open for r in recs), len(recs))),
+            ),
+        ),
+        chart=1,
+        keys=("registered", "handled", "dismissed", "reopened", "public", "open"),
+    )
+    tables = [overview]
+    if surveys:
+        rows = []
+        for k in DIMENSIONS:
+            values = [int(s.get(k, 0)) for s in surveys]
+            ok = sum(v >= cp.satisfied_min for v in values)
+            zh, en = _DIM_LABELS[k]
+            rows.append(
+                (ctx.t(zh, en), round(sum(values) / len(values), 2), pct(share(ok, len(values))))
+            )
+        scores = Counter(min(int(s.get(k, 0)) for k in DIMENSIONS) for s in surveys)
+        tables.append(
+            Table(
+                "satisfaction",
+                ctx.t(
+                    f"满意度（C12，{len(surveys)} 份评价，满分 {cp.rating_scale}）",
+                    f"Satisfaction (C12, {len(surveys)} answers, scale 1-{cp.rating_scale})",
+                ),
+                (
+                    ctx.t("维度", "dimension"),
+                    ctx.t("平均分", "average"),
+                    ctx.t(f"满意（≥{cp.satisfied_min}）%", f"satisfied (≥{cp.satisfied_min}) %"),
+                ),
+                tuple(rows),
+                chart=2,
+                keys=DIMENSIONS,
+                percent=True,
+            )
+        )
+        tables.append(
+            Table(
+                "satisfaction_lowest",
+                ctx.t("每份评价的最低分分布", "Lowest answer per survey"),
+                (ctx.t("最低分", "lowest score"), n),
+                tuple((str(score), scores[score]) for score in sorted(scores)),
+                chart=1,
+                keys=tuple(str(score) for score in sorted(scores)),
+            )
+        )
+    return Section("complaint", ctx.t("投诉", "Complaints"), tuple(tables), kpis)

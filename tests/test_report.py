@@ -1,0 +1,269 @@
+"""The monthly report (K1-K5) checked against the records of a small demo run."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+
+import pendulum
+import pytest
+
+from mallops import Actor, Mall, ManualClock, MemoryStore, Policy, Query, ValidationError
+from mallops.demo import DemoConfig, DemoResult, run_demo
+from mallops.report import build_report, month_period, parse_period, render
+from mallops.report.compute import percentile
+from mallops.report.model import Kpi
+from mallops.report.render import FORMATS
+from mallops.stores.codec import encode
+
+SMALL = DemoConfig(seed=11, days=8, tenants=30, complaints_per_day=14.0)
+
+
+@pytest.fixture(scope="module")
+def demo() -> DemoResult:
+    return run_demo(MemoryStore(), SMALL)
+
+
+@pytest.fixture(scope="module")
+def records(demo: DemoResult) -> list:
+    return demo.mall.query(created_from=demo.start, created_to=demo.end)
+
+
+def _rows(report, key: str) -> dict[str, tuple]:
+    table = report.table(key)
+    assert table is not None, key
+    return dict(zip(table.keys, table.rows, strict=True))
+
+
+def test_k2_volumes_match_the_records(demo: DemoResult, records: list) -> None:
+    """K2: volumes by channel, category, severity and department count the records."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    assert report.total == len(records) > 20
+    expected = {
+        "volume_channel": Counter(r.fields["channel"] for r in records),
+        "volume_category": Counter(r.category for r in records),
+        "volume_severity": Counter(r.severity for r in records),
+        "volume_department": Counter(r.department for r in records),
+        "volume_kind": Counter(r.kind for r in records),
+    }
+    for key, counts in expected.items():
+        rows = _rows(report, key)
+        assert {k: row[1] for k, row in rows.items()} == dict(counts), key
+        assert sum(row[1] for row in rows.values()) == len(records)
+
+
+def test_sla_attainment_matches_the_timer_data(demo: DemoResult, records: list) -> None:
+    """Every timer's met, breached, median and p90 come from the records' Timer data."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    rows = _rows(report, "sla")
+    assert set(rows) >= {"complaint.first_contact", "complaint.handling"}
+    for key, row in rows.items():
+        name = key.split(".", 1)[1]
+        timers = [t for r in records if (t := r.timer(name)) is not None]
+        met = [t for t in timers if t.status == "met" and not t.breached]
+        breached = [t for t in timers if t.breached]
+        _label, started, n_met, n_breached, _open, attain, median, p90, _unit = row
+        assert (started, n_met, n_breached) == (len(timers), len(met), len(breached))
+        assert attain == round(100 * len(met) / (len(met) + len(breached)), 1)
+        used = sorted(t.consumed for t in met)
+        assert median == round(used[math.ceil(len(used) / 2) - 1] / 3600, 1)
+        assert p90 == round(used[math.ceil(0.9 * len(used)) - 1] / 3600, 1)
+    assert any(row[3] > 0 for row in rows.values()), "late staff must breach some timer"
+
+
+def test_escalations_by_level_and_cause(demo: DemoResult, records: list) -> None:
+    """Escalations are counted by level and by cause; the totals agree."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    escalations = [e for r in records for e in r.escalations]
+    assert escalations
+    by_level = _rows(report, "escalation_level")
+    by_cause = _rows(report, "escalation_cause")
+    assert sum(row[1] for row in by_level.values()) == len(escalations)
+    assert sum(row[1] for row in by_cause.values()) == len(escalations)
+    assert by_level["1:department_manager"][1] == sum(e.level == 1 for e in escalations)
+
+
+def test_k4_hot_spots_are_repeat_problems(demo: DemoResult, records: list) -> None:
+    """K4: each hot spot is a location and category seen at least hot_spot_min times."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    minimum = demo.mall.policy.targets.hot_spot_min
+    rows = _rows(report, "hotspots")
+    assert rows
+    for key, row in rows.items():
+        location, category = key.split("|")
+        n = sum(r.location == location and r.category == category for r in records)
+        assert row[2] == n >= minimum
+
+
+def test_k1_kpis_beside_targets(demo: DemoResult, records: list) -> None:
+    """K1: handling rate and satisfaction (all C12 answers) against the policy targets."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    kpis = {k.key: k for k in report.kpis}
+    handled = sum(r.state in ("resolved", "closed", "dismissed") for r in records)
+    assert kpis["complaint_handling_rate"].value == pytest.approx(handled / len(records))
+    assert kpis["complaint_handling_rate"].target == 1.0
+    answers = [h.data for r in records for h in r.history if h.event == "survey"]
+    ok = sum(all(a[k] >= 4 for k in ("speed", "result", "attitude")) for a in answers)
+    assert kpis["customer_satisfaction"].value == pytest.approx(ok / len(answers))
+    assert kpis["customer_satisfaction"].target == 0.90
+    majors = sum(r.severity == "major" for r in records)
+    assert kpis["major_incidents"].value == majors
+    assert kpis["major_incidents"].met is (majors == 0)
+
+
+def test_k1_targets_are_policy_data(demo: DemoResult) -> None:
+    """K1: changing a target in the policy changes the verdict, not the figure."""
+    strict = Policy.from_dict({"targets": {"customer_satisfaction": 1.0}})
+    mall = Mall(store=demo.mall.store, clock=demo.mall.clock, policy=strict)
+    kpi = {k.key: k for k in build_report(mall, demo.start, demo.end).kpis}
+    assert kpi["customer_satisfaction"].target == 1.0
+    assert kpi["customer_satisfaction"].met is False
+
+
+def test_kpi_marks_over_and_under() -> None:
+    """A 'higher' KPI meets its target at or above it, a 'lower' one at or below."""
+    assert Kpi("a", "a", 0.9, 0.9, "fraction", "higher", "K1").met is True
+    assert Kpi("a", "a", 0.89, 0.9, "fraction", "higher", "K1").met is False
+    assert Kpi("m", "m", 1.0, 0.0, "count", "lower", "K1").met is False
+    assert Kpi("m", "m", 0.0, 0.0, "count", "lower", "K1").met is True
+    assert Kpi("m", "m", None, 0.0, "count", "lower", "K1").met is None
+
+
+def test_percentile_nearest_rank() -> None:
+    """Median and p90 use the nearest-rank method; no values give None."""
+    assert percentile([], 50) is None
+    assert percentile([5.0], 90) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0
+    assert percentile([float(i) for i in range(1, 11)], 90) == 9.0
+
+
+def test_analysis_names_misses_and_changes() -> None:
+    """K2 written analysis: volume vs the previous period, biggest change, KPI misses."""
+    store = MemoryStore()
+    run_demo(store, DemoConfig(seed=3, days=5, tenants=20))
+    second = run_demo(store, DemoConfig(seed=3, days=5, tenants=20))
+    report = build_report(second.mall, second.start, second.end, lang="en")
+    assert report.previous_total > 0
+    text = " ".join(report.analysis)
+    assert f"from {report.previous_total} in the previous period" in text
+    assert "Large change:" in text
+    for k in report.kpis:
+        if k.met is False:
+            assert f"Missed: {k.label}" in text
+    zh = build_report(second.mall, second.start, second.end, lang="zh")
+    assert "较上期" in zh.analysis[0]
+
+
+def test_empty_period() -> None:
+    """A period without records says so and has no KPI."""
+    mall = Mall(clock=ManualClock(pendulum.datetime(2026, 10, 1, tz="Asia/Shanghai")))
+    report = build_report(mall, *month_period("2026-09", mall), lang="en")
+    assert report.total == 0
+    assert report.kpis == ()
+    assert report.analysis == ("No records were registered in this period.",)
+    for fmt in FORMATS:
+        assert render(report, fmt)
+
+
+def test_periods() -> None:
+    """A month, an inclusive date range, or by default the previous month."""
+    mall = Mall(clock=ManualClock(pendulum.datetime(2026, 10, 15, tz="Asia/Shanghai")))
+    start, end = parse_period(mall)
+    assert (start.to_date_string(), end.to_date_string()) == ("2026-09-01", "2026-10-01")
+    start, end = parse_period(mall, start="2026-09-03", end="2026-09-03")
+    assert (end - start).in_hours() == 24
+    for bad in ({"month": "2026-13"}, {"month": "x"}, {"start": "2026-09-01"},
+                {"month": "2026-09", "start": "2026-09-01", "end": "2026-09-02"},
+                {"start": "2026-09-05", "end": "2026-09-01"}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            parse_period(mall, **bad)
+    with pytest.raises(ValidationError):
+        build_report(mall, start, end, lang="fr")
+
+
+def test_g7_personal_data_never_in_any_format(demo: DemoResult, records: list) -> None:
+    """G7: no complainant name or contact appears raw in any format or language."""
+    raw = {r.fields["complainant"] for r in records} | {r.fields["contact"] for r in records}
+    assert len(raw) > 20
+    for lang in ("zh", "en"):
+        report = build_report(demo.mall, demo.start, demo.end, lang=lang)
+        for fmt in FORMATS:
+            out = render(report, fmt)
+            leaked = [v for v in raw if v in out]
+            assert not leaked, (lang, fmt, leaked[:3])
+
+
+def test_json_and_csv_carry_the_figures(demo: DemoResult) -> None:
+    """JSON holds every KPI and table; CSV is one long table with the same figures."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    data = json.loads(render(report, "json"))
+    assert data["total"] == report.total
+    assert {k["key"] for k in data["kpis"]} == {k.key for k in report.kpis}
+    csv_text = render(report, "csv")
+    assert csv_text.startswith("section,table,row,column,value\n")
+    assert f"meta,total,,,{report.total}" in csv_text
+
+
+def test_demo_is_reproducible() -> None:
+    """The same seed gives the same records."""
+    a, b = MemoryStore(), MemoryStore()
+    run_demo(a, DemoConfig(seed=5, days=2, tenants=10))
+    run_demo(b, DemoConfig(seed=5, days=2, tenants=10))
+    assert [encode(r) for r in a.query(Query())] == [encode(r) for r in b.query(Query())]
+
+
+def test_demo_continues_exactly_where_it_stopped() -> None:
+    """A run interrupted after day 2 and run again ends as one uninterrupted run."""
+    whole = MemoryStore()
+    run_demo(whole, DemoConfig(seed=9, days=4, tenants=15))
+    parts = MemoryStore()
+
+    def stop_after_two(done: int, _total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(parts, DemoConfig(seed=9, days=4, tenants=15), progress=stop_after_two)
+    again = run_demo(parts, DemoConfig(seed=9, days=4, tenants=15))
+    assert again.continued
+    assert again.days_run == 2
+    assert again.start.to_date_string() == "2026-09-01"  # the interrupted month, whole
+    assert [encode(r) for r in parts.query(Query())] == [encode(r) for r in whole.query(Query())]
+
+
+def test_demo_refuses_a_foreign_store_or_seed() -> None:
+    """Another seed, another start or non-demo records: refused, store untouched."""
+    store = MemoryStore()
+    run_demo(store, DemoConfig(seed=1, days=1, tenants=5))
+    before = [encode(r) for r in store.query(Query())]
+    with pytest.raises(ValidationError, match="--seed 1"):
+        run_demo(store, DemoConfig(seed=2, days=1, tenants=5))
+    with pytest.raises(ValidationError, match="started on 2026-09-01"):
+        run_demo(store, DemoConfig(seed=1, days=1, tenants=5, start="2026-10-01"))
+    assert [encode(r) for r in store.query(Query())] == before
+    other = MemoryStore()
+    Mall(store=other).complaints.open(
+        actor=Actor("d", "front_desk"), channel="phone",
+        complainant="x", contact="y", location="z", description="d", demand="d",
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="not from the demo"):
+        run_demo(other, DemoConfig(days=1))
+
+
+def test_sections_of_absent_kinds_are_absent(demo: DemoResult) -> None:
+    """A section registered for a kind with no records in the period is left out."""
+    from mallops.report import SECTIONS, Section, register_section
+
+    def repair_section(_ctx: object) -> Section:
+        return Section("repair", "Repairs", notes=("should not appear",))
+
+    register_section("repair")(repair_section)  # type: ignore[arg-type]
+    try:
+        report = build_report(demo.mall, demo.start, demo.end, lang="en")
+        assert report.section("repair") is None
+        assert report.section("complaint") is not None
+    finally:
+        SECTIONS["repair"].remove(repair_section)  # type: ignore[arg-type]
+        if not SECTIONS["repair"]:
+            del SECTIONS["repair"]
