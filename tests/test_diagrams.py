@@ -73,3 +73,14 @@ def test_docs_embed_the_generated_diagrams() -> None:
     page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     for spec in SPECS:
         assert f"```mermaid\n{mermaid(spec, 'en')}```" in page, spec.kind
+
+
+WORKFLOW_PAGES = {"complaint": "complaints.md"}
+
+
+@pytest.mark.parametrize(("kind", "page"), sorted(WORKFLOW_PAGES.items()))
+def test_workflow_pages_embed_their_generated_diagram(kind: str, page: str) -> None:
+    """Each workflow's own page shows the diagram generated from its definition."""
+    spec = next(s for s in SPECS if s.kind == kind)
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    assert f"```mermaid\n{mermaid(spec, 'en')}```" in text
