@@ -206,8 +206,11 @@ class FollowUps(RuleBasedStateMachine):
     def history_replays_every_record(self) -> None:
         if not hasattr(self, "mall"):
             return
+        checked: dict[str, int] = self.__dict__.setdefault("checked", {})
         for r in self._all():
-            assert self.mall.replay(r.id) == r
+            if checked.get(r.id) != r.version:  # each version of each record, once
+                assert self.mall.replay(r.id) == r
+                checked[r.id] = r.version
 
 
 TestFollowUps = FollowUps.TestCase

@@ -16,7 +16,15 @@ from ..engine.timers import TimerPlan, plan_for, plan_until
 from ..errors import ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
-from .complaints import ANYONE, DISPATCHERS, HANDLERS, MANAGERS
+from .complaints import (
+    ANYONE,
+    DISPATCHERS,
+    HANDLERS,
+    MANAGERS,
+    _channels,
+    _departments,
+    _guard_promise,
+)
 
 __all__ = ["REPAIR", "RepairService"]
 
@@ -44,14 +52,6 @@ def _fault_types(p: Policy) -> tuple[str, ...]:
 
 def _sources(p: Policy) -> tuple[str, ...]:
     return tuple(p.repairs.sources)
-
-
-def _departments(p: Policy) -> tuple[str, ...]:
-    return tuple(p.departments)
-
-
-def _channels(p: Policy) -> tuple[str, ...]:
-    return tuple(p.channels)
 
 
 # -- timers ----------------------------------------------------------------------------------
@@ -155,13 +155,6 @@ def _on_set_urgency(ctx: Context) -> None:
 
 def _on_arrive(ctx: Context) -> None:
     ctx.set("arrived_at", ctx.now)
-
-
-def _guard_promise(ctx: Context) -> str | None:
-    due = ctx.param("promised_by")
-    if due is not None and due <= ctx.now:
-        return f"the promised time {due.isoformat()} is not in the future"
-    return None
 
 
 def _on_commit(ctx: Context) -> None:

@@ -26,9 +26,10 @@ from ..domain.records import SYSTEM, HistoryEntry, Record
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
+from ..errors import PermissionDenied
 from ..policy import Policy
 from .base import Batch, WorkflowService
-from .complaints import ANYONE
+from .complaints import ANYONE, _rating
 
 __all__ = ["RETURN_VISIT", "ReturnVisitService", "ReturnVisitStats", "timeliness"]
 
@@ -252,10 +253,6 @@ def _on_end(ctx: Context) -> None:
     ctx.set("ended_because", ctx.param("because"))
 
 
-def _rating(name: str) -> Param:
-    return Param(name, "int", required=True, minimum=1, maximum=10, doc=f"{name} rating (C12)")
-
-
 _METHOD = Param("method", "choice", required=True, choices=_methods, doc="phone or on site (F1)")
 _VISIT_PARAMS = (
     _METHOD,
@@ -396,6 +393,16 @@ RETURN_VISIT = WorkflowSpec(
 
 class ReturnVisitService(WorkflowService):
     """``mall.return_visits``: return visits for complaints and repairs (F1-F6)."""
+
+    def open(self, *, actor: Any, **params: Any) -> Record:
+        """Refused: return visits are opened by mallops itself when their source is resolved
+        (F2) or deferred (F1), never by hand."""
+        raise PermissionDenied(
+            "return visits are opened by mallops when a complaint is resolved or a repair "
+            "accepted (F2), or when a source is deferred (F1); fire events on the source",
+            event="open",
+            role=getattr(actor, "role", None),
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
