@@ -349,3 +349,41 @@ def test_return_visit_replay(mall: Mall, clock: ManualClock) -> None:
     mall.tick()
     mall.return_visits.fire(rv.id, "visit", actor=DESK, method="phone", **GOOD)
     assert mall.replay(rv.id) == mall.get(rv.id)
+
+
+# -- F7 ------------------------------------------------------------------------------------------
+
+
+def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) -> None:
+    """An account started 2026-01-15 is visited monthly in its first year, then every
+    quarter; each visit made opens the next one in the same commit."""
+    first = mall.return_visits.start_account_visits(
+        actor=DESK, tenant="T-300", since=at(2026, 1, 15, 10), customer="陈经理"
+    )
+    assert first.timer("due").due_at == at(2026, 10, 15, 10)
+    assert first.history[0].actor.id == "system"
+    dues = []
+    visit = first
+    for _ in range(5):
+        clock.set(visit.timer("due").due_at.subtract(days=1))
+        mall.return_visits.fire(visit.id, "visit", actor=DESK, method="phone", **GOOD)
+        (visit,) = mall.return_visits.account_visits("T-300", open_only=True)
+        dues.append(visit.timer("due").due_at)
+    assert dues == [
+        at(2026, 11, 15, 10),
+        at(2026, 12, 15, 10),
+        at(2027, 1, 15, 10),
+        at(2027, 4, 15, 10),
+        at(2027, 7, 15, 10),
+    ]
+    assert len(mall.return_visits.account_visits("T-300")) == 6
+    assert mall.replay(visit.id) == mall.get(visit.id)
+
+
+def test_f7_one_open_periodic_visit_per_account(mall: Mall) -> None:
+    """Starting the periodic visits twice is refused; the intervals are policy data."""
+    mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    with pytest.raises(ValidationError, match="already has an open periodic visit"):
+        mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    policy = Policy.from_dict({"return_visits": {"account_interval": "6 months"}})
+    assert policy.return_visits.account_interval.amount == 6

@@ -105,6 +105,7 @@ class Policy:
         )
         for attr in ("explain_role", "followup_role", "major_followup_role"):
             self.check_role(getattr(r, attr), f"repairs.{attr}")
+        self.check_role(self.return_visits.account_role, "return_visits.account_role")
         for i, role in enumerate(r.major_report_to):
             self.check_role(role, f"repairs.major_report_to[{i}]")
         for name, ft in r.fault_types.items():

@@ -57,6 +57,22 @@ class ReturnVisitPolicy:
         "past its commitment (the documents say only 'periodically')",
         rule="F1",
     )
+    account_new_for: Duration = field(
+        Duration(12, "months"), doc="an account is new for this long after it starts", rule="F7"
+    )
+    account_new_interval: Duration = field(
+        Duration(1, "months"),
+        doc="periodic visits of a new account fall due this often",
+        rule="F7",
+    )
+    account_interval: Duration = field(
+        Duration(3, "months"),
+        doc="periodic visits of an older account fall due this often",
+        rule="F7",
+    )
+    account_role: str = field(
+        "front_desk", doc="lowest role allowed to make a periodic account visit", rule="F7"
+    )
     tracking_for_complaints: bool = field(
         True, doc="complaints past their committed time get tracking contacts too", rule="F1"
     )
@@ -68,6 +84,9 @@ class ReturnVisitPolicy:
             d: Duration = getattr(self, name)
             if d.basis == "calendar" or d.amount <= 0:
                 raise PolicyError("must be a positive wall or working duration", key=name)
+        for name in ("account_new_for", "account_new_interval", "account_interval"):
+            if getattr(self, name).amount <= 0:
+                raise PolicyError("must be positive", key=name)
         if self.warn_at is not None and not 0 < self.warn_at < 1:
             raise PolicyError(
                 f"must be between 0 and 1 (exclusive), got {self.warn_at}", key="warn_at"

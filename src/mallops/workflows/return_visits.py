@@ -10,6 +10,8 @@ the same commit as the source's change:
 * stage ``during`` (事中回访, F1): while a source is deferred (a repair waiting for
   parts or access) or past its committed time, tracking contacts are due every
   ``return_visits.tracking_interval``; it ends when the source is resolved or closed.
+* stage ``account`` (定期回访, F7): periodic visits of a tenant account, monthly while
+  it is new and quarterly after; each visit made opens the next one.
 
 State diagram and SLA model: docs/return-visits.md.
 """
@@ -22,19 +24,29 @@ from typing import Any
 import attrs
 import pendulum
 
-from ..domain.records import SYSTEM, HistoryEntry, Record
+from ..calendar import BusinessCalendar
+from ..clock import aware
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
+from ..duration import Duration
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
-from ..errors import PermissionDenied
+from ..errors import PermissionDenied, ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
 from .complaints import ANYONE, _rating
 
-__all__ = ["RETURN_VISIT", "ReturnVisitService", "ReturnVisitStats", "timeliness"]
+__all__ = [
+    "RETURN_VISIT",
+    "ReturnVisitService",
+    "ReturnVisitStats",
+    "next_account_visit",
+    "timeliness",
+]
 
 SOURCE_LINK = "return_visit_of"
-STAGES = ("after", "during")
+STAGES = ("after", "during", "account")
+ACCOUNT = "account"
 _ANSWERS = ("speed", "result", "attitude")
 
 
@@ -117,9 +129,11 @@ SOURCES: dict[str, _Source] = {
 
 
 def _plan_due(ctx: Context) -> TimerPlan | None:
+    rv = ctx.policy.return_visits
+    if ctx.get("stage") == ACCOUNT:
+        return plan_until(ctx.now, ctx.param("due_at"), warn_at=rv.warn_at)  # rule F7
     if ctx.get("stage") != "after":
         return None
-    rv = ctx.policy.return_visits
     due = SOURCES[ctx.get("source_kind")].due(ctx.policy)
     return plan_for(due, ctx.calendar, warn_at=rv.warn_at, breach_level=1)  # rules R6, F2, F6
 
@@ -153,7 +167,8 @@ def _remind(reason: str) -> Any:
 
 
 def _on_open(ctx: Context) -> None:
-    for name in ("source", "source_kind", "stage", "performer_role", "customer", "contact"):
+    names = ("source", "source_kind", "stage", "performer_role", "customer", "contact")
+    for name in (*names, "since", "requested_by", "due_at"):
         if ctx.param(name) is not None:
             ctx.set(name, ctx.param(name))
     ctx.draft.tenant = ctx.param("tenant")
@@ -163,7 +178,8 @@ def _on_open(ctx: Context) -> None:
     ctx.draft.owner = ctx.param("performer_role")
     ctx.set("attempts", [])
     ctx.set("contacts", [])
-    ctx.link(SOURCE_LINK, ctx.param("source"))
+    if ctx.param("stage") != ACCOUNT:
+        ctx.link(SOURCE_LINK, ctx.param("source"))
 
 
 def _permit_performer(ctx: Context) -> str | None:
@@ -180,7 +196,7 @@ def _permit_performer(ctx: Context) -> str | None:
 
 def _guard_visit(want: bool) -> Callable[[Context], str | None]:
     def guard(ctx: Context) -> str | None:
-        if ctx.get("stage") != "after":
+        if ctx.get("stage") == "during":
             return "a tracking visit records contacts with 'track' and ends with its source"
         c = ctx.policy.complaints
         for k in _ANSWERS:
@@ -283,7 +299,12 @@ RETURN_VISIT = WorkflowSpec(
         "open",
         params=(
             Param("source", required=True, doc="the complaint or repair visited about"),
-            Param("source_kind", "choice", required=True, choices=lambda _p: tuple(SOURCES)),
+            Param(
+                "source_kind",
+                "choice",
+                required=True,
+                choices=lambda _p: (*SOURCES, ACCOUNT),
+            ),
             Param("stage", "choice", required=True, choices=_stages, doc="事后 or 事中 (F1)"),
             Param("performer_role", required=True, doc="lowest role allowed to visit (F3)"),
             Param("source_severity", doc="the source's severity or urgency"),
@@ -291,6 +312,9 @@ RETURN_VISIT = WorkflowSpec(
             Param("contact", personal=True, doc="their phone (G7)"),
             Param("tenant"),
             Param("location"),
+            Param("due_at", "datetime", doc="when a periodic account visit is due (F7)"),
+            Param("since", "datetime", doc="when the account started (F7)"),
+            Param("requested_by", doc="who started the periodic visits (F7)"),
         ),
         effect=_on_open,
         system=True,
@@ -442,6 +466,9 @@ class ReturnVisitService(WorkflowService):
             "tenant": source.tenant,
             "location": source.location,
         }
+        self._open(batch, params, at)
+
+    def _open(self, batch: Batch, params: dict[str, Any], at: pendulum.DateTime) -> Record:
         spec = self.engine.spec.create
         data, _ = self.engine._dump_params(spec, params, None)
         entry = HistoryEntry(1, at, SYSTEM, spec.name, None, self.engine.spec.initial, data)
@@ -450,6 +477,49 @@ class ReturnVisitService(WorkflowService):
         applied = self.engine.apply(None, entry, record_id=record_id, property=self.mall.property)
         batch.put(None, applied.record)
         batch.events.extend(applied.events)
+        return applied.record
+
+    # -- periodic account visits (F7) ----------------------------------------------------------
+
+    def start_account_visits(
+        self,
+        *,
+        actor: Actor,
+        tenant: str,
+        since: Any,
+        customer: str | None = None,
+        contact: str | None = None,
+    ) -> Record:
+        """Rule F7: open the first periodic visit of ``tenant``'s account (started at
+        ``since``); each visit made opens the next one in the same commit."""
+        self.engine._check_actor(actor)
+        now = self.mall.now()
+        start = aware(since, field="since", tz=self.mall.calendar.tz)
+        if self.account_visits(tenant, open_only=True):
+            raise ValidationError(
+                f"tenant {tenant!r} already has an open periodic visit", field="tenant"
+            )
+        params: dict[str, Any] = {
+            "source": tenant,
+            "source_kind": ACCOUNT,
+            "stage": ACCOUNT,
+            "performer_role": self.mall.policy.return_visits.account_role,
+            "tenant": tenant,
+            "customer": customer,
+            "contact": contact,
+            "since": start,
+            "requested_by": actor.id,
+            "due_at": next_account_visit(self.mall.policy, self.mall.calendar, start, now),
+        }
+        return self._run(lambda batch: self._open(batch, params, now))  # type: ignore[no-any-return]
+
+    def account_visits(self, tenant: str, *, open_only: bool = False) -> list[Record]:
+        """Periodic account visits of ``tenant`` (F7), oldest first."""
+        return [
+            r
+            for r in self.query(tenant=tenant, is_open=True if open_only else None)
+            if r.fields.get("stage") == ACCOUNT
+        ]
 
     def _end(self, batch: Batch, visits: Iterable[Record], because: str, at: Any) -> None:
         for v in visits:
@@ -486,13 +556,58 @@ class ReturnVisitService(WorkflowService):
     def _after(
         self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
     ) -> None:
-        """Rule F5: a satisfied visit closes the source; an unsatisfied one reopens it."""
+        """Rule F5: a satisfied visit closes the source; an unsatisfied one reopens it.
+        Rule F7: a periodic account visit made opens the next one."""
         if entry.event != "visit" or after.is_open:
+            return
+        if after.fields.get("stage") == ACCOUNT:
+            params = {k: after.fields.get(k) for k in ("source", "source_kind", "stage")}
+            since = aware(after.fields["since"], field="since")
+            last_due = aware(after.fields["due_at"], field="due_at")
+            params |= {
+                "performer_role": self.mall.policy.return_visits.account_role,
+                "tenant": after.tenant,
+                "customer": after.fields.get("customer"),
+                "contact": after.fields.get("contact"),
+                "since": since,
+                "requested_by": after.fields.get("requested_by"),
+                "due_at": next_account_visit(
+                    self.mall.policy, self.mall.calendar, since, max(last_due, entry.at)
+                ),
+            }
+            self._open(batch, params, entry.at)
             return
         source_id = str(after.fields["source"])
         service = self.mall.service(str(after.fields["source_kind"]))
         event = "close_satisfied" if after.state == "satisfied" else "reopen"
         service.fire_system_in(batch, source_id, event, {"return_visit": after.id}, entry.at)
+
+
+def next_account_visit(
+    policy: Policy, calendar: BusinessCalendar, since: pendulum.DateTime, after: pendulum.DateTime
+) -> pendulum.DateTime:
+    """Rule F7: the first periodic visit date after ``after`` for an account started at
+    ``since``: every ``account_new_interval`` while the account is new
+    (``account_new_for``), every ``account_interval`` from then on."""
+    rv = policy.return_visits
+    grown = calendar.add(since, rv.account_new_for)
+    for k in range(1, 100_000):
+        when = calendar.add(
+            since, Duration(k * rv.account_new_interval.amount, rv.account_new_interval.unit)
+        )
+        if when >= grown:
+            break
+        if when > after:
+            return when
+    for j in range(100_000):
+        when = calendar.add(
+            grown, Duration(j * rv.account_interval.amount, rv.account_interval.unit)
+        )
+        if when > after:
+            return when
+    raise ValidationError(
+        "no periodic visit date found within 100,000 intervals"
+    )  # pragma: no cover
 
 
 # -- timeliness (F6, K3) -----------------------------------------------------------------------
