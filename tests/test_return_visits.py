@@ -252,6 +252,7 @@ def test_f4_not_reachable_reschedules_and_records_while_staying_due(
     assert rv.timer("retry").due_at == agreed
     assert rv.timer("due").due_at == due
     assert rv.timer("due").status == "running"
+    assert [v.id for v in mall.return_visits.due_visits()] == [rv.id]
 
 
 def test_f4_retry_time_must_be_in_the_future(mall: Mall) -> None:

@@ -416,7 +416,7 @@ RETURN_VISIT = WorkflowSpec(
 
 
 class ReturnVisitService(WorkflowService):
-    """``mall.return_visits``: return visits for complaints and repairs (F1-F6)."""
+    """``mall.return_visits``: return visits for complaints, repairs and accounts (F1-F7)."""
 
     def open(self, *, actor: Any, **params: Any) -> Record:
         """Refused: return visits are opened by mallops itself when their source is resolved
@@ -435,7 +435,8 @@ class ReturnVisitService(WorkflowService):
         return self.query(linked_to=source_id, is_open=True if open_only else None)
 
     def due_visits(self) -> list[Record]:
-        """Open return visits (both stages), the earliest deadline first."""
+        """Open return visits of every stage, the one needing attention soonest first
+        (earliest pending warning, deadline or reminder)."""
         far = pendulum.datetime(9999, 1, 1)
         return sorted(self.query(is_open=True), key=lambda r: (r.wake_at or far, r.id))
 
