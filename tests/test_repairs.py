@@ -169,6 +169,19 @@ def test_r3_arrival_stops_the_response_timer(mall: Mall, clock: ManualClock) -> 
     clock.advance(hours=5)
     mall.tick()
     assert mall.get(r.id).escalation_level == 0
+    assert mall.repairs.overdue() == []
+
+
+def test_r3_late_arrival_leaves_the_overdue_list(mall: Mall, clock: ManualClock) -> None:
+    """A breached order is overdue until the technician arrives; the breach stays recorded."""
+    r = report(mall, fault_type="water")
+    clock.advance(minutes=20)
+    mall.tick()
+    assert [o.id for o in mall.repairs.overdue()] == [r.id]
+    mall.repairs.fire(r.id, "dispatch", actor=DESK, technician=STAFF.id)
+    r = mall.repairs.fire(r.id, "arrive", actor=STAFF)
+    assert r.timer("response").status == "breached"
+    assert mall.repairs.overdue() == []
 
 
 def test_r3_urgency_change_recomputes_the_response_deadline(mall: Mall, clock: ManualClock) -> None:

@@ -94,9 +94,9 @@ class Policy:
                         f"unknown role {role!r}; roles: {', '.join(roles)}",
                         key=f"complaints.severities.{name}.{attr}",
                     )
-        self._check_repair_references()
+        self._check_follow_up_references()
 
-    def _check_repair_references(self) -> None:
+    def _check_follow_up_references(self) -> None:
         roles = self.roles
         r = self.repairs
         EscalationPolicy(ladder=r.ladder, after=()).check_roles(roles, "repairs")

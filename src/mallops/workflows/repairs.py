@@ -579,15 +579,14 @@ class RepairService(WorkflowService):
         return self._sorted(self.query(state="waiting_parts"))
 
     def overdue(self, now: pendulum.DateTime | None = None) -> list[Record]:
-        """Open orders whose response or committed time has passed (breached or due)."""
+        """Open orders with a response or committed time that has passed and is still
+        pending (nobody on site yet, or not completed yet), most urgent first."""
         when = now if now is not None else self.mall.now()
         out = []
         for r in self.query(is_open=True):
             for t in r.timers:
-                if t.breached_at is not None and t.name in ("response", "commitment"):
-                    out.append(r)
-                    break
-                if t.status == "running" and t.due_at is not None and t.due_at < when:
+                late = t.breached_at is not None or (t.due_at is not None and t.due_at < when)
+                if t.active and late:
                     out.append(r)
                     break
         return self._sorted(out)
