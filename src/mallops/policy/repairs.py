@@ -81,7 +81,10 @@ class RepairPolicy:
         rule="R6",
     )
     response_warn_at: float | None = field(
-        0.5, doc="fraction of the response time at which a warning fires", unit="fraction"
+        0.5,
+        doc="fraction of the response time at which a warning fires",
+        rule="R3",
+        unit="fraction",
     )
     on_urgency_change: str = field(
         "recompute",
