@@ -474,3 +474,11 @@ def test_policy_errors_name_the_key() -> None:
             {"repairs": {"ladder": ["general_manager", "department_manager", "cs_head"]}}
         )
     assert err.value.key == "repairs.ladder[1]"
+
+
+def test_r2_fault_type_without_urgency_takes_the_default(clock: ManualClock) -> None:
+    """A fault type with no urgency of its own gets the policy's default urgency."""
+    policy = Policy.from_dict({"repairs": {"default_urgency": "urgent"}})
+    mall = Mall(MemoryStore(), clock, policy)
+    assert report(mall, fault_type="lighting").severity == "urgent"
+    assert report(mall, fault_type="water").severity == "urgent"

@@ -33,7 +33,9 @@ class FaultTypePolicy:
 
     zh: str = field("", doc="Chinese label", rule="R1")
     en: str = field("", doc="English label", rule="R1")
-    urgency: str = field("normal", doc="default urgency of this fault type", rule="R2")
+    urgency: str | None = field(
+        None, doc="urgency of this fault type (none: the policy's default urgency)", rule="R2"
+    )
     department: str = field("engineering", doc="department that repairs it", rule="R2")
 
 
@@ -65,7 +67,7 @@ class RepairPolicy:
         SEED_URGENCIES, doc="urgency levels and response times (24/7 wall clock)", rule="R3"
     )
     default_urgency: str = field(
-        "normal", doc="urgency when neither reporter nor fault type gives one", rule="R2"
+        "normal", doc="urgency when neither the reporter nor the fault type gives one", rule="R2"
     )
     fault_types: Mapping[str, FaultTypePolicy] = field(
         SEED_FAULT_TYPES, doc="fault types", rule="R1"
@@ -150,7 +152,7 @@ class RepairPolicy:
         if not self.fault_types:
             raise PolicyError("at least one fault type is needed", key="fault_types")
         for name, f in self.fault_types.items():
-            if f.urgency not in self.urgencies:
+            if f.urgency is not None and f.urgency not in self.urgencies:
                 raise PolicyError(
                     f"{f.urgency!r} is not an urgency; urgencies: {', '.join(self.urgencies)}",
                     key=f"fault_types.{name}.urgency",

@@ -94,7 +94,7 @@ def _on_report(ctx: Context) -> None:
     d.category = fault  # rule R1
     d.location = ctx.param("location")
     d.tenant = ctx.param("tenant")
-    d.severity = ctx.param("urgency") or r.fault_types[fault].urgency  # rule R2
+    d.severity = ctx.param("urgency") or r.fault_types[fault].urgency or r.default_urgency  # R2
     source = ctx.param("source")
     for name in ("source", "description", "reporter", "contact", "channel", "inspection"):
         if ctx.param(name) is not None:
@@ -185,7 +185,7 @@ def _on_complete(ctx: Context) -> None:
     ctx.set("completed_at", ctx.now)
 
 
-def _record_inspection(ctx: Context) -> int:
+def _record_inspection(ctx: Context) -> None:
     rounds = list(ctx.get("inspections", []))
     rounds.append(
         {
@@ -197,7 +197,6 @@ def _record_inspection(ctx: Context) -> int:
         }
     )
     ctx.set("inspections", rounds)
-    return len(rounds)
 
 
 def _passed(want: bool, external: bool | None) -> Any:
