@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -332,6 +333,15 @@ def test_f6_overdue_visit_escalates_and_counts_as_late(mall: Mall, clock: Manual
     assert stats.rate == pytest.approx(2 / 3)
     assert stats.satisfaction == pytest.approx(1 / 2)
     assert mall.get(pending.id).timer("due").breached
+
+
+def test_f6_naive_times_are_refused(mall: Mall) -> None:
+    """Statistics and dispatcher views refuse a naive 'now' with mallops' own error."""
+    naive = datetime.datetime(2026, 10, 1, 10)  # no timezone: the point of the test
+    with pytest.raises(ValidationError, match="naive"):
+        timeliness([], now=naive)
+    with pytest.raises(ValidationError, match="naive"):
+        mall.repairs.overdue(naive)
 
 
 def test_f6_tracking_visits_do_not_count(mall: Mall) -> None:

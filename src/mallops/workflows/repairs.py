@@ -9,6 +9,7 @@ from typing import Any
 
 import pendulum
 
+from ..clock import aware
 from ..domain.records import Actor, HistoryEntry, Record
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
@@ -580,7 +581,7 @@ class RepairService(WorkflowService):
     def overdue(self, now: pendulum.DateTime | None = None) -> list[Record]:
         """Open orders with a response or committed time that has passed and is still
         pending (nobody on site yet, or not completed yet), most urgent first."""
-        when = now if now is not None else self.mall.now()
+        when = self.mall.now() if now is None else aware(now, field="now")
         out = []
         for r in self.query(is_open=True):
             for t in r.timers:
@@ -596,7 +597,7 @@ class RepairService(WorkflowService):
 
     def age(self, record: Record, now: pendulum.DateTime | None = None) -> int:
         """Seconds since the order was reported."""
-        when = now if now is not None else self.mall.now()
+        when = self.mall.now() if now is None else aware(now, field="now")
         return int((when - record.created_at).total_seconds())
 
     # -- hooks ------------------------------------------------------------------------------

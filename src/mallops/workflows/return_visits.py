@@ -648,6 +648,7 @@ def timeliness(records: Iterable[Record], now: pendulum.DateTime | None = None) 
     A visit is on time when it was made before its ``due`` timer's deadline; a pending
     visit already past its deadline (at ``now``) counts as late.
     """
+    when = None if now is None else aware(now, field="now")
     total = done = on_time = late = satisfied = attempts = 0
     for r in records:
         if r.kind != "return_visit" or r.fields.get("stage") != "after":
@@ -664,7 +665,7 @@ def timeliness(records: Iterable[Record], now: pendulum.DateTime | None = None) 
             else:
                 on_time += 1
         elif breached or (
-            now is not None and t is not None and t.due_at is not None and t.due_at < now
+            when is not None and t is not None and t.due_at is not None and t.due_at < when
         ):
             late += 1
     return ReturnVisitStats(
