@@ -29,6 +29,8 @@ from .mall import Mall
 from .policy import Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
+from .workflows.repairs import RepairService
+from .workflows.return_visits import ReturnVisitService, ReturnVisitStats, timeliness
 
 __version__ = "0.1.0"
 
@@ -61,6 +63,9 @@ __all__ = [
     "Query",
     "Record",
     "RecordNotFound",
+    "RepairService",
+    "ReturnVisitService",
+    "ReturnVisitStats",
     "StateSpec",
     "Store",
     "StoreError",
@@ -73,4 +78,5 @@ __all__ = [
     "Write",
     "YearSchedule",
     "__version__",
+    "timeliness",
 ]

@@ -389,6 +389,8 @@ class ComplaintGenerator(Generator):
             delay = _hours(rng, 1, 8)
             return now + delay, lambda: svc.fire(rid, "approve", actor=staff.cs_head)
         if state == "resolved":
+            if sim.mall.policy.complaints.survey_by != "survey":
+                return None  # the return visit (回访) asks the customer (C12, F2)
             unhappy = rng.random() < sim.config.dissatisfied_rate
             scores = [rng.randint(1, 3) if unhappy else rng.randint(4, 5) for _ in range(3)]
             if unhappy:

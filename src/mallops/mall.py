@@ -32,6 +32,8 @@ from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
 from .workflows.complaints import COMPLAINT, ComplaintService
+from .workflows.repairs import REPAIR, RepairService
+from .workflows.return_visits import RETURN_VISIT, ReturnVisitService
 
 __all__ = ["Mall"]
 
@@ -67,6 +69,10 @@ class Mall:
         self._services: dict[str, WorkflowService] = {}
         self.complaints = ComplaintService(self, self._engine(COMPLAINT))
         self._services["complaint"] = self.complaints
+        self.repairs = RepairService(self, self._engine(REPAIR))
+        self._services["repair"] = self.repairs
+        self.return_visits = ReturnVisitService(self, self._engine(RETURN_VISIT))
+        self._services["return_visit"] = self.return_visits
 
     def _engine(self, spec: WorkflowSpec) -> Engine:
         return Engine(spec, self.policy, self.calendar)

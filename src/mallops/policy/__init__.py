@@ -30,18 +30,24 @@ from .core import (
     TimerPolicy,
 )
 from .targets import TargetPolicy
+from .repairs import FaultTypePolicy, RepairPolicy, UrgencyPolicy
+from .return_visits import ReturnVisitPolicy
 
 __all__ = [
     "CalendarPolicy",
     "CategoryPolicy",
     "ComplaintPolicy",
     "EscalationPolicy",
+    "FaultTypePolicy",
     "Label",
     "Policy",
+    "RepairPolicy",
+    "ReturnVisitPolicy",
     "RolePolicy",
     "SeverityPolicy",
     "TargetPolicy",
     "TimerPolicy",
+    "UrgencyPolicy",
 ]
 
 
@@ -58,6 +64,10 @@ class Policy:
     channels: Mapping[str, Label] = field(SEED_CHANNELS, doc="intake channels", rule="G1")
     complaints: ComplaintPolicy = field(ComplaintPolicy(), doc="complaints", rule="C1")
     targets: TargetPolicy = field(TargetPolicy(), doc="quality targets and reports", rule="K1")
+    repairs: RepairPolicy = field(RepairPolicy(), doc="repair orders", rule="R1")
+    return_visits: ReturnVisitPolicy = field(
+        ReturnVisitPolicy(), doc="return visits (回访)", rule="F1"
+    )
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -87,6 +97,27 @@ class Policy:
                         f"unknown role {role!r}; roles: {', '.join(roles)}",
                         key=f"complaints.severities.{name}.{attr}",
                     )
+        self._check_follow_up_references()
+
+    def _check_follow_up_references(self) -> None:
+        roles = self.roles
+        r = self.repairs
+        EscalationPolicy(ladder=r.ladder, after=()).check_roles(roles, "repairs")
+        EscalationPolicy(ladder=self.return_visits.ladder, after=()).check_roles(
+            roles, "return_visits"
+        )
+        for attr in ("explain_role", "followup_role", "major_followup_role"):
+            self.check_role(getattr(r, attr), f"repairs.{attr}")
+        self.check_role(self.return_visits.account_role, "return_visits.account_role")
+        for i, role in enumerate(r.major_report_to):
+            self.check_role(role, f"repairs.major_report_to[{i}]")
+        for name, ft in r.fault_types.items():
+            if ft.department not in self.departments:
+                raise PolicyError(
+                    f"unknown department {ft.department!r}; departments: "
+                    f"{', '.join(self.departments)}",
+                    key=f"repairs.fault_types.{name}.department",
+                )
 
     # -- construction -------------------------------------------------------------------
 

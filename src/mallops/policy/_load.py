@@ -197,7 +197,7 @@ def reference_rows(cls: type, instance: Any, prefix: str = "") -> list[tuple[str
         tp = th[field.name]
         value = getattr(instance, field.name)
         meta = field.metadata
-        if attrs.has(tp):
+        if attrs.has(tp) and tp is not Duration:  # a duration is one value: "48 hours"
             rows.extend(reference_rows(tp, value, key))
             continue
         origin = get_origin(tp)

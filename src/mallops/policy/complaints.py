@@ -168,7 +168,7 @@ class ComplaintPolicy:
         2, doc="reopens after which the complaint escalates to level 1 (0 = never)", rule="C12"
     )
     survey_by: str = field(
-        "survey",
+        "return_visit",
         doc="who carries the satisfaction survey: 'return_visit' (a 回访 record) "
         "or 'survey' (an event on the complaint)",
         rule="C12",

@@ -592,6 +592,7 @@ class ComplaintService(WorkflowService):
     ) -> None:
         if before is None or entry.event == "classify":
             self._check_recurrence(batch, after, entry)
+        self.mall.return_visits.on_source_change(batch, before, after, entry)  # rules F1, F2
 
     def _check_recurrence(self, batch: Batch, record: Record, entry: HistoryEntry) -> None:
         """C9: the Nth complaint of one category for one tenant or location within the
