@@ -29,6 +29,10 @@ from .mall import Mall
 from .policy import Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
+from .workflows.suggestions import IssueRow, IssueSummary
+from .workflows.tenants import Tenant
+from .workflows.visit_reports import Coverage, TierCoverage
+from .workflows.visits import PlanResult
 
 __version__ = "0.1.0"
 
@@ -41,6 +45,7 @@ __all__ = [
     "ConflictError",
     "CorruptStoreError",
     "CounterWrite",
+    "Coverage",
     "DomainEvent",
     "Duration",
     "Escalation",
@@ -48,6 +53,8 @@ __all__ = [
     "HistoryEntry",
     "InvalidDefinition",
     "InvalidTransition",
+    "IssueRow",
+    "IssueSummary",
     "Link",
     "Mall",
     "MallopsError",
@@ -56,6 +63,7 @@ __all__ = [
     "MemoryStore",
     "Param",
     "PermissionDenied",
+    "PlanResult",
     "Policy",
     "PolicyError",
     "Query",
@@ -66,6 +74,8 @@ __all__ = [
     "StoreError",
     "SubscriberError",
     "SystemClock",
+    "Tenant",
+    "TierCoverage",
     "Timer",
     "TimerSpec",
     "ValidationError",

@@ -32,6 +32,9 @@ from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
 from .workflows.complaints import COMPLAINT, ComplaintService
+from .workflows.suggestions import SUGGESTION, SuggestionService
+from .workflows.tenants import TENANT, TenantService
+from .workflows.visits import VISIT, VisitService
 
 __all__ = ["Mall"]
 
@@ -67,6 +70,12 @@ class Mall:
         self._services: dict[str, WorkflowService] = {}
         self.complaints = ComplaintService(self, self._engine(COMPLAINT))
         self._services["complaint"] = self.complaints
+        self.tenants = TenantService(self, self._engine(TENANT))
+        self._services["tenant"] = self.tenants
+        self.visits = VisitService(self, self._engine(VISIT))
+        self._services["visit"] = self.visits
+        self.suggestions = SuggestionService(self, self._engine(SUGGESTION))
+        self._services["suggestion"] = self.suggestions
 
     def _engine(self, spec: WorkflowSpec) -> Engine:
         return Engine(spec, self.policy, self.calendar)

@@ -29,6 +29,7 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .visits import LadderPolicy, TierPolicy, TopicPolicy, TradePolicy, VisitPolicy
 
 __all__ = [
     "CalendarPolicy",
@@ -36,10 +37,15 @@ __all__ = [
     "ComplaintPolicy",
     "EscalationPolicy",
     "Label",
+    "LadderPolicy",
     "Policy",
     "RolePolicy",
     "SeverityPolicy",
+    "TierPolicy",
     "TimerPolicy",
+    "TopicPolicy",
+    "TradePolicy",
+    "VisitPolicy",
 ]
 
 
@@ -55,6 +61,9 @@ class Policy:
     )
     channels: Mapping[str, Label] = field(SEED_CHANNELS, doc="intake channels", rule="G1")
     complaints: ComplaintPolicy = field(ComplaintPolicy(), doc="complaints", rule="C1")
+    visits: VisitPolicy = field(
+        VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
+    )
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -84,6 +93,8 @@ class Policy:
                         f"unknown role {role!r}; roles: {', '.join(roles)}",
                         key=f"complaints.severities.{name}.{attr}",
                     )
+
+        self.visits.check_references(roles, self.departments, self.channels)
 
     # -- construction -------------------------------------------------------------------
 
