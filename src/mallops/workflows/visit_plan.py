@@ -117,16 +117,19 @@ def working_days_by_month(
 
 
 def required_visits(
-    policy: VisitPolicy, tier: str, months_leased: int, *, months_in_year: int = 12
+    policy: VisitPolicy, tier: str, months: list[list[_dt.date]], *, months_in_year: int = 12
 ) -> int:
-    """Visits a tenant of ``tier`` needs in a year of which the lease covers
-    ``months_leased`` months with working days (V1; the proration rule is policy data)."""
+    """Visits a tenant of ``tier`` needs in a year whose leased working days are
+    ``months`` (grouped by month; V1, the proration rule is policy data).  Never more
+    than one a leased working day."""
     full = policy.tiers[tier].visits_per_year
-    if months_leased <= 0:
+    if not months:
         return 0
-    if policy.proration == "full" or months_leased >= months_in_year:
-        return full
-    return max(1, math.ceil(full * months_leased / months_in_year))
+    if policy.proration == "full" or len(months) >= months_in_year:
+        wanted = full
+    else:
+        wanted = max(1, math.ceil(full * len(months) / months_in_year))
+    return min(wanted, sum(len(days) for days in months))
 
 
 def _spread(n: int, size: int) -> list[int]:

@@ -318,7 +318,7 @@ class VisitService(WorkflowService):
         if window is None:
             return 0
         months = working_days_by_month(window, self.mall.calendar)
-        return required_visits(self.mall.policy.visits, tenant.tier, len(months))
+        return required_visits(self.mall.policy.visits, tenant.tier, months)
 
     def plan(self, year: int, *, tenant: str | None = None) -> list[Record]:
         """The year's plan visits (withdrawn ones included), in planned order."""
