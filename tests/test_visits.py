@@ -11,6 +11,7 @@ from mallops import (
     PermissionDenied,
     Policy,
     PolicyError,
+    Record,
     ValidationError,
 )
 
@@ -285,3 +286,90 @@ def test_missed_and_cancelled_visits_are_rescheduled_and_stay_due() -> None:
         mall.visits.fire(vid, "withdraw", actor=OPS, reason="x")
     assert mall.visits.fire(vid, "withdraw", actor=DM, reason="x").state == "withdrawn"
     assert mall.replay(vid) == mall.get(vid)
+
+
+# -- F7 periodic account visits, and the policy's own checks ------------------------------------
+
+F7 = Policy.from_dict({"visits": {"frequency": "account_age"}})
+
+
+def test_f7_new_accounts_are_visited_monthly_older_ones_quarterly() -> None:
+    """Under frequency=account_age a first-year account gets a visit a month, an older one
+    a visit a quarter, and an account turning one changes pace at its anniversary."""
+    mall = new_mall(policy=F7)
+    old = tenant(mall, unit="O", lease_start="2019-01-01")
+    new = tenant(mall, unit="N", lease_start="2026-03-10")
+    turning = tenant(mall, unit="T", lease_start="2025-07-01")
+    mall.visits.plan_year(2026, actor=OPS)
+
+    def months(t: Record) -> list[int]:
+        return [int(v.fields["planned_at"][5:7]) for v in mall.visits.plan(2026, tenant=t.id)]
+
+    assert months(old) == [2, 5, 8, 11]  # one per quarter
+    assert months(new) == list(range(3, 13))  # monthly from March
+    assert months(turning)[:6] == [1, 2, 3, 4, 5, 6]  # monthly until 2026-07-01
+    assert len(months(turning)) == 8  # then 2 in the 6 months left
+    assert mall.visits.required(mall.tenants.tenant(turning.id), 2026) == 8
+    assert mall.visits.plan_year(2026, actor=OPS).created == ()
+
+
+def test_f7_intervals_are_policy_data() -> None:
+    """The seed follows V1 (frequency=tier); F7's intervals are policy keys."""
+    seed = Policy.seed().visits
+    assert (seed.frequency, seed.new_account_months) == ("tier", 12)
+    assert (seed.new_account_every, seed.established_every) == (1, 3)
+    half = Policy.from_dict({"visits": {"frequency": "account_age", "established_every": 6}})
+    mall = new_mall(policy=half)
+    t = tenant(mall)
+    mall.visits.plan_year(2026, actor=OPS)
+    assert len(mall.visits.plan(2026, tenant=t.id)) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "reason"),
+    [
+        (
+            {"tiers": {"anchor": {"visits_per_year": 0}}},
+            "visits.tiers.anchor.visits_per_year",
+            "1..52",
+        ),
+        ({"proration": "weeks"}, "visits.proration", "not one of months, full"),
+        ({"frequency": "daily"}, "visits.frequency", "not one of tier, account_age"),
+        ({"established_every": 0}, "visits.established_every", "1..12"),
+        ({"default_tier": "vip"}, "visits.default_tier", "not a tier"),
+        ({"visiting_hours": ["18:00-09:00"]}, "visits.visiting_hours", "end after"),
+        ({"meal_peaks": ["13:00-14:00", "11:00-12:00"]}, "visits.meal_peaks", "in order"),
+        ({"visit_length": "2 working days"}, "visits.visit_length", "wall-clock"),
+        ({"answer_within": "0 days"}, "visits.answer_within", "positive"),
+        (
+            {"topics": {"security": {"department": "bakery"}}},
+            "visits.topics.security.department",
+            "unknown department",
+        ),
+        (
+            {"overdue": {"ladder": ["general_manager", "department_manager"]}},
+            "visits.overdue.ladder[1]",
+            "does not outrank",
+        ),
+        (
+            {"answer_escalation": {"steps": ["1 day", "2 days"]}},
+            "visits.answer_escalation.steps",
+            "2 steps",
+        ),
+        ({"copy_to": "boss"}, "visits.copy_to", "unknown role"),
+        ({"complaint_channel": "fax"}, "visits.complaint_channel", "unknown channel"),
+        ({"visit_rate_target": 1.5}, "visits.visit_rate_target", "between 0 and 1"),
+    ],
+)
+def test_bad_visit_policy_names_the_key(data: dict[str, object], key: str, reason: str) -> None:
+    """A mistake in the visits policy fails at load, naming the dotted key and why."""
+    with pytest.raises(PolicyError) as info:
+        Policy.from_dict({"visits": data})
+    assert info.value.key == key
+    assert reason in str(info.value)
+
+
+def test_visits_policy_round_trips() -> None:
+    """The visits policy survives to_dict / from_dict."""
+    policy = Policy.from_dict({"visits": {"frequency": "account_age"}, **YEARS_2027})
+    assert Policy.from_dict(policy.to_dict()) == policy

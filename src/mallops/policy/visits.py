@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 PRORATION_RULES = ("months", "full")
+FREQUENCIES = ("tier", "account_age")
 
 
 def parse_intervals(texts: tuple[str, ...], key: str) -> tuple[tuple[_dt.time, _dt.time], ...]:
@@ -148,6 +149,21 @@ class VisitPolicy:
         "(at least 1); or 'full': the whole year's number",
         rule="V1",
     )
+    frequency: str = field(
+        "tier",
+        doc="what sets the visits a year: 'tier' (V1: the tier's visits_per_year) or "
+        "'account_age' (F7: new_account_every / established_every)",
+        rule="F7",
+    )
+    new_account_months: int = field(
+        12, doc="an account is new for this many months from its lease start", rule="F7"
+    )
+    new_account_every: int = field(
+        1, doc="months between visits of a new account (monthly)", rule="F7", unit="months"
+    )
+    established_every: int = field(
+        3, doc="months between visits of an older account (quarterly)", rule="F7", unit="months"
+    )
     department: str = field("operations", doc="department that plans and makes visits", rule="V1")
     visiting_hours: tuple[str, ...] = field(
         ["09:30-11:30", "14:00-17:30"],
@@ -221,6 +237,15 @@ class VisitPolicy:
             raise PolicyError(
                 f"{self.proration!r} is not one of {', '.join(PRORATION_RULES)}", key="proration"
             )
+        if self.frequency not in FREQUENCIES:
+            raise PolicyError(
+                f"{self.frequency!r} is not one of {', '.join(FREQUENCIES)}", key="frequency"
+            )
+        if self.new_account_months < 0:
+            raise PolicyError("must be 0 or more", key="new_account_months")
+        for key in ("new_account_every", "established_every"):
+            if not 1 <= getattr(self, key) <= 12:
+                raise PolicyError(f"must be 1..12 months, got {getattr(self, key)}", key=key)
         if self.visit_length.basis != "wall" or self.visit_length.amount <= 0:
             raise PolicyError("must be a positive wall-clock duration", key="visit_length")
         if not self.visiting_hours:

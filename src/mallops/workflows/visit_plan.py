@@ -8,6 +8,7 @@ turns a :func:`layout` into visit records.
 
 from __future__ import annotations
 
+import calendar as calendar_mod
 import datetime as _dt
 import math
 import zlib
@@ -21,7 +22,15 @@ from ..errors import ValidationError
 if TYPE_CHECKING:
     from ..policy.visits import VisitPolicy
 
-__all__ = ["Slot", "VisitHours", "layout", "lease_days", "required_visits"]
+__all__ = [
+    "Slot",
+    "VisitHours",
+    "layout",
+    "lease_days",
+    "phases",
+    "plan_slots",
+    "required_visits",
+]
 
 _Interval = tuple[_dt.time, _dt.time]
 
@@ -130,6 +139,68 @@ def required_visits(
     else:
         wanted = max(1, math.ceil(full * len(months) / months_in_year))
     return min(wanted, sum(len(days) for days in months))
+
+
+def _add_months(day: _dt.date, months: int) -> _dt.date:
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar_mod.monthrange(year, month0 + 1)[1]
+    return _dt.date(year, month0 + 1, min(day.day, last))
+
+
+Months = list[list[_dt.date]]
+
+
+def phases(
+    policy: VisitPolicy, tier: str, lease_start: _dt.date, months: Months
+) -> list[tuple[int, Months]]:
+    """The year's plan in phases: (visits required, their leased working days by month).
+
+    ``frequency = "tier"`` (V1) is one phase with the tier's pro-rated number.
+    ``frequency = "account_age"`` (F7) splits the lease at ``new_account_months``: one
+    visit every ``new_account_every`` months before, every ``established_every`` after.
+    A phase never needs more visits than it has working days.
+    """
+    if policy.frequency == "tier":
+        return [(required_visits(policy, tier, months), months)] if months else []
+    boundary = _add_months(lease_start, policy.new_account_months)
+    out = []
+    for every, new in ((policy.new_account_every, True), (policy.established_every, False)):
+        part = [kept for days in months if (kept := [d for d in days if (d < boundary) == new])]
+        if part:
+            count = math.ceil(len(part) / every)
+            out.append((min(count, sum(len(days) for days in part)), part))
+    return out
+
+
+def plan_slots(
+    planned: list[tuple[int, Months]],
+    open_from: _dt.date,
+    starts: tuple[_dt.time, ...],
+    tenant: str,
+) -> list[Slot]:
+    """Lay out every phase on its working days from ``open_from`` on (a phase already
+    past falls back on the remaining days of the year), numbered in time order."""
+    remaining = [
+        kept
+        for _, months in planned
+        for days in months
+        if (kept := [d for d in days if d >= open_from])
+    ]
+    found: list[Slot] = []
+    for count, months in planned:
+        ahead = [kept for days in months if (kept := [d for d in days if d >= open_from])]
+        found.extend(layout(count, ahead or _merge(remaining), starts, tenant))
+    ordered = sorted((s.day, s.time) for s in found)
+    return [Slot(i + 1, day, time) for i, (day, time) in enumerate(ordered)]
+
+
+def _merge(months: Months) -> Months:
+    by_month: dict[tuple[int, int], list[_dt.date]] = {}
+    for days in months:
+        for d in days:
+            by_month.setdefault((d.year, d.month), []).append(d)
+    return [sorted(set(v)) for _, v in sorted(by_month.items())]
 
 
 def _spread(n: int, size: int) -> list[int]:

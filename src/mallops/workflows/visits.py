@@ -23,7 +23,7 @@ from ..errors import ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
 from .tenants import Tenant
-from .visit_plan import VisitHours, layout, lease_days, required_visits, working_days_by_month
+from .visit_plan import VisitHours, lease_days, phases, plan_slots, working_days_by_month
 
 if TYPE_CHECKING:
     from .visit_reports import Coverage
@@ -312,13 +312,17 @@ class VisitService(WorkflowService):
 
     # -- the plan ---------------------------------------------------------------------------
 
-    def required(self, tenant: Tenant, year: int) -> int:
-        """Visits ``tenant`` needs in ``year`` (V1), pro-rated by the policy's rule."""
+    def _phases(self, tenant: Tenant, year: int) -> list[tuple[int, list[list[_dt.date]]]]:
         window = lease_days(year, tenant.lease_start, tenant.last_day)
         if window is None:
-            return 0
+            return []
         months = working_days_by_month(window, self.mall.calendar)
-        return required_visits(self.mall.policy.visits, tenant.tier, months)
+        return phases(self.mall.policy.visits, tenant.tier, tenant.lease_start, months)
+
+    def required(self, tenant: Tenant, year: int) -> int:
+        """Visits ``tenant`` needs in ``year``: by tier, pro-rated by the policy's rule
+        (V1), or by account age (F7) when the policy's ``frequency`` says so."""
+        return sum(count for count, _ in self._phases(tenant, year))
 
     def plan(self, year: int, *, tenant: str | None = None) -> list[Record]:
         """The year's plan visits (withdrawn ones included), in planned order."""
@@ -361,7 +365,8 @@ class VisitService(WorkflowService):
                 existing.setdefault(r.tenant, []).append(r)
         for tenant in tenants.all(active=True):
             have = {int(r.fields["slot"]): r for r in existing.pop(tenant.id, [])}
-            need = self.required(tenant, year)
+            planned = self._phases(tenant, year)
+            need = sum(count for count, _ in planned)
             for number in sorted(have):
                 if number > need and have[number].is_open:
                     reason = f"no longer in the {year} plan: {tenant.id} needs {need} visits"
@@ -370,12 +375,9 @@ class VisitService(WorkflowService):
             kept += sum(1 for n in have if n <= need)
             if all(n in have for n in range(1, need + 1)):
                 continue
-            window = lease_days(year, max(tenant.lease_start, tomorrow), tenant.last_day)
-            months = working_days_by_month(window, self.mall.calendar) if window else []
-            slots = layout(need, months, hours.starts(tenant.trade), tenant.id)
-            if not slots:
+            slots = plan_slots(planned, tomorrow, hours.starts(tenant.trade), tenant.id)
+            if len(slots) < need:
                 unplannable.append(tenant.id)
-                continue
             for slot in slots:
                 if slot.number in have:
                     continue
