@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ..clock import aware
 from ..domain.records import Actor, Record
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
@@ -22,12 +23,12 @@ from ..engine.timers import TimerPlan, plan_for
 from ..errors import RecordNotFound, ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
-from .visits import LINK, STAFF
+from .complaints import MANAGERS
+from .visits import STAFF, link_event
 
 __all__ = ["SUGGESTION", "IssueRow", "IssueSummary", "SuggestionService", "suggestion_problem"]
 
 OPEN_SUGGESTION_STATES = ("raised", "forwarded", "answered")
-MANAGERS = ("department_manager", "cs_head", "property_manager", "general_manager")
 _ITEM_KEYS = ("topic", "text", "department")
 
 
@@ -117,10 +118,6 @@ def _on_decline(ctx: Context) -> None:
         ctx.set("answered_at", ctx.now)  # the explanation is the tenant's answer
 
 
-def _on_link(ctx: Context) -> None:
-    ctx.link(ctx.param("relation"), ctx.param("record"))
-
-
 SUGGESTION = WorkflowSpec(
     kind="suggestion",
     zh="租户意见",
@@ -206,16 +203,7 @@ SUGGESTION = WorkflowSpec(
             params=(Param("explanation", "text", required=True, doc="told to the tenant"),),
             effect=_on_decline,
         ),
-        EventSpec(
-            "link",
-            (*OPEN_SUGGESTION_STATES, "solved", "declined"),
-            None,
-            STAFF,
-            "关联",
-            "link",
-            params=LINK,
-            effect=_on_link,
-        ),
+        link_event((*OPEN_SUGGESTION_STATES, "solved", "declined")),
     ),
     timers=(
         TimerSpec("answer", "答复时限", "answer deadline", ("raise",), ("answered",), _plan_answer),
@@ -322,8 +310,6 @@ class SuggestionService(WorkflowService):
 
     def summary(self, *, start: Any = None, end: Any = None) -> IssueSummary:
         """Open suggestions by department and topic (V6), raised in ``[start, end)``."""
-        from ..clock import aware
-
         lo = aware(start, field="start") if start is not None else None
         hi = aware(end, field="end") if end is not None else None
         now = self.mall.now()

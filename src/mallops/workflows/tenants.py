@@ -20,11 +20,9 @@ from ..engine.spec import EventSpec, Param, StateSpec, WorkflowSpec
 from ..errors import ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
+from .complaints import ANYONE, MANAGERS
 
 __all__ = ["TENANT", "Tenant", "TenantService", "mask"]
-
-CLERKS = ("front_desk", "staff", "department_manager", "cs_head", "property_manager")
-MANAGERS = ("department_manager", "cs_head", "property_manager", "general_manager")
 
 
 def mask(value: str | None) -> str | None:
@@ -184,7 +182,7 @@ TENANT = WorkflowSpec(
         "register",
         (),
         None,
-        (*CLERKS, "general_manager"),
+        ANYONE,
         "建档",
         "register",
         params=(
@@ -205,7 +203,7 @@ TENANT = WorkflowSpec(
             "update",
             ("active",),
             None,
-            (*CLERKS, "general_manager"),
+            ANYONE,
             "更新档案",
             "update",
             params=(

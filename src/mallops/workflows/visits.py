@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pendulum
 
+from ..calendar import BusinessCalendar
 from ..clock import aware
 from ..domain.records import Actor, HistoryEntry, Record
 from ..engine.context import Context
@@ -22,24 +23,17 @@ from ..engine.timers import TimerPlan, plan_until
 from ..errors import ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
+from .complaints import ANYONE, MANAGERS
 from .tenants import Tenant
 from .visit_plan import VisitHours, lease_days, phases, plan_slots, working_days_by_month
 
 if TYPE_CHECKING:
     from .visit_reports import Coverage
 
-__all__ = ["LINK", "OPEN_VISIT_STATES", "VISIT", "PlanResult", "VisitService"]
+__all__ = ["OPEN_VISIT_STATES", "VISIT", "PlanResult", "VisitService", "link_event"]
 
 OPEN_VISIT_STATES = ("planned", "appointed", "missed", "cancelled")
-STAFF = (
-    "front_desk",
-    "staff",
-    "department_manager",
-    "cs_head",
-    "property_manager",
-    "general_manager",
-)
-MANAGERS = ("department_manager", "cs_head", "property_manager", "general_manager")
+STAFF = ANYONE
 
 
 def _forms(p: Policy) -> tuple[str, ...]:
@@ -51,7 +45,7 @@ def _satisfaction(p: Policy) -> tuple[str, ...]:
 
 
 def slot_problem(
-    policy: Policy, hours: VisitHours, calendar: Any, trade: str, at: pendulum.DateTime
+    hours: VisitHours, calendar: BusinessCalendar, trade: str, at: pendulum.DateTime
 ) -> str | None:
     """Why a visit of ``trade`` may not take place at ``at`` (V2), or ``None``."""
     local = at.in_timezone(calendar.tz)
@@ -65,7 +59,7 @@ def _check_slot(ctx: Context, name: str) -> str | None:
     if at <= ctx.now:
         return f"{name} {at.isoformat()} is not in the future"
     hours = VisitHours.of(ctx.policy.visits)
-    return slot_problem(ctx.policy, hours, ctx.calendar, str(ctx.get("trade")), at)
+    return slot_problem(hours, ctx.calendar, str(ctx.get("trade")), at)
 
 
 # -- timer ---------------------------------------------------------------------------------
@@ -93,7 +87,7 @@ def _on_plan(ctx: Context) -> None:
     if ctx.param("due_at") <= ctx.param("planned_at"):
         raise ValidationError("due_at must be after planned_at", field="due_at")
     hours = VisitHours.of(ctx.policy.visits)
-    why = slot_problem(ctx.policy, hours, ctx.calendar, ctx.param("trade"), ctx.param("planned_at"))
+    why = slot_problem(hours, ctx.calendar, ctx.param("trade"), ctx.param("planned_at"))
     if why is not None:
         raise ValidationError(f"planned_at: {why}", field="planned_at")
     d = ctx.draft
@@ -156,10 +150,22 @@ def _on_link(ctx: Context) -> None:
     ctx.link(ctx.param("relation"), ctx.param("record"))
 
 
-LINK = (
-    Param("relation", required=True, max_len=40, doc="what the other record is (repair ...)"),
-    Param("record", required=True, max_len=128, doc="the other record's id"),
-)
+def link_event(sources: tuple[str, ...]) -> EventSpec:
+    """The ``link`` event: relate the record to any other one (a repair order ...)."""
+    return EventSpec(
+        "link",
+        sources,
+        None,
+        STAFF,
+        "关联",
+        "link",
+        params=(
+            Param("relation", required=True, max_len=40, doc="what the other record is"),
+            Param("record", required=True, max_len=128, doc="the other record's id"),
+        ),
+        effect=_on_link,
+    )
+
 
 _REASON = Param("reason", "text", required=True)
 
@@ -274,16 +280,7 @@ VISIT = WorkflowSpec(
             effect=_on_withdraw,
             system=True,
         ),
-        EventSpec(
-            "link",
-            (*OPEN_VISIT_STATES, "done", "withdrawn"),
-            None,
-            STAFF,
-            "关联",
-            "link",
-            params=LINK,
-            effect=_on_link,
-        ),
+        link_event((*OPEN_VISIT_STATES, "done", "withdrawn")),
     ),
     timers=(TimerSpec("due", "拜访期限", "visit due", ("plan",), ("done",), _plan_due),),
     ladder=lambda p: p.visits.overdue.ladder,
