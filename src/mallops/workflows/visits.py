@@ -28,6 +28,8 @@ from .tenants import Tenant
 from .visit_plan import VisitHours, lease_days, phases, plan_slots, working_days_by_month
 
 if TYPE_CHECKING:
+    from ..engine.engine import Engine
+    from ..mall import Mall
     from .visit_reports import Coverage
 
 __all__ = ["OPEN_VISIT_STATES", "VISIT", "PlanResult", "VisitService", "link_event"]
@@ -307,13 +309,19 @@ def _month_end(day: _dt.date, tz: str) -> pendulum.DateTime:
 class VisitService(WorkflowService):
     """``mall.visits``: the annual plan (V1), appointments (V2) and visits (V3, V4)."""
 
+    def __init__(self, mall: Mall, engine: Engine) -> None:
+        super().__init__(mall, engine)
+        self._working_days: dict[tuple[_dt.date, _dt.date], list[list[_dt.date]]] = {}
+
     # -- the plan ---------------------------------------------------------------------------
 
     def _phases(self, tenant: Tenant, year: int) -> list[tuple[int, list[list[_dt.date]]]]:
         window = lease_days(year, tenant.lease_start, tenant.last_day)
         if window is None:
             return []
-        months = working_days_by_month(window, self.mall.calendar)
+        months = self._working_days.get(window)
+        if months is None:  # many tenants share a window: the calendar walk is done once
+            months = self._working_days[window] = working_days_by_month(window, self.mall.calendar)
         return phases(self.mall.policy.visits, tenant.tier, tenant.lease_start, months)
 
     def required(self, tenant: Tenant, year: int) -> int:
