@@ -23,8 +23,7 @@ from ..engine.timers import TimerPlan, plan_for
 from ..errors import RecordNotFound, ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
-from .complaints import MANAGERS
-from .visits import STAFF, link_event
+from .visit_spec import MANAGERS, STAFF, link_event
 
 __all__ = ["SUGGESTION", "IssueRow", "IssueSummary", "SuggestionService", "suggestion_problem"]
 
