@@ -373,3 +373,31 @@ def test_visits_policy_round_trips() -> None:
     """The visits policy survives to_dict / from_dict."""
     policy = Policy.from_dict({"visits": {"frequency": "account_age"}, **YEARS_2027})
     assert Policy.from_dict(policy.to_dict()) == policy
+
+
+def test_v2_a_tenant_turning_restaurant_gets_the_meal_peak_rule() -> None:
+    """Open visits follow the tenant's new trade, so the meal peaks apply at once."""
+    mall = new_mall()
+    t = tenant(mall)
+    mall.visits.plan_year(2026, actor=OPS)
+    (v,) = mall.visits.plan(2026)
+    mall.tenants.update(t.id, actor=OPS, trade="restaurant", unit="F-9")
+    synced = mall.get(v.id)
+    assert (synced.fields["trade"], synced.location) == ("restaurant", "F-9")
+    with pytest.raises(InvalidTransition, match="meal peaks"):
+        mall.visits.appoint(v.id, actor=OPS, at=at(2026, 3, 3, 11), phoned=True)
+    assert mall.replay(v.id) == synced
+
+
+def test_v1_late_planning_packs_the_year_into_the_months_left() -> None:
+    """Planned in November, an anchor store's 3 visits fall in November and December;
+    a year already over cannot be planned and says which tenants it left out."""
+    mall = new_mall(at(2026, 11, 2, 9))
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    months = [v.fields["planned_at"][5:7] for v in mall.visits.plan(2026, tenant=t.id)]
+    assert len(months) == 3
+    assert set(months) <= {"11", "12"}
+    clock_of(mall).set(at(2026, 12, 31, 20))
+    late = tenant(mall, unit="Z")
+    assert mall.visits.plan_year(2026, actor=OPS).unplannable == (late.id,)

@@ -301,11 +301,13 @@ class TenantService(WorkflowService):
     def _after(
         self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
     ) -> None:
-        if entry.event == "leave":
-            from .visits import VisitService
+        from .visits import VisitService
 
-            visits = self.mall.service("visit")
-            assert isinstance(visits, VisitService)
+        visits = self.mall.service("visit")
+        assert isinstance(visits, VisitService)
+        if entry.event == "leave":
             visits.drop_open_in(
                 batch, after.id, f"tenant left on {after.fields['left_on']}: {entry.reason}"
             )
+        elif entry.event == "update":
+            visits.sync_open_in(batch, Tenant.of(after))

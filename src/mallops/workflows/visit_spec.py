@@ -131,6 +131,14 @@ def _on_reschedule(ctx: Context) -> None:
     ctx.set("reschedules", int(ctx.get("reschedules", 0)) + 1)
 
 
+def _on_sync(ctx: Context) -> None:
+    """The tenant's unit, trade or tier changed: open visits follow (V2 checks the trade)."""
+    for name in ("unit", "trade", "tier"):
+        ctx.set(name, ctx.param(name))
+    ctx.draft.location = ctx.param("unit")
+    ctx.draft.category = ctx.param("tier")
+
+
 def _on_withdraw(ctx: Context) -> None:
     ctx.stop_timer("due", cancel=True)
     ctx.set("withdrawn_because", ctx.reason or ctx.param("reason"))
@@ -268,6 +276,17 @@ VISIT = WorkflowSpec(
             "dropped from the plan",
             params=(_REASON,),
             effect=_on_withdraw,
+            system=True,
+        ),
+        EventSpec(
+            "sync",
+            OPEN_VISIT_STATES,
+            None,
+            (),
+            "同步租户档案",
+            "tenant details changed",
+            params=(Param("unit"), Param("trade"), Param("tier")),
+            effect=_on_sync,
             system=True,
         ),
         link_event((*OPEN_VISIT_STATES, "done", "withdrawn")),

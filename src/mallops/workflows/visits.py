@@ -158,6 +158,14 @@ class VisitService(WorkflowService):
             self.fire_system_in(batch, rid, "drop", {"reason": reason}, now)
         return ids
 
+    def sync_open_in(self, batch: Batch, tenant: Tenant) -> None:
+        """Carry the tenant's new unit, trade or tier into its open visits (in ``batch``)."""
+        now = self.mall.now()
+        data = {"unit": tenant.unit, "trade": tenant.trade, "tier": tenant.tier}
+        for r in self.query(tenant=tenant.id, is_open=True):
+            if any(r.fields.get(k) != v for k, v in data.items()):
+                self.fire_system_in(batch, r.id, "sync", data, now)
+
     # -- one visit --------------------------------------------------------------------------
 
     def appoint(
