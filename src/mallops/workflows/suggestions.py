@@ -58,7 +58,7 @@ def suggestion_problem(policy: Policy, item: Any) -> str | None:
 
 
 def _plan_answer(ctx: Context) -> TimerPlan:
-    v = ctx.policy.visits
+    v = ctx.policy.visits  # rule V5: answered within a week, or it escalates
     return plan_for(
         v.answer_within,
         ctx.calendar,
@@ -312,7 +312,7 @@ class SuggestionService(WorkflowService):
         lo = aware(start, field="start") if start is not None else None
         hi = aware(end, field="end") if end is not None else None
         now = self.mall.now()
-        groups: dict[tuple[str, str], list[Record]] = {}
+        groups: dict[tuple[str, str], list[Record]] = {}  # rule V6: by department and topic
         for r in self.query(is_open=True, created_from=lo, created_to=hi):
             groups.setdefault((r.department or "", r.category or ""), []).append(r)
         rows = []

@@ -28,7 +28,7 @@ __all__ = ["TENANT", "Tenant", "TenantService", "mask"]
 def mask(value: str | None) -> str | None:
     """Personal data as reports and exports show it (G7): a phone keeps its first three
     and last four digits, anything else its first character."""
-    if not value:
+    if not value:  # rule G7
         return value
     digits = sum(ch.isdigit() for ch in value)
     if digits >= 7 and digits >= len(value) - 2:

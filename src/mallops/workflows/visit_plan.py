@@ -70,7 +70,7 @@ class VisitHours:
         """Why a visit of ``trade`` may not start at ``when`` (``None`` if it may)."""
         start = _sec(when)
         end = start + self.length
-        if trade in self.peak_trades:
+        if trade in self.peak_trades:  # rule V2: never during meal peaks
             for a, b in self.peaks:
                 if start < _sec(b) and _sec(a) < end:
                     return (
@@ -161,9 +161,9 @@ def phases(
     visit every ``new_account_every`` months before, every ``established_every`` after.
     A phase never needs more visits than it has working days.
     """
-    if policy.frequency == "tier":
+    if policy.frequency == "tier":  # rule V1
         return [(required_visits(policy, tier, months), months)] if months else []
-    boundary = _add_months(lease_start, policy.new_account_months)
+    boundary = _add_months(lease_start, policy.new_account_months)  # rule F7
     out = []
     for every, new in ((policy.new_account_every, True), (policy.established_every, False)):
         part = [kept for days in months if (kept := [d for d in days if (d < boundary) == new])]

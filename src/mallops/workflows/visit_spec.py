@@ -60,7 +60,7 @@ def _plan_due(ctx: Context) -> TimerPlan:
     policy's steps (V1); absolute times, so the plan survives replay unchanged."""
     due = aware(ctx.get("due_at"), field="due_at")
     plan = plan_until(ctx.now, due)
-    marks = [("breach", plan.allowance, 1)]
+    marks = [("breach", plan.allowance, 1)]  # rule V1: overdue goes up the visit ladder
     at = due
     for level, step in enumerate(ctx.policy.visits.overdue.steps, start=2):
         at = ctx.calendar.add(at, step)
@@ -88,7 +88,7 @@ def _on_plan(ctx: Context) -> None:
 
 
 def _guard_appoint(ctx: Context) -> str | None:
-    if not ctx.param("phoned"):
+    if not ctx.param("phoned"):  # rule V2: the time is agreed by phone first
         return "agree the time with the tenant by phone first (V2), then pass phoned=True"
     return _check_slot(ctx, "at")
 
@@ -106,7 +106,7 @@ def _guard_complete(ctx: Context) -> str | None:
     chosen = ctx.param("topics")
     if not chosen:
         return f"name at least one topic (V4): {', '.join(topics)}"
-    bad = [t for t in chosen if t not in topics]
+    bad = [t for t in chosen if t not in topics]  # rule V4
     if bad:
         return f"unknown topic {bad[0]!r} (V4); topics: {', '.join(topics)}"
     from .suggestions import suggestion_problem

@@ -31,8 +31,9 @@ __all__ = ["OPEN_VISIT_STATES", "VISIT", "PlanResult", "VisitService", "link_eve
 
 @attrs.frozen
 class PlanResult:
-    """What :meth:`VisitService.plan_year` did: visits created, dropped, kept, and the
-    tenants whose remaining lease in the year has no working day left to plan."""
+    """What :meth:`VisitService.plan_year` did: visits created, dropped (with a reason)
+    and kept, and the tenants for whom fewer visits than required could be placed
+    (the year, or their lease in it, has no working day left)."""
 
     year: int
     created: tuple[str, ...]
@@ -84,8 +85,9 @@ class VisitService(WorkflowService):
         Each tenant gets the policy's number of visits for its tier, pro-rated when the
         lease covers part of the year, spread over the months the lease covers (from
         tomorrow on), on working days and within visiting hours, outside meal peaks for
-        trades that have them.  Slots already planned stay as they are; a tenant needing
-        fewer visits than planned has the surplus dropped with a reason.
+        trades that have them.  Slots already planned stay as they are (a visit a manager
+        withdrew is not planned again); a tenant needing fewer visits than planned has
+        the surplus dropped with a reason, and so do tenants no longer active.
         """
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9000:
             raise ValidationError(f"year: expected a year like 2027, got {year!r}", field="year")
