@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mallops import (
@@ -401,3 +403,29 @@ def test_v1_late_planning_packs_the_year_into_the_months_left() -> None:
     clock_of(mall).set(at(2026, 12, 31, 20))
     late = tenant(mall, unit="Z")
     assert mall.visits.plan_year(2026, actor=OPS).unplannable == (late.id,)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda m, v: m.visits.coverage("2026"), "year"),
+        (lambda m, v: m.visits.plan_year(True, actor=OPS), "year"),
+        (lambda m, v: m.visits.complete(v, actor=OPS, form="phone", topics="security",
+                                        notes="n", satisfaction="fair", confirmed_by="x"),
+         "topics"),
+        (lambda m, v: m.visits.complete(v, actor=OPS, form="phone", topics=["security"],
+                                        notes="n", satisfaction="fair", confirmed_by="x",
+                                        suggestions=[{"topic": "security", "text": object()}]),
+         "suggestions"),
+        (lambda m, v: m.visits.appoint(v, actor=OPS, at="tomorrow", phoned=True), "at"),
+        (lambda m, v: m.suggestions.summary(start="yesterday"), "start"),
+    ],
+)  # fmt: skip
+def test_bad_input_raises_mallops_errors_and_changes_nothing(call: Any, field: str) -> None:
+    """Wrong arguments raise ValidationError naming the field; no record changes."""
+    mall, vid = _appointed()
+    before = mall.query()
+    with pytest.raises(ValidationError) as info:
+        call(mall, vid)
+    assert info.value.field == field
+    assert mall.query() == before

@@ -79,6 +79,8 @@ def _range(
 ) -> tuple[pendulum.DateTime, pendulum.DateTime, bool]:
     tz = mall.calendar.tz
     if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9000:
+            raise ValidationError(f"year: expected a year like 2026, got {year!r}", field="year")
         if start is not None or end is not None:
             raise ValidationError("give either year or start and end, not both")
         lo = pendulum.datetime(year, 1, 1, tz=tz)

@@ -8,7 +8,7 @@ diagram.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -196,20 +196,20 @@ class VisitService(WorkflowService):
         notes: str,
         satisfaction: str,
         confirmed_by: str,
-        suggestions: Iterable[Mapping[str, Any]] = (),
+        suggestions: Sequence[Mapping[str, Any]] | None = (),
     ) -> Record:
         """Record the visit (V3: form, notes, the tenant's signed satisfaction; V4: topics).
 
         Each item of ``suggestions`` (``{"topic": ..., "text": ...}``, optionally
         ``"department"``) becomes its own suggestion record in the same commit (V5).
         """
-        items = [dict(s) for s in suggestions]
+        items = list(suggestions) if isinstance(suggestions, list | tuple) else suggestions
         return self.fire(
             visit_id,
             "complete",
             actor=actor,
             form=form,
-            topics=list(topics),
+            topics=list(topics) if isinstance(topics, tuple) else topics,
             notes=notes,
             satisfaction=satisfaction,
             confirmed_by=confirmed_by,
