@@ -429,3 +429,18 @@ def test_bad_input_raises_mallops_errors_and_changes_nothing(call: Any, field: s
         call(mall, vid)
     assert info.value.field == field
     assert mall.query() == before
+
+
+def test_v3_an_extra_visit_outside_the_plan_counts_as_done() -> None:
+    """schedule() adds a visit outside the plan; done, it counts in coverage (V7)."""
+    mall = new_mall()
+    t = tenant(mall)
+    extra = mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 1, 20, 10))
+    assert extra.fields.get("plan_key") is None
+    assert extra.timer("due").due_at == at(2026, 2, 1)  # type: ignore[union-attr]
+    assert mall.visits.plan(2026) == []
+    with pytest.raises(ValidationError, match="not a working day"):
+        mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 1, 24, 10))
+    visit_done(mall, extra.id, at(2026, 1, 21, 10))
+    cov = mall.visits.coverage(2026)
+    assert (cov.tiers[1].required, cov.tiers[1].done, cov.rate) == (1, 1, 1.0)

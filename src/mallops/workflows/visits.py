@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pendulum
 
+from ..clock import aware
 from ..domain.records import Actor, HistoryEntry, Record
 from ..errors import ValidationError
 from .base import Batch, WorkflowService
@@ -169,6 +170,23 @@ class VisitService(WorkflowService):
                 self.fire_system_in(batch, r.id, "sync", data, now)
 
     # -- one visit --------------------------------------------------------------------------
+
+    def schedule(
+        self, tenant_id: str, *, actor: Actor, planned_at: Any, due_at: Any = None
+    ) -> Record:
+        """An extra visit outside the annual plan, due by ``due_at`` (default: the end of
+        the planned month).  It counts as done in coverage, not as required."""
+        t = Tenant.of(self.mall.service("tenant").get(tenant_id))
+        when = aware(planned_at, field="planned_at", tz=self.mall.calendar.tz)
+        return self.open(
+            actor=actor,
+            tenant=t.id,
+            unit=t.unit,
+            trade=t.trade,
+            tier=t.tier,
+            planned_at=when,
+            due_at=due_at if due_at is not None else _month_end(when.date(), self.mall.calendar.tz),
+        )
 
     def appoint(
         self,
