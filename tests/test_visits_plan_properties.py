@@ -9,6 +9,7 @@ import datetime as _dt
 import math
 from typing import Any
 
+import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,6 +41,8 @@ def scenarios(draw: st.DrawFn) -> tuple[int, Policy, list[dict[str, Any]]]:
     year = draw(st.sampled_from((2025, 2026, 2027)))
     overrides: dict[str, Any] = dict(YEARS_2027)
     overrides["visits"] = {
+        "frequency": draw(st.sampled_from(("tier", "tier", "account_age"))),
+        "established_every": draw(st.integers(1, 6)),
         "proration": draw(st.sampled_from(("months", "full"))),
         "tiers": {
             "anchor": {"visits_per_year": draw(st.integers(1, 8))},
@@ -73,8 +76,24 @@ def _leased_days(mall: Mall, t: Tenant, year: int) -> list[_dt.date]:
 
 
 def _expected(mall: Mall, t: Tenant, days: list[_dt.date]) -> int:
-    """V1 by hand: pro-rated by leased months, never more than one a leased working day."""
-    full = mall.policy.visits.tiers[t.tier].visits_per_year
+    """V1 by hand: pro-rated by leased months, never more than one a leased working day;
+    F7 by hand: one visit per interval of leased months, before and after the first year."""
+    v = mall.policy.visits
+    if v.frequency == "account_age":
+        start = t.lease_start
+        anniversary = pendulum.date(start.year, start.month, start.day).add(
+            months=v.new_account_months
+        )  # pendulum clamps to the month's last day
+        boundary = _dt.date(anniversary.year, anniversary.month, anniversary.day)
+        total = 0
+        for part, every in (
+            ([d for d in days if d < boundary], v.new_account_every),
+            ([d for d in days if d >= boundary], v.established_every),
+        ):
+            if part:
+                total += min(math.ceil(len({d.month for d in part}) / every), len(part))
+        return total
+    full = v.tiers[t.tier].visits_per_year
     months = len({d.month for d in days})
     if months == 0:
         return 0
@@ -134,6 +153,8 @@ def test_v1_visits_spread_across_the_lease(
     """No two visits of one tenant share a month when there are at least as many leased
     months as visits; otherwise the months differ by at most one visit."""
     mall, year = _plan(scenario)
+    if mall.policy.visits.frequency != "tier":
+        return  # F7 visits a new account monthly whatever the count: no spread to check
     for t in mall.tenants.all():
         months = {d.month for d in _leased_days(mall, t, year)}
         planned = [aware(v.fields["planned_at"]).month for v in mall.visits.plan(year, tenant=t.id)]
