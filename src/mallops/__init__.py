@@ -31,6 +31,10 @@ from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
 from .workflows.repairs import RepairService
 from .workflows.return_visits import ReturnVisitService, ReturnVisitStats, timeliness
+from .workflows.suggestions import IssueRow, IssueSummary
+from .workflows.tenants import Tenant
+from .workflows.visit_reports import Coverage, TierCoverage
+from .workflows.visits import PlanResult
 
 __version__ = "0.1.0"
 
@@ -43,6 +47,7 @@ __all__ = [
     "ConflictError",
     "CorruptStoreError",
     "CounterWrite",
+    "Coverage",
     "DomainEvent",
     "Duration",
     "Escalation",
@@ -50,6 +55,8 @@ __all__ = [
     "HistoryEntry",
     "InvalidDefinition",
     "InvalidTransition",
+    "IssueRow",
+    "IssueSummary",
     "Link",
     "Mall",
     "MallopsError",
@@ -58,6 +65,7 @@ __all__ = [
     "MemoryStore",
     "Param",
     "PermissionDenied",
+    "PlanResult",
     "Policy",
     "PolicyError",
     "Query",
@@ -71,6 +79,8 @@ __all__ = [
     "StoreError",
     "SubscriberError",
     "SystemClock",
+    "Tenant",
+    "TierCoverage",
     "Timer",
     "TimerSpec",
     "ValidationError",

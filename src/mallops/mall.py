@@ -34,6 +34,9 @@ from .workflows.base import Batch, WorkflowService
 from .workflows.complaints import COMPLAINT, ComplaintService
 from .workflows.repairs import REPAIR, RepairService
 from .workflows.return_visits import RETURN_VISIT, ReturnVisitService
+from .workflows.suggestions import SUGGESTION, SuggestionService
+from .workflows.tenants import TENANT, TenantService
+from .workflows.visits import VISIT, VisitService
 
 __all__ = ["Mall"]
 
@@ -73,6 +76,12 @@ class Mall:
         self._services["repair"] = self.repairs
         self.return_visits = ReturnVisitService(self, self._engine(RETURN_VISIT))
         self._services["return_visit"] = self.return_visits
+        self.tenants = TenantService(self, self._engine(TENANT))
+        self._services["tenant"] = self.tenants
+        self.visits = VisitService(self, self._engine(VISIT))
+        self._services["visit"] = self.visits
+        self.suggestions = SuggestionService(self, self._engine(SUGGESTION))
+        self._services["suggestion"] = self.suggestions
 
     def _engine(self, spec: WorkflowSpec) -> Engine:
         return Engine(spec, self.policy, self.calendar)

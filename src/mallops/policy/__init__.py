@@ -29,9 +29,10 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
-from .targets import TargetPolicy
 from .repairs import FaultTypePolicy, RepairPolicy, UrgencyPolicy
 from .return_visits import ReturnVisitPolicy
+from .targets import TargetPolicy
+from .visits import LadderPolicy, TierPolicy, TopicPolicy, TradePolicy, VisitPolicy
 
 __all__ = [
     "CalendarPolicy",
@@ -40,14 +41,19 @@ __all__ = [
     "EscalationPolicy",
     "FaultTypePolicy",
     "Label",
+    "LadderPolicy",
     "Policy",
     "RepairPolicy",
     "ReturnVisitPolicy",
     "RolePolicy",
     "SeverityPolicy",
     "TargetPolicy",
+    "TierPolicy",
     "TimerPolicy",
+    "TopicPolicy",
+    "TradePolicy",
     "UrgencyPolicy",
+    "VisitPolicy",
 ]
 
 
@@ -67,6 +73,9 @@ class Policy:
     repairs: RepairPolicy = field(RepairPolicy(), doc="repair orders", rule="R1")
     return_visits: ReturnVisitPolicy = field(
         ReturnVisitPolicy(), doc="return visits (回访)", rule="F1"
+    )
+    visits: VisitPolicy = field(
+        VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
 
     def __attrs_post_init__(self) -> None:
@@ -118,6 +127,8 @@ class Policy:
                     f"{', '.join(self.departments)}",
                     key=f"repairs.fault_types.{name}.department",
                 )
+
+        self.visits.check_references(roles, self.departments, self.channels)
 
     # -- construction -------------------------------------------------------------------
 

@@ -1,0 +1,331 @@
+"""Tenant suggestions 租户意见 raised in visits (rules V5-V7).
+
+Each opinion is its own record: raised → forwarded in writing to the responsible
+department head, the general manager in copy → answered to the tenant within the
+policy's deadline (seed: one week; a missed deadline climbs ``visits.answer_escalation``)
+→ tracked until solved, or declined with an explanation.  A suggestion can become a
+complaint (:meth:`SuggestionService.to_complaint`) and be linked to any other record,
+such as a repair order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ..clock import aware
+from ..domain.records import Actor, Record
+from ..engine.context import Context
+from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
+from ..engine.timers import TimerPlan, plan_for
+from ..errors import RecordNotFound, ValidationError
+from ..policy import Policy
+from .base import Batch, WorkflowService
+from .visit_spec import MANAGERS, STAFF, link_event
+
+__all__ = ["SUGGESTION", "IssueRow", "IssueSummary", "SuggestionService", "suggestion_problem"]
+
+OPEN_SUGGESTION_STATES = ("raised", "forwarded", "answered")
+_ITEM_KEYS = ("topic", "text", "department")
+
+
+def _topics(p: Policy) -> tuple[str, ...]:
+    return tuple(p.visits.topics)
+
+
+def _departments(p: Policy) -> tuple[str, ...]:
+    return tuple(p.departments)
+
+
+def suggestion_problem(policy: Policy, item: Any) -> str | None:
+    """What is wrong with one ``{"topic", "text", "department"?}`` item (``None`` if ok)."""
+    if not isinstance(item, Mapping):
+        return "expected a table with topic and text"
+    unknown = sorted(set(item) - set(_ITEM_KEYS))
+    if unknown:
+        return f"unknown key {unknown[0]!r}; keys: {', '.join(_ITEM_KEYS)}"
+    if item.get("topic") not in policy.visits.topics:
+        return f"topic {item.get('topic')!r} is unknown; topics: {', '.join(policy.visits.topics)}"
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return "text must be a non-empty string"
+    dept = item.get("department")
+    if dept is not None and dept not in policy.departments:
+        return f"department {dept!r} is unknown; departments: {', '.join(policy.departments)}"
+    return None
+
+
+def _plan_answer(ctx: Context) -> TimerPlan:
+    v = ctx.policy.visits  # rule V5: answered within a week, or it escalates
+    return plan_for(
+        v.answer_within,
+        ctx.calendar,
+        warn_at=v.answer_warn_at,
+        breach_level=1,
+        steps=v.answer_escalation.steps,
+    )
+
+
+def _on_raise(ctx: Context) -> None:
+    for name in ("visit", "topic", "text"):
+        ctx.set(name, ctx.param(name))
+    d = ctx.draft
+    d.tenant = ctx.param("tenant")
+    d.location = ctx.param("unit")
+    d.category = ctx.param("topic")
+    d.department = ctx.param("department") or ctx.policy.visits.topics[d.category].department
+    ctx.set("progress", [])
+    ctx.link("visit", ctx.param("visit"))
+
+
+def _on_forward(ctx: Context) -> None:
+    ctx.set_department(ctx.param("department") or ctx.draft.department, ctx.param("head"))
+    ctx.set("report", ctx.param("report"))
+    ctx.set("forwarded_at", ctx.now)
+    # rule V5: in writing to the department head, the general manager in copy
+    ctx.emit(
+        "notify",
+        role="department_manager",
+        department=ctx.draft.department,
+        person=ctx.param("head"),
+        reason="suggestion_forwarded",
+    )
+    ctx.emit("notify", role=ctx.policy.visits.copy_to, reason="suggestion_copy", copy=True)
+
+
+def _on_answer(ctx: Context) -> None:
+    ctx.set("answer", ctx.param("answer"))
+    ctx.set("answered_at", ctx.now)
+
+
+def _on_track(ctx: Context) -> None:
+    progress = list(ctx.get("progress", []))
+    progress.append({"at": ctx.now, "by": ctx.actor.id, "note": ctx.param("note")})
+    ctx.set("progress", progress)
+
+
+def _on_solve(ctx: Context) -> None:
+    ctx.set("resolution", ctx.param("resolution"))
+    ctx.set("solved_at", ctx.now)
+
+
+def _on_decline(ctx: Context) -> None:
+    ctx.set("explanation", ctx.param("explanation"))
+    if ctx.get("answered_at") is None:
+        ctx.set("answered_at", ctx.now)  # the explanation is the tenant's answer
+
+
+SUGGESTION = WorkflowSpec(
+    kind="suggestion",
+    zh="租户意见",
+    en="tenant suggestion",
+    prefix="S",
+    states=(
+        StateSpec("raised", "已记录", "raised"),
+        StateSpec("forwarded", "已呈报", "forwarded"),
+        StateSpec("answered", "已答复", "answered"),
+        StateSpec("solved", "已解决", "solved", final=True),
+        StateSpec("declined", "不予采纳", "declined with explanation", final=True),
+    ),
+    initial="raised",
+    create=EventSpec(
+        "raise",
+        (),
+        None,
+        STAFF,
+        "记录意见",
+        "raise",
+        params=(
+            Param("visit", required=True, doc="the visit it was raised in"),
+            Param("tenant", required=True, doc="tenant (G4)"),
+            Param("unit"),
+            Param("topic", "choice", required=True, choices=_topics, doc="topic (V4)"),
+            Param("text", "text", required=True, doc="the opinion, in the tenant's words"),
+            Param("department", "choice", choices=_departments, doc="responsible department"),
+        ),
+        effect=_on_raise,
+    ),
+    events=(
+        EventSpec(
+            "forward",
+            ("raised",),
+            "forwarded",
+            STAFF,
+            "书面呈报",
+            "forward",
+            params=(
+                Param("head", required=True, doc="the responsible department head (V5)"),
+                Param("report", "text", required=True, doc="the written report (V5)"),
+                Param("department", "choice", choices=_departments),
+            ),
+            effect=_on_forward,
+        ),
+        EventSpec(
+            "answer",
+            ("raised", "forwarded"),
+            "answered",
+            STAFF,
+            "答复租户",
+            "answer tenant",
+            params=(Param("answer", "text", required=True, doc="what the tenant was told"),),
+            effect=_on_answer,
+        ),
+        EventSpec(
+            "track",
+            ("forwarded", "answered"),
+            None,
+            STAFF,
+            "跟进",
+            "track progress",
+            params=(Param("note", "text", required=True),),
+            effect=_on_track,
+        ),
+        EventSpec(
+            "solve",
+            ("answered",),
+            "solved",
+            STAFF,
+            "已解决",
+            "solve",
+            params=(Param("resolution", "text", required=True),),
+            effect=_on_solve,
+        ),
+        EventSpec(
+            "decline",
+            OPEN_SUGGESTION_STATES,
+            "declined",
+            MANAGERS,
+            "解释不予采纳",
+            "decline with explanation",
+            params=(Param("explanation", "text", required=True, doc="told to the tenant"),),
+            effect=_on_decline,
+        ),
+        link_event((*OPEN_SUGGESTION_STATES, "solved", "declined")),
+    ),
+    timers=(
+        TimerSpec("answer", "答复时限", "answer deadline", ("raise",), ("answered",), _plan_answer),
+    ),
+    ladder=lambda p: p.visits.answer_escalation.ladder,
+)
+
+
+@attrs.frozen
+class IssueRow:
+    """Open suggestions of one department on one topic."""
+
+    department: str
+    topic: str
+    open: int
+    overdue: int
+    ids: tuple[str, ...]
+
+
+@attrs.frozen
+class IssueSummary:
+    """The visit-issue summary 租户拜访问题汇总表 (V6)."""
+
+    rows: tuple[IssueRow, ...]
+    by_department: Mapping[str, int]
+    by_topic: Mapping[str, int]
+    total_open: int
+
+
+class SuggestionService(WorkflowService):
+    """``mall.suggestions``: opinions raised in visits (V5-V7)."""
+
+    def add(
+        self,
+        visit_id: str,
+        *,
+        actor: Actor,
+        topic: str,
+        text: str,
+        department: str | None = None,
+    ) -> Record:
+        """Record one opinion raised in the visit ``visit_id`` (V5)."""
+        visit = self.mall.get(visit_id)
+        if visit.kind != "visit":
+            raise RecordNotFound(f"{visit_id!r} is a {visit.kind}, not a visit", record_id=visit_id)
+        item = {"topic": topic, "text": text, "department": department}
+        return self._run(lambda batch: self.raise_in(batch, visit, actor, item))  # type: ignore[no-any-return]
+
+    def raise_in(
+        self, batch: Batch, visit: Record, actor: Actor, item: Mapping[str, Any]
+    ) -> Record:
+        """Create the suggestion ``item`` of ``visit`` inside ``batch``."""
+        clean = {k: v for k, v in item.items() if v is not None}
+        why = suggestion_problem(self.mall.policy, clean)
+        if why is not None:
+            raise ValidationError(f"suggestion: {why}")
+        params = {"visit": visit.id, "tenant": visit.tenant, "unit": visit.location, **clean}
+        return self._create(batch, actor, params, self.mall.now())
+
+    def link(self, suggestion_id: str, relation: str, record_id: str, *, actor: Actor) -> Record:
+        """Link the suggestion to another record (a repair order ...)."""
+        self.mall.get(record_id)
+        return self.fire(suggestion_id, "link", actor=actor, relation=relation, record=record_id)
+
+    def to_complaint(
+        self,
+        suggestion_id: str,
+        *,
+        actor: Actor,
+        demand: str | None = None,
+        category: str | None = None,
+        severity: str | None = None,
+    ) -> Record:
+        """Open a complaint from the suggestion, in one commit: the complaint concerns the
+        same tenant, and the suggestion and its visit link to it (V5)."""
+        s = self.get(suggestion_id)
+        tenant = self.mall.get(str(s.tenant))
+        now = self.mall.now()
+
+        def operation(batch: Batch) -> Record:
+            complaint = self.mall.complaints.create_in(
+                batch,
+                actor,
+                {
+                    "channel": self.mall.policy.visits.complaint_channel,
+                    "complainant": tenant.fields["contact"],
+                    "contact": tenant.fields["phone"],
+                    "location": s.location or tenant.fields["unit"],
+                    "description": s.fields["text"],
+                    "demand": demand or s.fields["text"],
+                    "category": category,
+                    "severity": severity,
+                    "tenant": tenant.id,
+                },
+            )
+            link = {"relation": "complaint", "record": complaint.id}
+            self.fire_in(batch, s.id, "link", actor, link, None, now)
+            self.mall.service("visit").fire_in(
+                batch, str(s.fields["visit"]), "link", actor, link, None, now
+            )
+            return complaint
+
+        return self._run(operation)  # type: ignore[no-any-return]
+
+    def summary(self, *, start: Any = None, end: Any = None) -> IssueSummary:
+        """Open suggestions by department and topic (V6), raised in ``[start, end)``."""
+        lo = aware(start, field="start") if start is not None else None
+        hi = aware(end, field="end") if end is not None else None
+        now = self.mall.now()
+        groups: dict[tuple[str, str], list[Record]] = {}  # rule V6: by department and topic
+        for r in self.query(is_open=True, created_from=lo, created_to=hi):
+            groups.setdefault((r.department or "", r.category or ""), []).append(r)
+        rows = []
+        for (dept, topic), records in sorted(groups.items()):
+            late = 0
+            for r in records:
+                t = r.timer("answer")
+                if t is not None and (t.breached or (t.due_at is not None and t.due_at < now)):
+                    late += 1
+            rows.append(IssueRow(dept, topic, len(records), late, tuple(r.id for r in records)))
+        by_dept: dict[str, int] = {}
+        by_topic: dict[str, int] = {}
+        for row in rows:
+            by_dept[row.department] = by_dept.get(row.department, 0) + row.open
+            by_topic[row.topic] = by_topic.get(row.topic, 0) + row.open
+        return IssueSummary(tuple(rows), by_dept, by_topic, sum(r.open for r in rows))
