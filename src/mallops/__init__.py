@@ -29,6 +29,7 @@ from .mall import Mall
 from .policy import Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
+from .stores.sql_store import SqlStore
 
 __version__ = "0.1.0"
 
@@ -61,6 +62,7 @@ __all__ = [
     "Query",
     "Record",
     "RecordNotFound",
+    "SqlStore",
     "StateSpec",
     "Store",
     "StoreError",
