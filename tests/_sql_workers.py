@@ -1,4 +1,4 @@
-"""Process bodies for the several-tickers test (run in spawned processes).
+"""Process bodies for the several-tickers test (each in its own process).
 
 Each opens its own :class:`SqlStore` and :class:`Mall` on the shared database with a
 :class:`ManualClock` set to a fixed time, waits at a barrier so all start together, and

@@ -184,6 +184,30 @@ class TestSchema:
         finally:
             db.close()
 
+    def test_processes_opening_a_new_database_at_once_migrate_it_once(self, url: str) -> None:
+        """Four connections opening the same empty database together all succeed, and
+        each migration is applied once."""
+        errors: list[BaseException] = []
+
+        def open_it() -> None:
+            try:
+                SqlStore(url).close()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        db = open_database(url)
+        try:
+            rows = db.rows("SELECT version FROM mallops_migrations ORDER BY version")
+            assert [r[0] for r in rows] == list(range(1, SCHEMA_VERSION + 1))
+        finally:
+            db.close()
+
     def test_migrates_from_v1_keeping_every_record(self, url: str) -> None:
         """A v1 database with records is migrated to the current schema; queries on the
         new columns and links then find the old records."""
@@ -430,11 +454,12 @@ def test_sqlite_file_is_a_plain_sqlite_database(tmp_path: Path) -> None:
 
 
 def _run_processes(targets: list[tuple[Any, tuple[Any, ...]]]) -> list[tuple[str, Any, int]]:
-    """Start every ``(function, args)`` in its own spawned process, released together by
+    """Start every ``(function, args)`` in its own process, released together by
     a barrier; return what each put on the result queue."""
     import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")  # children fork from a clean server
+    ctx.set_forkserver_preload(["mallops", "tests._sql_workers"])
     barrier = ctx.Barrier(len(targets))
     results = ctx.Queue()
     procs = [ctx.Process(target=f, args=(*args, barrier, results)) for f, args in targets]

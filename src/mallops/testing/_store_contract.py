@@ -14,6 +14,7 @@ reference model with the same random operations and checks they agree after ever
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +248,8 @@ class StoreContract:
         class Agreement(RuleBasedStateMachine):
             def __init__(self) -> None:
                 super().__init__()
-                path = tmp_path / f"m{id(self)}"
-                path.mkdir()
+                # a new directory per run: id(self) is reused once a run's machine is freed
+                path = Path(tempfile.mkdtemp(prefix="m", dir=tmp_path))
                 self.store = contract.make_store(path)
                 self.model: dict[str, Record] = {}
                 self.counter = 0
