@@ -372,6 +372,8 @@ def table(results: dict[str, dict[str, float | str | None]], args: argparse.Name
         ("  ticker 4 / 1 ticker", rows[4], rows[3]),
     ):
         lines.append(label.ljust(width) + "".join(_ratio(results[n], top, bottom) for n in names))
+    if "memory" in results and len(names) > 1:
+        lines.append("vs memory (for the due query a ratio of times: below 1 is faster)")
     for n in names:
         if n != "memory" and "memory" in results:
             for row in (rows[0], rows[2], rows[3]):

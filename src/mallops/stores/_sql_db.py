@@ -172,7 +172,15 @@ class SqliteDatabase(Database):
 
 
 def _redact(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port validates it
+    except ValueError as exc:
+        raise ValidationError(
+            f"the PostgreSQL URL is malformed ({exc}); expected "
+            "postgresql://user:password@host:port/dbname",
+            field="url",
+        ) from None
     if parts.password is None:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
@@ -191,6 +199,8 @@ class PostgresDatabase(Database):
     text_id = 'TEXT COLLATE "C"'
 
     def __init__(self, url: str) -> None:
+        self._url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.where = f"PostgreSQL database {_redact(self._url)}"
         try:
             import psycopg
         except ImportError:
@@ -198,8 +208,7 @@ class PostgresDatabase(Database):
                 "the PostgreSQL store needs psycopg 3: pip install 'mallops[postgres]'"
             ) from None
         self._psycopg = psycopg
-        self._url = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        self.where = f"PostgreSQL database {_redact(self._url)}"
+        self._closed = False
         self._conn = self._connect()
 
     def _connect(self) -> Any:
@@ -225,6 +234,8 @@ class PostgresDatabase(Database):
             raise StoreError(f"{self.where}: {str(exc).strip()}") from None
 
     def _live(self) -> Any:
+        if self._closed:
+            raise StoreError(f"{self.where}: the store was closed; open a new SqlStore")
         if self._conn.closed or self._conn.broken:
             self._conn = self._connect()  # the server restarted or the network dropped
         return self._conn
@@ -268,5 +279,6 @@ class PostgresDatabase(Database):
         return "\n".join(str(r[0]) for r in self.rows(f"EXPLAIN {sql}", params))
 
     def close(self) -> None:
+        self._closed = True
         with self._guard():
             self._conn.close()
