@@ -9,6 +9,7 @@ server binaries or psycopg they are skipped, with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sqlite3
@@ -34,7 +35,7 @@ from mallops import (
     Write,
 )
 from mallops.stores import open_store
-from mallops.stores._sql_db import open_database
+from mallops.stores._sql_db import Database, open_database
 from mallops.stores._sql_schema import SCHEMA_VERSION, ensure_schema
 from mallops.stores.codec import encode
 from mallops.testing import StoreContract, TemporaryPostgres, postgres_unavailable, sample_record
@@ -66,6 +67,16 @@ def pg_schema_url(server: TemporaryPostgres) -> str:
     with psycopg.connect(server.url(), autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {name}")
     return f"{server.url()}&options=-csearch_path%3D{name}"
+
+
+@contextlib.contextmanager
+def raw(url: str) -> Iterator[Database]:
+    """A bare connection to the store's database, for setting up and inspecting it."""
+    db = open_database(url)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def sqlite_url(tmp_path: Path) -> str:
@@ -212,13 +223,10 @@ class TestSchema:
     def test_a_new_database_gets_the_current_schema(self, url: str) -> None:
         """Opening an empty database creates every table and records each migration."""
         SqlStore(url).close()
-        db = open_database(url)
-        try:
+        with raw(url) as db:
             rows = db.rows("SELECT version FROM mallops_migrations ORDER BY version")
             assert [r[0] for r in rows] == list(range(1, SCHEMA_VERSION + 1))
             assert {"mallops_records", "mallops_counters", "mallops_links"} <= db.tables()
-        finally:
-            db.close()
 
     def test_processes_opening_a_new_database_at_once_migrate_it_once(self, url: str) -> None:
         """Four connections opening the same empty database together all succeed, and
@@ -237,25 +245,23 @@ class TestSchema:
         for t in threads:
             t.join()
         assert errors == []
-        db = open_database(url)
-        try:
+        with raw(url) as db:
             rows = db.rows("SELECT version FROM mallops_migrations ORDER BY version")
             assert [r[0] for r in rows] == list(range(1, SCHEMA_VERSION + 1))
-        finally:
-            db.close()
 
     def test_migrates_from_v1_keeping_every_record(self, url: str) -> None:
         """A v1 database with records is migrated to the current schema; queries on the
         new columns and links then find the old records."""
-        db = open_database(url)
         old = [
             sample_record("C-1", tenant="T1", owner="amy", wake_at=T0.add(hours=1)),
             sample_record(
                 "R-1", kind="repair", is_open=False, links=(Link("source", "C-1"),), version=3
             ),
         ]
-        try:
+        with raw(url) as db:
             assert ensure_schema(db, upto=1) == 0
+            assert db.tables() >= {"mallops_records", "mallops_counters"}
+            assert "mallops_links" not in db.tables()  # v1 had no links table
             with db.transaction():
                 for r in old:
                     db.run(
@@ -264,8 +270,6 @@ class TestSchema:
                         _v1_row(r),
                     )
                 db.run("INSERT INTO mallops_counters (name, value) VALUES ('id:complaint', 1)")
-        finally:
-            db.close()
         store = SqlStore(url)
         try:
             assert store.get_many(["C-1", "R-1"]) == {"C-1": old[0], "R-1": old[1]}
@@ -283,30 +287,21 @@ class TestSchema:
         """A database migrated by a newer mallops raises CorruptStoreError naming both
         versions, and nothing is changed."""
         SqlStore(url).close()
-        db = open_database(url)
-        try:
+        with raw(url) as db:
             db.run(
                 "INSERT INTO mallops_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (SCHEMA_VERSION + 1, "from the future", "2030-01-01"),
             )
-        finally:
-            db.close()
         with pytest.raises(CorruptStoreError, match=f"version {SCHEMA_VERSION + 1}, newer"):
             SqlStore(url)
-        db = open_database(url)
-        try:
+        with raw(url) as db:
             assert len(db.rows("SELECT version FROM mallops_migrations")) == SCHEMA_VERSION + 1
-        finally:
-            db.close()
 
     def test_foreign_tables_are_refused(self, url: str) -> None:
         """mallops tables without the migrations table (a foreign schema) raise
         CorruptStoreError and are left alone."""
-        db = open_database(url)
-        try:
+        with raw(url) as db:
             db.run("CREATE TABLE mallops_records (id TEXT, something_else TEXT)")
-        finally:
-            db.close()
         with pytest.raises(CorruptStoreError, match="no mallops_migrations table"):
             SqlStore(url)
 
@@ -314,11 +309,8 @@ class TestSchema:
         """A migrations table whose rows are not mallops' migrations raises
         CorruptStoreError."""
         SqlStore(url).close()
-        db = open_database(url)
-        try:
+        with raw(url) as db:
             db.run("UPDATE mallops_migrations SET name = 'other app' WHERE version = 1")
-        finally:
-            db.close()
         with pytest.raises(CorruptStoreError, match="foreign or damaged"):
             SqlStore(url)
 
@@ -327,11 +319,8 @@ class TestSchema:
         store = SqlStore(url)
         try:
             store.commit([Write(sample_record("C-1"), 0)])
-            db = open_database(url)
-            try:
+            with raw(url) as db:
                 db.run("UPDATE mallops_records SET data = '{\"id\": ' WHERE id = 'C-1'")
-            finally:
-                db.close()
             with pytest.raises(CorruptStoreError, match="'C-1'"):
                 store.get("C-1")
         finally:
@@ -358,11 +347,8 @@ class TestIndexes:
             ]
             for start in range(0, len(records), 500):
                 store.commit([Write(r, 0) for r in records[start : start + 500]])
-            db = open_database(url)
-            try:
+            with raw(url) as db:
                 db.run("ANALYZE")
-            finally:
-                db.close()
             until = T0.add(minutes=30)
             for plan in (
                 store.explain_due(until),
@@ -447,8 +433,8 @@ class TestConcurrency:
 
 
 def test_a_mall_runs_unchanged_on_sqlite(tmp_path: Path) -> None:
-    """The README's complaint example gives the same records and events on SQLite as in
-    memory, and a second process sees them."""
+    """The README's complaint example raises the same events on SQLite, and a second
+    handle (another process) reads and replays the same record."""
     url = sqlite_url(tmp_path)
     clock = ManualClock(T0)
     mall = Mall(store=SqlStore(url), clock=clock)
