@@ -29,6 +29,7 @@ from .mall import Mall
 from .policy import Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
+from .stores.sql_store import SqlStore
 from .workflows.repairs import RepairService
 from .workflows.return_visits import ReturnVisitService, ReturnVisitStats, timeliness
 from .workflows.suggestions import IssueRow, IssueSummary
@@ -74,6 +75,7 @@ __all__ = [
     "RepairService",
     "ReturnVisitService",
     "ReturnVisitStats",
+    "SqlStore",
     "StateSpec",
     "Store",
     "StoreError",

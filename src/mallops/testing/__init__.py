@@ -5,13 +5,15 @@
 - :class:`MallMachine`, a ready ``RuleBasedStateMachine`` driving a whole mall, which
   you subclass with your policy and your own rules and invariants;
 - :func:`check_invariants`, mallops' own invariants on every record of a mall;
-- :class:`StoreContract`, the storage contract suite every backend passes.
+- :class:`StoreContract`, the storage contract suite every backend passes;
+- :class:`TemporaryPostgres`, a throwaway PostgreSQL server for tests (docs/deploy.md).
 
 Requires the test extras (pytest, hypothesis).  Guide: docs/testing.md.
 """
 
 from __future__ import annotations
 
+from ._postgres import TemporaryPostgres, postgres_unavailable
 from ._store_contract import StoreContract, sample_record
 from .machine import MallMachine, check_invariants
 from .strategies import (
@@ -27,6 +29,7 @@ from .strategies import (
 __all__ = [
     "MallMachine",
     "StoreContract",
+    "TemporaryPostgres",
     "actors",
     "check_invariants",
     "clock_advances",
@@ -34,6 +37,7 @@ __all__ = [
     "hostile_values",
     "param_values",
     "policies",
+    "postgres_unavailable",
     "sample_record",
     "texts",
 ]

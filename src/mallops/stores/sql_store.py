@@ -1,0 +1,318 @@
+"""The SQL store: SQLite embedded, PostgreSQL for many processes and machines.
+
+>>> store = SqlStore("sqlite:///ops.db")                         # doctest: +SKIP
+>>> store = SqlStore("postgresql://mallops@db.internal/mallops")  # doctest: +SKIP
+
+One implementation over two dialects (``_sql_db``), with the schema created and
+migrated by the library (``_sql_schema``).  Each record is one row: the codec's JSON in
+``data`` plus copies of the fields the queries filter on, each indexed.
+
+* **Optimistic concurrency**: a new record is ``INSERT ... ON CONFLICT DO NOTHING``, a
+  change is ``UPDATE ... WHERE id = ? AND version = ?``; a write that changes no row is
+  stale and raises ``ConflictError``.  All writes and counter moves of a commit run in
+  one transaction (SQLite ``BEGIN IMMEDIATE``), rows taken in id order so two commits
+  never deadlock, and are rolled back together when one is stale.
+* **Counters** move by compare-and-set in the same transaction, so a number is unique
+  across every process and machine using the database.
+* **Several tickers**: ``Mall.tick`` fires each mark with the version it read; two
+  tickers firing the same mark race on the same conditional ``UPDATE`` and exactly one
+  wins, the other gets ``ConflictError`` and re-reads.  Exactly-once firing therefore
+  follows from the version column alone, on both dialects.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pendulum
+
+from ..domain.records import Record
+from ..errors import ConflictError, CorruptStoreError, RecordNotFound
+from ._sql_db import Database, open_database
+from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
+from .codec import decode, encode
+from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+
+__all__ = ["SqlStore"]
+
+_UTC = _dt.UTC
+_CHUNK = 500
+_COLUMNS = (
+    "id, kind, state, property, version, created_at, updated_at, wake_at, is_open, "
+    "tenant, owner, department, location, category, data"
+)
+_INSERT = (
+    f"INSERT INTO mallops_records ({_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+_UPDATE = (
+    "UPDATE mallops_records SET kind = ?, state = ?, property = ?, version = ?, "
+    "created_at = ?, updated_at = ?, wake_at = ?, is_open = ?, tenant = ?, owner = ?, "
+    "department = ?, location = ?, category = ?, data = ? WHERE id = ? AND version = ?"
+)
+_EQUAL_FILTERS = ("property", "tenant", "owner", "department", "location", "category")
+
+
+def _from_micros(value: int) -> pendulum.DateTime:
+    seconds, micro = divmod(int(value), 1_000_000)
+    plain = _dt.datetime.fromtimestamp(seconds, _UTC).replace(microsecond=micro)
+    return pendulum.instance(plain, tz="UTC")
+
+
+def _opt_micros(value: pendulum.DateTime | None) -> int | None:
+    return None if value is None else micros(value)
+
+
+class SqlStore:
+    """A durable store in a SQL database, shared safely by many processes.
+
+    ``url`` selects the dialect: ``sqlite:///relative.db`` or ``sqlite:////abs/path.db``
+    (standard library, one machine), ``postgresql://user:password@host:port/dbname``
+    (psycopg 3, install ``mallops[postgres]``; libpq parameters such as ``?host=/socket``
+    or ``?options=-csearch_path%3Dmall_a`` pass through).  Opening creates or migrates
+    the schema; a schema newer than this mallops raises ``CorruptStoreError``.
+    Thread-safe: one connection per store, used under a lock.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._lock = threading.RLock()
+        self._db: Database = open_database(url)
+        try:
+            ensure_schema(self._db)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._db.dialect
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version this mallops writes (the database is at it once opened)."""
+        return SCHEMA_VERSION
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.rows("SELECT COUNT(*) FROM mallops_records")[0][0])
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def _decode(self, rid: str, data: str) -> Record:
+        try:
+            record = decode(json.loads(data))
+        except ValueError as exc:
+            raise CorruptStoreError(
+                f"{self._db.where}: record {rid!r} holds no readable JSON ({exc})"
+            ) from None
+        if record.id != rid:
+            raise CorruptStoreError(
+                f"{self._db.where}: row {rid!r} holds the data of record {record.id!r}"
+            )
+        return record
+
+    def get(self, record_id: str) -> Record:
+        """The record with this id; ``RecordNotFound`` if there is none."""
+        check_id(record_id)
+        with self._lock:
+            rows = self._db.rows("SELECT data FROM mallops_records WHERE id = ?", (record_id,))
+        if not rows:
+            raise RecordNotFound(f"no record {record_id!r}", record_id=record_id)
+        return self._decode(record_id, rows[0][0])
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records among ``record_ids`` that exist (missing ids are left out)."""
+        ids = list(dict.fromkeys(check_id(rid) for rid in record_ids))
+        found: dict[str, Record] = {}
+        with self._lock:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                for rid, data in self._db.rows(
+                    f"SELECT id, data FROM mallops_records WHERE id IN ({marks})", chunk
+                ):
+                    found[rid] = self._decode(rid, data)
+        return {rid: found[rid] for rid in ids if rid in found}
+
+    def counter(self, name: str) -> int:
+        """The current value of a counter (0 if it was never advanced)."""
+        with self._lock:
+            rows = self._db.rows("SELECT value FROM mallops_counters WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    def _where(self, query: Query) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for name in ("kind", "state"):
+            want = getattr(query, name)
+            if want is None:
+                continue
+            values = (want,) if isinstance(want, str) else tuple(want)
+            if not values:
+                clauses.append("1 = 0")
+                continue
+            clauses.append(f"{name} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+        for name in _EQUAL_FILTERS:
+            want = getattr(query, name)
+            if want is not None:
+                clauses.append(f"{name} = ?")
+                params.append(want)
+        if query.is_open is not None:
+            clauses.append("is_open = ?")
+            params.append(int(query.is_open))
+        for column, low, high in (
+            ("created_at", query.created_from, query.created_to),
+            ("updated_at", query.updated_from, query.updated_to),
+        ):
+            if low is not None:
+                clauses.append(f"{column} >= ?")
+                params.append(micros(low))
+            if high is not None:
+                clauses.append(f"{column} < ?")
+                params.append(micros(high))
+        if query.linked_to is not None:
+            clauses.append("id IN (SELECT record_id FROM mallops_links WHERE target_id = ?)")
+            params.append(query.linked_to)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def query(self, query: Query) -> list[Record]:
+        """Records matching ``query``, ordered by creation time then id."""
+        where, params = self._where(query)
+        sql = f"SELECT id, data FROM mallops_records{where} ORDER BY created_at, id"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(query.limit)))
+        with self._lock:
+            rows = self._db.rows(sql, params)
+        return [self._decode(rid, data) for rid, data in rows]
+
+    def _due_sql(
+        self, until: pendulum.DateTime, property: str | None, limit: int | None
+    ) -> tuple[str, list[Any]]:
+        sql = "SELECT wake_at, id FROM mallops_records WHERE wake_at IS NOT NULL AND wake_at <= ?"
+        params: list[Any] = [micros(until)]
+        if property is not None:
+            sql += " AND property = ?"
+            params.append(property)
+        sql += " ORDER BY wake_at, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(limit)))
+        return sql, params
+
+    def due(
+        self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
+    ) -> list[tuple[pendulum.DateTime, str]]:
+        """``(wake_at, id)`` of records whose ``wake_at <= until``, earliest first (times
+        in UTC), from the due-timer index."""
+        sql, params = self._due_sql(until, property, limit)
+        with self._lock:
+            rows = self._db.rows(sql, params)
+        return [(_from_micros(at), rid) for at, rid in rows]
+
+    def explain_due(
+        self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
+    ) -> str:
+        """The database's plan for :meth:`due` (``EXPLAIN QUERY PLAN`` on SQLite,
+        ``EXPLAIN`` on PostgreSQL): check that it names a ``mallops_records_due`` index."""
+        sql, params = self._due_sql(until, property, limit)
+        with self._lock:
+            return self._db.explain(sql, params)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(r: Record) -> tuple[Any, ...]:
+        data = json.dumps(encode(r), ensure_ascii=False, separators=(",", ":"))
+        return (
+            r.kind,
+            r.state,
+            r.property,
+            r.version,
+            micros(r.created_at),
+            micros(r.updated_at),
+            _opt_micros(r.wake_at),
+            int(r.is_open),
+            r.tenant,
+            r.owner,
+            r.department,
+            r.location,
+            r.category,
+            data,
+        )
+
+    def _stale(self, rid: str, expected: int) -> ConflictError:
+        rows = self._db.rows("SELECT version FROM mallops_records WHERE id = ?", (rid,))
+        actual = int(rows[0][0]) if rows else 0
+        return ConflictError(
+            f"record {rid!r} is at version {actual}, the write expected {expected}: "
+            "someone else changed it; reload and retry",
+            record_id=rid,
+            expected=expected,
+            actual=actual,
+        )
+
+    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+        """Write all records and counters in one transaction, or none (``ConflictError``
+        on a stale version or counter)."""
+        wanted = counters_as_mapping(counters)
+        staged: dict[str, tuple[Write, tuple[Any, ...]]] = {}
+        for w in writes:
+            rid = check_id(w.record.id)
+            if rid in staged:
+                raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
+            staged[rid] = (w, self._row(w.record))
+        with self._lock, self._db.transaction():
+            for rid in sorted(staged):  # one lock order for every commit: no deadlocks
+                w, row = staged[rid]
+                if w.expected_version == 0:
+                    changed = self._db.run(_INSERT, (rid, *row))
+                else:
+                    changed = self._db.run(_UPDATE, (*row, rid, w.expected_version))
+                    if changed == 1:
+                        self._db.run("DELETE FROM mallops_links WHERE record_id = ?", (rid,))
+                if changed != 1:
+                    raise self._stale(rid, w.expected_version)
+                for link in w.record.links:
+                    self._db.run(
+                        "INSERT INTO mallops_links (record_id, relation, target_id) "
+                        "VALUES (?, ?, ?)",
+                        (rid, link.relation, link.record_id),
+                    )
+            for name in sorted(wanted):
+                c = wanted[name]
+                if c.expected == 0:
+                    changed = self._db.run(
+                        "INSERT INTO mallops_counters (name, value) VALUES (?, ?) "
+                        "ON CONFLICT (name) DO NOTHING",
+                        (name, c.new),
+                    )
+                else:
+                    changed = self._db.run(
+                        "UPDATE mallops_counters SET value = ? WHERE name = ? AND value = ?",
+                        (c.new, name, c.expected),
+                    )
+                if changed != 1:
+                    raise ConflictError(
+                        f"counter {name!r} is at {self.counter(name)}, expected {c.expected}",
+                        expected=c.expected,
+                        actual=self.counter(name),
+                    )
+
+    def refresh(self) -> None:
+        """Nothing to catch up with: every read sees what other processes committed."""
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._db.where})"
