@@ -26,9 +26,11 @@ from .errors import (
     ValidationError,
 )
 from .mall import Mall
-from .policy import Policy
+from .policy import LostFoundPolicy, Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
+from .workflows.lost_found import LostFoundService, RegisterRow
+from .workflows.lost_reports import ItemMatch, LostReportService
 
 __version__ = "0.1.0"
 
@@ -48,7 +50,11 @@ __all__ = [
     "HistoryEntry",
     "InvalidDefinition",
     "InvalidTransition",
+    "ItemMatch",
     "Link",
+    "LostFoundPolicy",
+    "LostFoundService",
+    "LostReportService",
     "Mall",
     "MallopsError",
     "ManualClock",
@@ -61,6 +67,7 @@ __all__ = [
     "Query",
     "Record",
     "RecordNotFound",
+    "RegisterRow",
     "StateSpec",
     "Store",
     "StoreError",

@@ -32,6 +32,7 @@ from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
 from .workflows.complaints import COMPLAINT, ComplaintService
+from .workflows.lost_found import LOST_ITEM, LostFoundService
 
 __all__ = ["Mall"]
 
@@ -67,6 +68,9 @@ class Mall:
         self._services: dict[str, WorkflowService] = {}
         self.complaints = ComplaintService(self, self._engine(COMPLAINT))
         self._services["complaint"] = self.complaints
+        self.lost_found = LostFoundService(self, self._engine(LOST_ITEM))
+        self._services["lost_item"] = self.lost_found
+        self._services["lost_report"] = self.lost_found.reports
 
     def _engine(self, spec: WorkflowSpec) -> Engine:
         return Engine(spec, self.policy, self.calendar)

@@ -29,14 +29,26 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .lost_found import (
+    DisposalPolicy,
+    ItemCategoryPolicy,
+    LostFoundPolicy,
+    MatchPolicy,
+    RetentionPolicy,
+)
 
 __all__ = [
     "CalendarPolicy",
     "CategoryPolicy",
     "ComplaintPolicy",
+    "DisposalPolicy",
     "EscalationPolicy",
+    "ItemCategoryPolicy",
     "Label",
+    "LostFoundPolicy",
+    "MatchPolicy",
     "Policy",
+    "RetentionPolicy",
     "RolePolicy",
     "SeverityPolicy",
     "TimerPolicy",
@@ -55,6 +67,7 @@ class Policy:
     )
     channels: Mapping[str, Label] = field(SEED_CHANNELS, doc="intake channels", rule="G1")
     complaints: ComplaintPolicy = field(ComplaintPolicy(), doc="complaints", rule="C1")
+    lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -84,6 +97,7 @@ class Policy:
                         f"unknown role {role!r}; roles: {', '.join(roles)}",
                         key=f"complaints.severities.{name}.{attr}",
                     )
+        self.lost_found.check_references(roles, self.departments)
 
     # -- construction -------------------------------------------------------------------
 
@@ -91,6 +105,12 @@ class Policy:
     def seed(cls) -> Policy:
         """The shipped policy: the numbers of the source documents (RULES.md)."""
         return cls()
+
+    @classmethod
+    def statutory(cls) -> Policy:
+        """The seed with the statutory lost-and-found variant (L8): unclaimed items go to
+        the police after 10 working days; only perishable or hazardous items are destroyed."""
+        return cls(name="statutory", lost_found=LostFoundPolicy.statutory())
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, base: Policy | None = None) -> Policy:
