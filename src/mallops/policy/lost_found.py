@@ -174,8 +174,8 @@ class MatchPolicy:
     min_score: int = field(10, doc="suggestions below this score are left out", unit="points")
 
     def __attrs_post_init__(self) -> None:
-        if self.window.basis == "calendar" or self.window.amount <= 0:
-            raise PolicyError("must be a positive wall or working duration", key="window")
+        if self.window.basis != "wall" or self.window.amount <= 0:
+            raise PolicyError("must be a positive wall-clock duration (hours, days)", key="window")
         for name in ("limit", "category_weight", "place_weight", "word_weight", "time_weight"):
             if getattr(self, name) < 0 or (name == "limit" and self.limit == 0):
                 raise PolicyError("must be positive", key=name)

@@ -8,8 +8,9 @@ domain event so the reporter can be notified.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -23,9 +24,6 @@ from ..stores.protocol import Query
 from .base import Batch, WorkflowService
 from .lost_found_rules import tokens
 from .lost_found_spec import ANYONE, OPEN_ITEM_STATES
-
-if TYPE_CHECKING:
-    from ..calendar import BusinessCalendar
 
 __all__ = ["LOST_REPORT", "ItemMatch", "LostReportService"]
 
@@ -149,65 +147,98 @@ class ItemMatch:
     reasons: tuple[str, ...]
 
 
+@attrs.frozen
+class _Indexed:
+    """What matching needs of one item version, computed once (parsing and tokenising
+    dominate the cost of a suggestion otherwise)."""
+
+    version: int
+    found_ts: float
+    found_at: str
+    place: str
+    place_words: frozenset[str]
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, item: Record) -> _Indexed:
+        f = item.fields
+        place = (item.location or "").strip().lower()
+        return cls(
+            item.version,
+            aware(f["found_at"]).timestamp(),
+            f["found_at"],
+            place,
+            tokens(place),
+            tokens(f"{f.get('description', '')} {f.get('features', '')}"),
+        )
+
+
 def rank(
     report: Record,
     items: Iterable[Record],
     policy: LostFoundPolicy,
-    calendar: BusinessCalendar,
-    words: dict[str, tuple[int, frozenset[str]]],
+    index: dict[str, _Indexed],
 ) -> list[ItemMatch]:
-    """Score ``items`` for ``report``: category, place, time, words (``words`` caches the
-    tokens of each item by version); best first, then the earliest found."""
+    """Score ``items`` for ``report`` by category, place, closeness in time and words in
+    common (weights from the policy); best first, then the earliest found.  ``index``
+    caches each item's parsed form by version."""
     m = policy.match
     f = report.fields
-    lost_from = aware(f["lost_from"], tz=calendar.tz)
-    lost_to = aware(f["lost_to"], tz=calendar.tz) if f.get("lost_to") else lost_from
-    window = calendar.to_seconds(m.window)
+    lost_from = aware(f["lost_from"]).timestamp()
+    lost_to = aware(f["lost_to"]).timestamp() if f.get("lost_to") else lost_from
+    window = m.window.seconds()
     want_words = tokens(f.get("description"))
     place = (f.get("place") or "").strip().lower()
     place_words = tokens(place)
-    scored: list[tuple[int, str, ItemMatch]] = []
-    for item in items:
-        fields = item.fields
-        found_at = aware(fields["found_at"], tz=calendar.tz)
-        if found_at < lost_from:
-            continue
-        score, reasons = 0, []
-        if report.category is not None and item.category == report.category:
-            score += m.category_weight
-            reasons.append("category")
-        item_place = (item.location or "").strip().lower()
-        if place and item_place == place:
-            score += m.place_weight
-            reasons.append("place")
+    category = report.category
+
+    def score(item: Record, x: _Indexed, reasons: list[str] | None) -> int:
+        total = 0
+        if category is not None and item.category == category:
+            total += m.category_weight
+            if reasons is not None:
+                reasons.append("category")
+        if place and x.place == place:
+            total += m.place_weight
+            if reasons is not None:
+                reasons.append("place")
         elif place_words:
-            shared = place_words & tokens(item_place)
+            shared = len(place_words & x.place_words)
             if shared:
-                score += m.place_weight * len(shared) // len(place_words)
-                reasons.append("place words")
-        late = max(0.0, (found_at - lost_to).total_seconds())
+                total += m.place_weight * shared // len(place_words)
+                if reasons is not None:
+                    reasons.append("place words")
+        late = max(0.0, x.found_ts - lost_to)
         if late <= window:
-            score += int(m.time_weight * (1 - late / window)) if window else m.time_weight
-            reasons.append("time")
-        cached = words.get(item.id)
-        if cached is None or cached[0] != item.version:
-            text = f"{fields.get('description', '')} {fields.get('features', '')}"
-            cached = (item.version, tokens(text))
-            words[item.id] = cached
-        common = len(want_words & cached[1])
+            total += int(m.time_weight * (1 - late / window))
+            if reasons is not None:
+                reasons.append("time")
+        common = len(want_words & x.words)
         if common:
-            score += m.word_weight * common
-            reasons.append(f"{common} words")
-        if score >= m.min_score:
-            scored.append(
-                (
-                    -score,
-                    fields["found_at"],
-                    ItemMatch(item.id, fields.get("number"), score, tuple(reasons)),
-                )
-            )
-    scored.sort(key=lambda s: (s[0], s[1]))
-    return [s[2] for s in scored[: m.limit]]
+            total += m.word_weight * common
+            if reasons is not None:
+                reasons.append(f"{common} words")
+        return total
+
+    scored: list[tuple[int, str, str]] = []
+    by_id: dict[str, tuple[Record, _Indexed]] = {}
+    for item in items:
+        x = index.get(item.id)
+        if x is None or x.version != item.version:
+            x = index[item.id] = _Indexed.of(item)
+        if x.found_ts < lost_from:
+            continue  # found before it was lost
+        points = score(item, x, None)
+        if points >= m.min_score:
+            scored.append((-points, x.found_at, item.id))
+            by_id[item.id] = (item, x)
+    out = []
+    for neg, _, item_id in heapq.nsmallest(m.limit, scored):
+        item, x = by_id[item_id]
+        reasons: list[str] = []
+        score(item, x, reasons)
+        out.append(ItemMatch(item_id, item.fields.get("number"), -neg, tuple(reasons)))
+    return out
 
 
 class LostReportService(WorkflowService):
@@ -215,7 +246,7 @@ class LostReportService(WorkflowService):
 
     def __init__(self, mall: Any, engine: Any) -> None:
         super().__init__(mall, engine)
-        self._words: dict[str, tuple[int, frozenset[str]]] = {}
+        self._index: dict[str, _Indexed] = {}
 
     def report(
         self,
@@ -261,13 +292,7 @@ class LostReportService(WorkflowService):
     def suggest_matches(self, report_id: str) -> list[ItemMatch]:
         """Found items that may be the reported one, best first (at most ``match.limit``)."""
         report = self.get(report_id)
-        return rank(
-            report,
-            self.candidates(report),
-            self.mall.policy.lost_found,
-            self.mall.calendar,
-            self._words,
-        )
+        return rank(report, self.candidates(report), self.mall.policy.lost_found, self._index)
 
     def match(self, report_id: str, item_id: str, *, actor: Actor) -> Record:
         """Link the report and the found item (both ways) and notify the reporter."""
