@@ -11,6 +11,7 @@ from mallops import (
     DomainEvent,
     Duration,
     InvalidTransition,
+    LostFoundPolicy,
     Mall,
     PermissionDenied,
     Policy,
@@ -660,3 +661,20 @@ def test_staff_actors_need_a_known_role_to_close_the_day() -> None:
     mall, _ = make_mall()
     with pytest.raises(PermissionDenied, match="unknown role"):
         mall.lost_found.close_day(actor=Actor("x", "visitor"))
+
+
+def test_items_survive_a_policy_that_dropped_their_category() -> None:
+    """An item whose category a later policy no longer lists is treated as the default
+    category: its label, register line and owner contact still work."""
+    mall, clock = make_mall()
+    item = found(mall, category="umbrella")
+    mall.lost_found.close_day(actor=DESK)
+    cats = {k: v for k, v in Policy.seed().lost_found.categories.items() if k != "umbrella"}
+    policy = Policy(lost_found=LostFoundPolicy(categories=cats))
+    later = Mall(store=mall.store, clock=clock, policy=policy)
+    assert "其他 other" in later.lost_found.label(item.id)
+    later.lost_found.contact_owner(item.id, actor=DESK, method="phone", reached=True)
+    rows = later.lost_found.register(at(2026, 11, 1), at(2026, 12, 1), lang="both")
+    assert rows[0].category == "其他 other"
+    with pytest.raises(ValidationError, match="choose zh, en or both"):
+        later.lost_found.register(at(2026, 11, 1), at(2026, 12, 1), lang="fr")

@@ -18,7 +18,15 @@ from ..engine.engine import Engine
 from ..errors import ConflictError, ValidationError
 from ..policy import LostFoundPolicy
 from .base import Batch, WorkflowService
-from .lost_found_rules import FINDER_TYPES, PLACES, mask_id, mask_name
+from .lost_found_rules import (
+    FINDER_TYPES,
+    PLACES,
+    RETENTION_CLASSES,
+    category_of,
+    mask_id,
+    mask_name,
+    route_label,
+)
 from .lost_found_spec import LOST_ITEM
 from .lost_reports import LOST_REPORT, ItemMatch, LostReportService
 
@@ -45,6 +53,7 @@ class RegisterRow:
     state: str
     kept_at: str
     retention_until: str
+    retention_class: str
     claims: tuple[str, ...]
     disposal: str
 
@@ -284,7 +293,7 @@ class LostFoundService(WorkflowService):
                 f"{item_id} has no number yet: items are numbered at close of day (L3)",
                 field="number",
             )
-        cat = self.policy.categories[item.category or ""]
+        cat = category_of(self.policy, item.category)
         found = aware(f["found_at"], tz=self.mall.calendar.tz)
         until = aware(f["retention_until"], tz=self.mall.calendar.tz)
         lines = [
@@ -335,6 +344,8 @@ class LostFoundService(WorkflowService):
         Names are masked unless ``reveal`` is true (G7); identity numbers are stored
         masked and cannot be revealed.  ``lang`` is ``zh``, ``en`` or ``both``.
         """
+        if lang not in ("zh", "en", "both"):
+            raise ValidationError(f"lang: {lang!r}; choose zh, en or both", field="lang")
         tz = self.mall.calendar.tz
         lo, hi = aware(start, field="start", tz=tz), aware(end, field="end", tz=tz)
         if hi <= lo:
@@ -346,7 +357,7 @@ class LostFoundService(WorkflowService):
     def _row(self, item: Record, lang: str, reveal: bool) -> RegisterRow:
         f = item.fields
         name = (lambda n: n or "") if reveal else mask_name
-        cat = self.policy.categories[item.category or ""]
+        cat = category_of(self.policy, item.category)
         finder = _label(FINDER_TYPES[f["finder_type"]], lang)
         if f.get("finder_name"):
             finder += f" {name(f['finder_name'])}"
@@ -366,13 +377,13 @@ class LostFoundService(WorkflowService):
             disposal = f"released {_when(r['at'])} to {name(r['taken_by'])} by {r['by']}"
         elif f.get("disposal"):
             d = f["disposal"]
-            disposal = f"{d['route']} {_when(d['at'])} by {d['by']}"
+            disposal = f"{route_label(d['route'], lang)} {_when(d['at'])} by {d['by']}"
             if d.get("received_by"):
                 disposal += f", received by {d['received_by']}"
             if d.get("decision"):
                 disposal += f", decision: {d['decision']}"
         elif f.get("disposal_route"):
-            disposal = f"due: {f['disposal_route']}"
+            disposal = f"due: {route_label(f['disposal_route'], lang)}"
         state = item.state
         spec_state = self.engine.spec.state(state)
         return RegisterRow(
@@ -387,6 +398,7 @@ class LostFoundService(WorkflowService):
             state=_label((spec_state.zh, spec_state.en), lang),
             kept_at=_label(PLACES[f["place"]], lang),
             retention_until=str(f["retention_until"])[:10],
+            retention_class=_label(RETENTION_CLASSES[f["retention_class"]], lang),
             claims=claims,
             disposal=disposal,
         )

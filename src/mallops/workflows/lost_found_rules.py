@@ -13,17 +13,21 @@ import pendulum
 from ..calendar import BusinessCalendar
 from ..duration import Duration
 from ..errors import ValidationError
-from ..policy import LostFoundPolicy
+from ..policy import ItemCategoryPolicy, LostFoundPolicy
 
 __all__ = [
     "FINDER_TYPES",
     "MASK",
     "PLACES",
+    "RETENTION_CLASSES",
+    "ROUTES",
+    "category_of",
     "disposal_route",
     "is_masked",
     "mask_id",
     "mask_name",
     "retention_due",
+    "route_label",
     "tokens",
 ]
 
@@ -57,6 +61,22 @@ ROUTES: dict[str, tuple[str, str]] = {
     "destroy": ("销毁", "destroy"),
     "department": ("移交部门", "hand over to a department"),
 }
+
+
+def category_of(policy: LostFoundPolicy, name: str | None) -> ItemCategoryPolicy:
+    """The policy's category ``name``; a category the policy no longer lists (it was
+    changed after the item was registered) counts as the default category."""
+    cat = policy.categories.get(name or "")
+    return cat if cat is not None else policy.categories[policy.default_category]
+
+
+def route_label(route: str, lang: str) -> str:
+    """``department:finance`` -> ``移交部门 finance`` and the like, in ``lang``."""
+    target, _, department = route.partition(":")
+    zh, en = ROUTES.get(target, (target, target))
+    text = zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
+    return f"{text} {department}" if department else text
+
 
 _ID_CHARS = re.compile(r"^[A-Za-z0-9-]{4,30}$")
 
@@ -105,7 +125,7 @@ def retention_due(
     (general, valuable, owner contact known) is computed from the time found and the
     latest end wins.  Working-day periods need holiday data for the years they cross.
     """
-    cat = policy.categories[category]
+    cat = category_of(policy, category)
     if cat.retention is not None:
         return "category", calendar.add(found_at, cat.retention)
     r = policy.retention
@@ -137,7 +157,7 @@ def disposal_route(
     employee still employed, other.  ``finder_department`` resolves to
     ``department:<the finder's department>``.
     """
-    cat = policy.categories[category]
+    cat = category_of(policy, category)
     if cat.perishable_or_hazardous:
         case = "perishable_or_hazardous"
     elif cat.valuable:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..clock import aware
 from ..domain.records import Actor, HistoryEntry, Record
 from ..engine.context import Context
+from ..engine.engine import Engine
 from ..engine.spec import EventSpec, Param, StateSpec, WorkflowSpec
 from ..errors import InvalidTransition, RecordNotFound, ValidationError
 from ..policy import LostFoundPolicy, Policy
@@ -24,6 +25,9 @@ from ..stores.protocol import Query
 from .base import Batch, WorkflowService
 from .lost_found_rules import tokens
 from .lost_found_spec import ANYONE, OPEN_ITEM_STATES
+
+if TYPE_CHECKING:
+    from ..mall import Mall
 
 __all__ = ["LOST_REPORT", "ItemMatch", "LostReportService"]
 
@@ -244,7 +248,7 @@ def rank(
 class LostReportService(WorkflowService):
     """``mall.lost_found.reports``: lost reports and their matches."""
 
-    def __init__(self, mall: Any, engine: Any) -> None:
+    def __init__(self, mall: Mall, engine: Engine) -> None:
         super().__init__(mall, engine)
         self._index: dict[str, _Indexed] = {}
 
