@@ -109,3 +109,18 @@ def test_matching_stays_fast_with_many_items() -> None:
     ranked = mall.lost_found.suggest_matches(report.id)
     assert time.perf_counter() - start < 1.0
     assert len(ranked) == mall.policy.lost_found.match.limit
+
+
+def test_the_matching_benchmark_runs_on_a_small_store(capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/lost_found_match.py runs end to end (here with 300 items)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "lost_found_match.py"
+    spec = importlib.util.spec_from_file_location("lost_found_match", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["300"])
+    assert capsys.readouterr().out.count("candidates") == 4

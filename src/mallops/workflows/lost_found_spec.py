@@ -20,7 +20,7 @@ from ..errors import ValidationError
 from ..policy import Policy
 from .lost_found_rules import FINDER_TYPES, disposal_route, is_masked, retention_due
 
-__all__ = ["LOST_ITEM", "OPEN_ITEM_STATES"]
+__all__ = ["ANYONE", "LOST_ITEM", "OPEN_ITEM_STATES", "item_categories"]
 
 OPEN_ITEM_STATES = ("registered", "stored", "due_disposal")
 ANYONE = (
@@ -33,7 +33,7 @@ ANYONE = (
 )
 
 
-def _categories(p: Policy) -> tuple[str, ...]:
+def item_categories(p: Policy) -> tuple[str, ...]:
     return tuple(p.lost_found.categories)
 
 
@@ -414,7 +414,7 @@ LOST_ITEM = WorkflowSpec(
             Param("place_found", required=True, doc="where it was found (L1)"),
             Param("description", "text", required=True, doc="what it is (L1)"),
             Param("features", "text", required=True, doc="distinguishing features (L1)"),
-            Param("category", "choice", choices=_categories, doc="item category (L1, L6)"),
+            Param("category", "choice", choices=item_categories, doc="item category (L1, L6)"),
             Param("finder_type", "choice", required=True, choices=_finder_types, doc="L1"),
             Param("finder_name", personal=True, doc="who found it"),
             Param("finder_department", "choice", choices=_departments, doc="employee finders"),

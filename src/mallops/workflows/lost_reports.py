@@ -20,20 +20,16 @@ from ..engine.context import Context
 from ..engine.engine import Engine
 from ..engine.spec import EventSpec, Param, StateSpec, WorkflowSpec
 from ..errors import InvalidTransition, RecordNotFound, ValidationError
-from ..policy import LostFoundPolicy, Policy
+from ..policy import LostFoundPolicy
 from ..stores.protocol import Query
 from .base import Batch, WorkflowService
 from .lost_found_rules import tokens
-from .lost_found_spec import ANYONE, OPEN_ITEM_STATES
+from .lost_found_spec import ANYONE, OPEN_ITEM_STATES, item_categories
 
 if TYPE_CHECKING:
     from ..mall import Mall
 
 __all__ = ["LOST_REPORT", "ItemMatch", "LostReportService"]
-
-
-def _categories(p: Policy) -> tuple[str, ...]:
-    return tuple(p.lost_found.categories)
 
 
 def _on_report(ctx: Context) -> None:
@@ -88,7 +84,7 @@ LOST_REPORT = WorkflowSpec(
             Param("reporter", required=True, personal=True, doc="who lost it"),
             Param("contact", required=True, personal=True, doc="how to reach them"),
             Param("description", "text", required=True, doc="what was lost"),
-            Param("category", "choice", choices=_categories),
+            Param("category", "choice", choices=item_categories),
             Param("place", doc="where it was probably lost"),
             Param("lost_from", "datetime", required=True, doc="last seen"),
             Param("lost_to", "datetime", doc="missed at"),
