@@ -463,9 +463,14 @@ def test_l7_a_management_decision_names_who_decided() -> None:
 
 
 def test_l7_a_department_hand_over_names_the_receiver() -> None:
-    """Handing to finance names who received it; only disposal roles may record it."""
+    """Handing to finance names who received it, waits for an open claim to be settled,
+    and only disposal roles may record it."""
     mall, _ = make_mall()
     item_id = _expired(mall, category="watch")
+    claim(mall, item_id)
+    with pytest.raises(InvalidTransition, match="a claim is open"):
+        mall.lost_found.dispose(item_id, actor=DESK, received_by="finance clerk Wang")
+    mall.lost_found.reject_claim(item_id, actor=DESK, reason="not the owner")
     with pytest.raises(InvalidTransition, match="received_by"):
         mall.lost_found.dispose(item_id, actor=DESK)
     with pytest.raises(PermissionDenied, match="record disposals"):

@@ -350,6 +350,8 @@ def _permit_dispose(ctx: Context) -> str | None:
 
 
 def _guard_dispose(ctx: Context) -> str | None:
+    if _open_claim(ctx) is not None:
+        return "a claim is open on this item: release it to the owner or reject the claim first"
     route = ctx.get("disposal_route")
     d = ctx.policy.lost_found.disposal
     if route == "management":
