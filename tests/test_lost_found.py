@@ -117,6 +117,8 @@ def test_l3_close_day_numbers_unclaimed_items_in_the_office() -> None:
         DESK.id,
     )
     assert mall.lost_found.by_number("2026/11/002").id == b.id
+    with pytest.raises(InvalidTransition, match="unknown event"):
+        mall.fire(a.id, "number_item", actor=DESK)  # only close_day numbers items
 
 
 def test_l3_numbers_run_per_month_and_are_never_reused() -> None:

@@ -143,7 +143,7 @@ def _on_intake(ctx: Context) -> None:
     ):
         if ctx.param(name) is not None:
             ctx.set(name, ctx.param(name))
-    ctx.set("desk", ctx.param("desk") or ctx.actor.department or "service_desk")
+    ctx.set("desk", ctx.param("desk") or "service_desk")
     ctx.set("place", "service_desk")
     ctx.set("has_owner_contact", ctx.param("owner_contact") is not None)
     ctx.set("claims", [])
