@@ -124,3 +124,19 @@ def test_the_matching_benchmark_runs_on_a_small_store(capsys: pytest.CaptureFixt
     spec.loader.exec_module(module)
     module.main(["300"])
     assert capsys.readouterr().out.count("candidates") == 4
+
+
+def test_an_undone_match_is_not_closed_by_the_first_item() -> None:
+    """After unmatch and a match with another item, releasing the first item leaves the
+    report matched to the second."""
+    mall, _ = make_mall(at(2026, 11, 20, 10))
+    first = found(mall)
+    second = found(mall, features="blue case")
+    report = _report(mall)
+    mall.lost_found.match(report.id, first.id, actor=DESK)
+    mall.fire(report.id, "unmatch", actor=DESK, reason="owner says the case is blue")
+    mall.lost_found.match(report.id, second.id, actor=DESK)
+    return_to_owner(mall, first.id)
+    assert mall.get(report.id).state == "matched"
+    return_to_owner(mall, second.id)
+    assert mall.get(report.id).state == "closed"

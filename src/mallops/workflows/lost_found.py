@@ -326,7 +326,8 @@ class LostFoundService(WorkflowService):
     ) -> None:
         if after.state == "released" and before is not None and before.state != "released":
             for rid in after.linked("lost_report"):
-                if batch.current(rid).state == "matched":
+                report = batch.current(rid)
+                if report.state == "matched" and report.fields.get("matched_item") == after.id:
                     self.reports.fire_system_in(batch, rid, "item_returned", {}, entry.at)
 
     # -- the register -------------------------------------------------------------------------
