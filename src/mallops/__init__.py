@@ -26,10 +26,12 @@ from .errors import (
     ValidationError,
 )
 from .mall import Mall
-from .policy import Policy
+from .policy import LostFoundPolicy, Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
 from .stores.sql_store import SqlStore
+from .workflows.lost_found import LostFoundService, RegisterRow
+from .workflows.lost_reports import ItemMatch, LostReportService
 from .workflows.repairs import RepairService
 from .workflows.return_visits import ReturnVisitService, ReturnVisitStats, timeliness
 from .workflows.suggestions import IssueRow, IssueSummary
@@ -58,7 +60,11 @@ __all__ = [
     "InvalidTransition",
     "IssueRow",
     "IssueSummary",
+    "ItemMatch",
     "Link",
+    "LostFoundPolicy",
+    "LostFoundService",
+    "LostReportService",
     "Mall",
     "MallopsError",
     "ManualClock",
@@ -72,6 +78,7 @@ __all__ = [
     "Query",
     "Record",
     "RecordNotFound",
+    "RegisterRow",
     "RepairService",
     "ReturnVisitService",
     "ReturnVisitStats",

@@ -32,6 +32,7 @@ from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
 from .workflows.complaints import COMPLAINT, ComplaintService
+from .workflows.lost_found import LOST_ITEM, LostFoundService
 from .workflows.repairs import REPAIR, RepairService
 from .workflows.return_visits import RETURN_VISIT, ReturnVisitService
 from .workflows.suggestions import SUGGESTION, SuggestionService
@@ -82,6 +83,9 @@ class Mall:
         self._services["visit"] = self.visits
         self.suggestions = SuggestionService(self, self._engine(SUGGESTION))
         self._services["suggestion"] = self.suggestions
+        self.lost_found = LostFoundService(self, self._engine(LOST_ITEM))
+        self._services["lost_item"] = self.lost_found
+        self._services["lost_report"] = self.lost_found.reports
 
     def _engine(self, spec: WorkflowSpec) -> Engine:
         return Engine(spec, self.policy, self.calendar)

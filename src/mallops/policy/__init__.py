@@ -29,6 +29,13 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .lost_found import (
+    DisposalPolicy,
+    ItemCategoryPolicy,
+    LostFoundPolicy,
+    MatchPolicy,
+    RetentionPolicy,
+)
 from .repairs import FaultTypePolicy, RepairPolicy, UrgencyPolicy
 from .return_visits import ReturnVisitPolicy
 from .targets import TargetPolicy
@@ -38,12 +45,17 @@ __all__ = [
     "CalendarPolicy",
     "CategoryPolicy",
     "ComplaintPolicy",
+    "DisposalPolicy",
     "EscalationPolicy",
     "FaultTypePolicy",
+    "ItemCategoryPolicy",
     "Label",
     "LadderPolicy",
+    "LostFoundPolicy",
+    "MatchPolicy",
     "Policy",
     "RepairPolicy",
+    "RetentionPolicy",
     "ReturnVisitPolicy",
     "RolePolicy",
     "SeverityPolicy",
@@ -77,6 +89,7 @@ class Policy:
     visits: VisitPolicy = field(
         VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
+    lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -129,6 +142,7 @@ class Policy:
                 )
 
         self.visits.check_references(roles, self.departments, self.channels)
+        self.lost_found.check_references(roles, self.departments)
 
     # -- construction -------------------------------------------------------------------
 
@@ -136,6 +150,12 @@ class Policy:
     def seed(cls) -> Policy:
         """The shipped policy: the numbers of the source documents (RULES.md)."""
         return cls()
+
+    @classmethod
+    def statutory(cls) -> Policy:
+        """The seed with the statutory lost-and-found variant (L8): unclaimed items go to
+        the police after 10 working days; only perishable or hazardous items are destroyed."""
+        return cls(name="statutory", lost_found=LostFoundPolicy.statutory())
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, base: Policy | None = None) -> Policy:

@@ -105,9 +105,11 @@ class WorkflowService:
             try:
                 batch.commit()
             except ConflictError as exc:
-                if exc.record_id is None and attempt < _RETRIES - 1:
+                # a counter moved under us, or a new record's id was taken by a concurrent
+                # creation (a counter race seen first on the record): take the next number
+                if (exc.record_id is None or exc.expected == 0) and attempt < _RETRIES - 1:
                     self.mall.store.refresh()
-                    continue  # a counter moved under us: take the next number and retry
+                    continue
                 raise
             self.mall._deliver(batch.events)
             return result

@@ -1,0 +1,456 @@
+"""Lost and found 失物招领 (rules L1-L10, G7): ``mall.lost_found``.
+
+The workflow itself (states, events, timers) is in ``lost_found_spec.py``; lost reports
+and matching in ``lost_reports.py``; this module is the service users call, the
+close-of-day numbering (L3), the label and the register 《失物招领记录表》.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..clock import aware
+from ..domain.records import Actor, HistoryEntry, Record
+from ..engine.engine import Engine
+from ..errors import ConflictError, ValidationError
+from ..policy import LostFoundPolicy
+from .base import Batch, WorkflowService
+from .lost_found_rules import (
+    FINDER_TYPES,
+    PLACES,
+    RETENTION_CLASSES,
+    category_of,
+    mask_id,
+    mask_name,
+    route_label,
+)
+from .lost_found_spec import LOST_ITEM
+from .lost_reports import LOST_REPORT, ItemMatch, LostReportService
+
+if TYPE_CHECKING:
+    from ..mall import Mall
+
+__all__ = ["LOST_ITEM", "LOST_REPORT", "ItemMatch", "LostFoundService", "RegisterRow"]
+
+_CLOSE_ATTEMPTS = 20
+
+
+@attrs.frozen
+class RegisterRow:
+    """One line of the lost-and-found register 《失物招领记录表》 (personal data masked)."""
+
+    number: str | None
+    item_id: str
+    found_at: str
+    place_found: str
+    category: str
+    description: str
+    features: str
+    finder: str
+    state: str
+    kept_at: str
+    retention_until: str
+    retention_class: str
+    claims: tuple[str, ...]
+    disposal: str
+
+
+def _label(pair: tuple[str, str], lang: str) -> str:
+    zh, en = pair
+    return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
+
+
+def _when(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+class LostFoundService(WorkflowService):
+    """``mall.lost_found``: found items from intake to release or disposal (L1-L10);
+    ``reports`` holds lost reports and matching."""
+
+    def __init__(self, mall: Mall, engine: Engine) -> None:
+        super().__init__(mall, engine)
+        self.reports = LostReportService(mall, Engine(LOST_REPORT, mall.policy, mall.calendar))
+
+    @property
+    def policy(self) -> LostFoundPolicy:
+        """The lost-and-found part of the mall's policy."""
+        return self.mall.policy.lost_found
+
+    # -- intake and owner contact (L1, L2) ------------------------------------------------
+
+    def intake(
+        self,
+        *,
+        actor: Actor,
+        found_at: Any,
+        place_found: str,
+        description: str,
+        features: str,
+        finder_type: str,
+        category: str | None = None,
+        finder_name: str | None = None,
+        finder_department: str | None = None,
+        finder_contact: str | None = None,
+        owner_clue: str | None = None,
+        owner_contact: str | None = None,
+        desk: str | None = None,
+    ) -> Record:
+        """Register an item handed in at a service desk (L1).
+
+        ``finder_type`` is ``customer`` or ``employee`` (an employee names a
+        ``finder_department``).  The retention clock starts from ``found_at`` (L6).
+        """
+        return self.open(
+            actor=actor,
+            found_at=found_at,
+            place_found=place_found,
+            description=description,
+            features=features,
+            finder_type=finder_type,
+            category=category,
+            finder_name=finder_name,
+            finder_department=finder_department,
+            finder_contact=finder_contact,
+            owner_clue=owner_clue,
+            owner_contact=owner_contact,
+            desk=desk,
+        )
+
+    def contact_owner(
+        self,
+        item_id: str,
+        *,
+        actor: Actor,
+        method: str,
+        reached: bool,
+        contact: str | None = None,
+        note: str | None = None,
+    ) -> Record:
+        """Record an attempt to reach the owner (L2); a known contact lengthens the
+        retention to its class (L6)."""
+        return self.fire(
+            item_id,
+            "contact_owner",
+            actor=actor,
+            method=method,
+            reached=reached,
+            contact=contact,
+            note=note,
+        )
+
+    # -- claims (L5, L10) -------------------------------------------------------------------
+
+    def claim(
+        self,
+        item_id: str,
+        *,
+        actor: Actor,
+        claimant: str,
+        features: str,
+        place: str,
+        time: str,
+        id_type: str,
+        id_number: str,
+        proxy: bool = False,
+        owner_name: str | None = None,
+        authorisation: str | None = None,
+    ) -> Record:
+        """Record a claim: what the claimant states and the identity document seen (L5).
+
+        The document number is masked before anything is stored (G7): only its last
+        ``id_visible`` characters are kept.  A proxy claim (L10) names the owner and the
+        authorisation, and is refused when the policy does not allow proxies.
+        """
+        return self.fire(
+            item_id,
+            "claim",
+            actor=actor,
+            claimant=claimant,
+            features=features,
+            place=place,
+            time=time,
+            id_type=id_type,
+            id_number=mask_id(id_number, self.policy.id_visible),
+            proxy=proxy,
+            owner_name=owner_name,
+            authorisation=authorisation,
+        )
+
+    def verify_claim(
+        self,
+        item_id: str,
+        *,
+        actor: Actor,
+        features_match: bool,
+        id_checked: bool,
+        note: str | None = None,
+    ) -> Record:
+        """Staff compared the stated features and checked the document (L5)."""
+        return self.fire(
+            item_id,
+            "verify_claim",
+            actor=actor,
+            features_match=features_match,
+            id_checked=id_checked,
+            note=note,
+        )
+
+    def reject_claim(self, item_id: str, *, actor: Actor, reason: str) -> Record:
+        """Reject the open claim with a reason; the item stays (L5)."""
+        return self.fire(item_id, "reject_claim", actor=actor, reason=reason)
+
+    def release(
+        self, item_id: str, *, actor: Actor, taken_by: str | None = None, note: str | None = None
+    ) -> Record:
+        """Hand the item to the verified claimant (L5): who took it, when, by whom."""
+        return self.fire(item_id, "release", actor=actor, taken_by=taken_by, note=note)
+
+    # -- disposal (L7, L8) ------------------------------------------------------------------
+
+    def dispose(
+        self,
+        item_id: str,
+        *,
+        actor: Actor,
+        received_by: str | None = None,
+        decision: str | None = None,
+        receipt: str | None = None,
+    ) -> Record:
+        """Carry out the disposal the policy routed the item to (L7, L8)."""
+        return self.fire(
+            item_id,
+            "dispose",
+            actor=actor,
+            received_by=received_by,
+            decision=decision,
+            receipt=receipt,
+        )
+
+    # -- close of day (L3) -------------------------------------------------------------------
+
+    def counter_name(self, year: int, month: int) -> str:
+        """The store counter of one property's numbers in one month (G11, L3)."""
+        return f"lost:{self.mall.property}:{year:04d}/{month:02d}"
+
+    def close_day(self, *, actor: Actor, desk: str | None = None) -> list[Record]:
+        """Move every item still at a service desk (of ``desk``, or all) to the
+        service-centre office and number it ``YYYY/MM/NNN`` (L3), in one commit.
+
+        Numbers run per property and month from 001, in intake order, and are never
+        reused: the month's counter advances in the same commit as the items, so two
+        processes closing at once get different numbers (a race is retried).
+        """
+        self.engine._check_actor(actor)
+        now = self.mall.now()
+        counter = self.counter_name(now.year, now.month)
+
+        def operation(batch: Batch) -> list[Record]:
+            done: list[Record] = []
+            for item in self.query(state="registered"):
+                if desk is not None and item.fields.get("desk") != desk:
+                    continue
+                current = self.catch_up(batch, batch.current(item.id), now)
+                if current.state != "registered":
+                    continue
+                seq = batch.next_number(counter)
+                data = {
+                    "number": self.policy.format_number(now.year, now.month, seq),
+                    "seq": seq,
+                    "period": f"{now.year:04d}/{now.month:02d}",
+                    "by": actor.id,
+                }
+                entry = self.engine.entry_for_system(current, "number_item", now, data)
+                done.append(self.apply_entry(batch, current, entry))
+            return done
+
+        for attempt in range(_CLOSE_ATTEMPTS):
+            try:
+                return self._run(operation)  # type: ignore[no-any-return]
+            except ConflictError:
+                if attempt == _CLOSE_ATTEMPTS - 1:
+                    raise
+                self.mall.store.refresh()  # another desk numbered some items: look again
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def by_number(self, number: str) -> Record:
+        """The item with the number ``number`` (``ValidationError`` if none has it)."""
+        for item in self.query():
+            if item.fields.get("number") == number:
+                return item
+        raise ValidationError(f"number: no item is numbered {number!r}", field="number")
+
+    def label(self, item_id: str) -> str:
+        """The text of the bag label (L3): number, date and place found, category,
+        features and the retention end.  No personal data."""
+        item = self.get(item_id)
+        f = item.fields
+        if not f.get("number"):
+            raise ValidationError(
+                f"{item_id} has no number yet: items are numbered at close of day (L3)",
+                field="number",
+            )
+        cat = category_of(self.policy, item.category)
+        found = aware(f["found_at"], tz=self.mall.calendar.tz)
+        until = aware(f["retention_until"], tz=self.mall.calendar.tz)
+        lines = [
+            "失物招领 LOST AND FOUND",
+            f"编号 No.: {f['number']}",
+            f"拾获时间 Found: {found.format('YYYY-MM-DD HH:mm')}",
+            f"拾获地点 Place: {item.location}",
+            f"类别 Category: {cat.zh} {cat.en}",
+            f"特征 Features: {f['features']}",
+            f"保管期限 Keep until: {until.format('YYYY-MM-DD')}",
+        ]
+        return "\n".join(lines)
+
+    # -- lost reports -------------------------------------------------------------------------
+
+    def report_lost(self, **params: Any) -> Record:
+        """Register a customer's lost report (see ``reports.report``)."""
+        return self.reports.report(**params)
+
+    def suggest_matches(self, report_id: str) -> list[ItemMatch]:
+        """Found items that may be the reported one, best first."""
+        return self.reports.suggest_matches(report_id)
+
+    def match(self, report_id: str, item_id: str, *, actor: Actor) -> Record:
+        """Link a lost report with a found item and notify the reporter."""
+        return self.reports.match(report_id, item_id, actor=actor)
+
+    def _after(
+        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
+    ) -> None:
+        if after.state == "released" and before is not None and before.state != "released":
+            for rid in after.linked("lost_report"):
+                report = batch.current(rid)
+                if report.state == "matched" and report.fields.get("matched_item") == after.id:
+                    self.reports.fire_system_in(batch, rid, "item_returned", {}, entry.at)
+
+    # -- the register -------------------------------------------------------------------------
+
+    def register(
+        self,
+        start: Any,
+        end: Any,
+        *,
+        lang: str = "zh",
+        reveal: bool = False,
+    ) -> list[RegisterRow]:
+        """The register 《失物招领记录表》 of items registered in ``[start, end)``.
+
+        Names are masked unless ``reveal`` is true (G7); identity numbers are stored
+        masked and cannot be revealed.  ``lang`` is ``zh``, ``en`` or ``both``.
+        """
+        if lang not in ("zh", "en", "both"):
+            raise ValidationError(f"lang: {lang!r}; choose zh, en or both", field="lang")
+        tz = self.mall.calendar.tz
+        lo, hi = aware(start, field="start", tz=tz), aware(end, field="end", tz=tz)
+        if hi <= lo:
+            raise ValidationError("end: must be after start", field="end")
+        items = self.query(created_from=lo, created_to=hi)
+        items.sort(key=lambda r: (r.fields.get("period") or "~", r.fields.get("seq") or 0, r.id))
+        return [self._row(item, lang, reveal) for item in items]
+
+    def _row(self, item: Record, lang: str, reveal: bool) -> RegisterRow:
+        f = item.fields
+        name = (lambda n: n or "") if reveal else mask_name
+        cat = category_of(self.policy, item.category)
+        finder = _label(FINDER_TYPES[f["finder_type"]], lang)
+        if f.get("finder_name"):
+            finder += f" {name(f['finder_name'])}"
+        if f.get("finder_department"):
+            dept = self.mall.policy.departments[f["finder_department"]]
+            finder += f" ({_label((dept.zh, dept.en), lang)})"
+        ids = {k: (v.zh, v.en) for k, v in self.policy.id_types.items()}
+        claims = tuple(
+            f"#{c['n']} {_when(c['at'])} {name(c['claimant'])}"
+            f"{' (proxy)' if c['proxy'] else ''} {_label(ids[c['id_type']], lang)} "
+            f"{c['id_number']}: {c['status']}" + (f" - {c['reason']}" if c.get("reason") else "")
+            for c in f.get("claims", [])
+        )
+        disposal = ""
+        if f.get("release"):
+            r = f["release"]
+            disposal = f"released {_when(r['at'])} to {name(r['taken_by'])} by {r['by']}"
+        elif f.get("disposal"):
+            d = f["disposal"]
+            disposal = f"{route_label(d['route'], lang)} {_when(d['at'])} by {d['by']}"
+            if d.get("received_by"):
+                disposal += f", received by {d['received_by']}"
+            if d.get("decision"):
+                disposal += f", decision: {d['decision']}"
+        elif f.get("disposal_route"):
+            disposal = f"due: {route_label(f['disposal_route'], lang)}"
+        state = item.state
+        spec_state = self.engine.spec.state(state)
+        return RegisterRow(
+            number=f.get("number"),
+            item_id=item.id,
+            found_at=_when(f["found_at"]),
+            place_found=item.location or "",
+            category=_label((cat.zh, cat.en), lang),
+            description=f["description"],
+            features=f["features"],
+            finder=finder,
+            state=_label((spec_state.zh, spec_state.en), lang),
+            kept_at=_label(PLACES[f["place"]], lang),
+            retention_until=str(f["retention_until"])[:10],
+            retention_class=_label(RETENTION_CLASSES[f["retention_class"]], lang),
+            claims=claims,
+            disposal=disposal,
+        )
+
+    def register_text(self, start: Any, end: Any, *, lang: str = "zh", reveal: bool = False) -> str:
+        """The register as a Markdown table (see :meth:`register`)."""
+        heads = {
+            "zh": (
+                "编号",
+                "拾获时间",
+                "拾获地点",
+                "类别",
+                "特征",
+                "拾获人",
+                "状态",
+                "存放处",
+                "保管至",
+                "认领",
+                "处置",
+            ),
+            "en": (
+                "No.",
+                "found",
+                "place",
+                "category",
+                "features",
+                "finder",
+                "state",
+                "kept at",
+                "keep until",
+                "claims",
+                "disposal",
+            ),
+        }
+        head = heads.get(lang, heads["en"])
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in self.register(start, end, lang=lang, reveal=reveal):
+            cells: Sequence[str] = (
+                r.number or "-",
+                r.found_at,
+                r.place_found,
+                r.category,
+                r.features,
+                r.finder,
+                r.state,
+                r.kept_at,
+                r.retention_until,
+                "; ".join(r.claims) or "-",
+                r.disposal or "-",
+            )
+            lines.append(
+                "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+            )
+        return "\n".join(lines) + "\n"
