@@ -27,6 +27,7 @@ from .errors import (
 )
 from .mall import Mall
 from .policy import Policy
+from .stores.json_store import JsonStore
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
 
@@ -48,6 +49,7 @@ __all__ = [
     "HistoryEntry",
     "InvalidDefinition",
     "InvalidTransition",
+    "JsonStore",
     "Link",
     "Mall",
     "MallopsError",

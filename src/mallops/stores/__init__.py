@@ -18,7 +18,22 @@ def open_store(location: str | Path) -> Store:
     """
     if str(location) == ":memory:":
         return MemoryStore()
+    if str(location).endswith(".json") or _is_json_store(Path(location)):
+        from .json_store import JsonStore
+
+        return JsonStore(location)
     raise ValidationError(
-        f"no store backend serves {str(location)!r}; supported locations: ':memory:'",
+        f"no store backend serves {str(location)!r}; supported locations: ':memory:', "
+        "a path ending in '.json' (or an existing JSON store file)",
         field="store",
     )
+
+
+def _is_json_store(path: Path) -> bool:
+    """Whether ``path`` is an existing file that starts like a mallops JSON store."""
+    try:
+        with path.open("rb") as f:
+            first = f.read(4096)
+    except OSError:
+        return False
+    return first.startswith(b'{"crc":"') and b'"format":"mallops-json-store"' in first

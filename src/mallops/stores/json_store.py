@@ -1,0 +1,781 @@
+"""The JSON-file store: one readable file, durable, shared safely by several processes.
+
+The file is a journal of checksummed JSON lines (format in :mod:`._json_format` and
+docs/storage.md): a header, then one group of lines per commit, each record on its own
+line.  A commit appends its group with a single write and (by default) ``fdatasync``
+before it returns, so its cost does not depend on the size of the store.  When dead
+lines (old versions of records) outweigh live ones, the file is *compacted*: the live
+lines are copied to a temporary file, which is synced and renamed over the store, and
+the directory is synced.
+
+Opening reads the file once, checks every line's checksum and builds an in-memory index
+(ids, versions, the queried fields, a due heap) without decoding the records; a record
+is decoded from its line when first read, then cached.
+
+Processes coordinate with ``flock`` on the store file: a commit holds an exclusive lock
+only while it catches up with what others appended, checks versions and appends;
+catching up holds a shared lock.  The kernel releases the lock of a process that dies.
+A process that finds the file replaced by another's compaction reloads it.
+
+A *torn tail* (a commit whose write was cut by a crash, hence never acknowledged) is the
+one thing dropped: it is skipped on reading and truncated (with a logged warning) by the
+next commit before it appends.  Any other damage raises
+:class:`~mallops.errors.CorruptStoreError` naming the file, line and byte offset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import gc
+import heapq
+import json
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from ..domain.records import Record
+from ..errors import ConflictError, CorruptStoreError, RecordNotFound, StoreError, ValidationError
+from . import _json_format as fmt
+from .codec import decode, encode
+from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+
+__all__ = ["MIGRATIONS", "JsonStore"]
+
+log = logging.getLogger("mallops.stores.json")
+
+MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {}
+"""``MIGRATIONS[v]`` turns the whole text of a version-``v`` file into version ``v+1``.
+Opening an older file applies them in turn and writes the result (temp file + rename),
+keeping the original next to it as ``<name>.v<v>.bak``."""
+
+_CACHE_SIZE = 4096
+_COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
+_CHUNK = 1 << 20
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int, start: int, end: int) -> bytes:
+    parts: list[bytes] = []
+    pos = start
+    while pos < end:
+        got = os.pread(fd, min(end - pos, 64 << 20), pos)
+        if not got:
+            break
+        parts.append(got)
+        pos += len(got)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes | memoryview, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        done = os.pwrite(fd, view, offset)
+        view = view[done:]
+        offset += done
+
+
+class _State:
+    """One loaded view of one file: its descriptor and everything indexed from it."""
+
+    def __init__(self, fd: int, ident: tuple[int, int]) -> None:
+        self.fd = fd
+        self.ident = ident
+        self.records: dict[str, fmt.Entry] = {}
+        self.counters: dict[str, int] = {}
+        self.heap: list[tuple[int, str]] = []
+        self.base = 0
+        self.seq = 0
+        self.header_len = 0
+        self.end = 0  # end of the last complete commit group
+        self.lines = 0  # lines up to ``end``
+        self.seen = 0  # file size last examined (``end`` plus any torn tail)
+        self.live = 0  # bytes of the lines of current records
+
+
+class JsonStore:
+    """A store in one JSON-lines file at ``path`` (created on first use).
+
+    ``durable=True`` (the default) syncs each commit to disk before ``commit`` returns:
+    a power cut loses nothing acknowledged.  ``durable=False`` skips that sync: a killed
+    process still loses nothing (the data is in the operating system's cache), but a
+    power cut or kernel crash may lose the last commits; meant for bulk imports and
+    simulations.  The file must be on a local filesystem (network filesystems break the
+    locking).  POSIX only (Linux, macOS).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+        self._path = Path(os.path.abspath(os.fspath(path)))
+        self._durable = bool(durable)
+        self._mutex = threading.RLock()
+        self._cache: OrderedDict[str, Record] = OrderedDict()
+        self._fault_hook: Callable[[str], None] | None = None
+        self._closed = False
+        if self._path.is_dir():
+            raise StoreError(f"{self._path} is a directory; a JSON store is a file")
+        if not self._path.parent.is_dir():
+            raise StoreError(
+                f"cannot create {self._path}: directory {self._path.parent} is missing"
+            )
+        if not self._path.exists():
+            self._create()
+        self._state = self._load()
+        if self._state.seq < 0:
+            os.close(self._state.fd)
+            self._migrate()
+            self._state = self._load()
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The store file."""
+        return self._path
+
+    @property
+    def durable(self) -> bool:
+        """Whether each commit is synced to disk before it returns."""
+        return self._durable
+
+    def _fault(self, point: str) -> None:
+        if self._fault_hook is not None:
+            self._fault_hook(point)
+
+    def _corrupt(self, where: str, what: str) -> CorruptStoreError:
+        return CorruptStoreError(
+            f"{self._path}: {where}: {what}. mallops does not repair store files; restore "
+            "a backup or fix the file by hand (docs/storage.md, 'Bad files')"
+        )
+
+    def _create(self) -> None:
+        tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.new")
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                _write_all(fd, fmt.header_line(base=0, created_at=now), 0)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with contextlib.suppress(FileExistsError):  # another process created it first
+                os.link(tmp, self._path)
+            _fsync_dir(self._path)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self._path}: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def _open_fd(self) -> tuple[int, tuple[int, int]]:
+        """A descriptor on the current file, shared-locked, and its identity."""
+        while True:
+            try:
+                fd = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+            except FileNotFoundError:
+                raise StoreError(f"{self._path} no longer exists") from None
+            except OSError as exc:
+                raise StoreError(f"cannot open {self._path}: {exc}") from exc
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            st = os.fstat(fd)
+            with contextlib.suppress(FileNotFoundError):
+                now = os.stat(self._path)
+                if (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev):
+                    return fd, (st.st_ino, st.st_dev)
+            os.close(fd)  # replaced between open and lock: try the new file
+
+    def _load(self) -> _State:
+        """Read the whole current file into a fresh state (shared lock held meanwhile)."""
+        fd, ident = self._open_fd()
+        try:
+            state = _State(fd, ident)
+            size = os.fstat(fd).st_size
+            data = _read_all(fd, 0, size)
+            first = data.find(b"\n")
+            if first < 0:
+                raise self._corrupt(
+                    "line 1, offset 0",
+                    "no complete header line (the file is empty, truncated or not a mallops store)",
+                )
+            try:
+                head = fmt.parse_header(data[:first])
+            except fmt.BadLine as exc:
+                raise self._corrupt(
+                    "line 1, offset 0", f"not a mallops JSON store ({exc.reason})"
+                ) from None
+            version = head["version"]
+            if version > fmt.VERSION:
+                raise self._corrupt(
+                    "line 1",
+                    f"written by a newer mallops (format version {version}; this one reads "
+                    f"versions up to {fmt.VERSION}); upgrade mallops to open it",
+                )
+            if version < fmt.VERSION:
+                state.seq = -1  # migrate first (below, with the file closed)
+                return state
+            state.base = state.seq = head["base"]
+            state.header_len = state.end = state.seen = first + 1
+            state.lines = 1
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # a bulk load allocates millions of objects that all survive
+            try:
+                self._apply(state, data, first + 1, snapshot=True)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+            state.seen = size
+            if state.end < size:
+                log.warning(
+                    "%s: ignoring a torn last commit (%d bytes at offset %d): it was never "
+                    "acknowledged; the next commit truncates it",
+                    self._path,
+                    size - state.end,
+                    state.end,
+                )
+        except BaseException:
+            os.close(fd)
+            raise
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return state
+
+    def _migrate(self) -> None:
+        """Bring an older file to the current version (exclusive lock, backup kept)."""
+        fd, _ = self._open_fd()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            data = _read_all(fd, 0, os.fstat(fd).st_size)
+            head_end = data.find(b"\n")
+            try:
+                current = fmt.parse_header(data[:head_end])["version"]
+            except fmt.BadLine as exc:
+                raise self._corrupt("line 1, offset 0", exc.reason) from None
+            if current >= fmt.VERSION:
+                return  # another process migrated it meanwhile
+            for v in range(current, fmt.VERSION):
+                step = MIGRATIONS.get(v)
+                if step is None:
+                    raise self._corrupt(
+                        "line 1",
+                        f"format version {v} is no longer supported by this mallops "
+                        f"(no migration from {v} to {v + 1})",
+                    )
+                data = step(data)
+            backup = self._path.with_name(f"{self._path.name}.v{current}.bak")
+            tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.migrate")
+            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                _write_all(out, data, 0)
+                os.fsync(out)
+            finally:
+                os.close(out)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(backup)
+            os.link(self._path, backup)
+            os.replace(tmp, self._path)
+            _fsync_dir(self._path)
+            log.warning("%s: migrated from format %d (kept %s)", self._path, current, backup)
+        except OSError as exc:
+            raise StoreError(f"cannot migrate {self._path}: {exc}") from exc
+        finally:
+            os.close(fd)
+
+    def _apply(self, state: _State, data: bytes, start: int, *, snapshot: bool = False) -> None:
+        """Apply every complete commit group in ``data[start:]`` (file offsets =
+        ``state.end`` at ``start``); stop before an incomplete final group (a torn tail)."""
+        pos = start
+        size = len(data)
+        base_offset = state.end - start
+        group: list[tuple[dict[str, Any], int, int]] = []
+        line_no = state.lines
+        view = memoryview(data)
+        while pos < size:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break  # an unterminated last line: torn, unless it is the snapshot
+            line_no += 1
+            where = f"line {line_no}, offset {base_offset + pos}"
+            try:
+                fmt.check_line(view[pos:nl])
+                head, _text = fmt.split_record_line(view[pos:nl])
+            except fmt.BadLine as exc:
+                raise self._corrupt(where, exc.reason) from None
+            n, k, of = head["n"], head["k"], head["of"]
+            if group:
+                ok = n == group[0][0]["n"] and k == len(group) + 1 and of == group[0][0]["of"]
+            else:
+                first_snapshot = snapshot and n == state.base and state.end == state.header_len
+                ok = k == 1 and of >= 1 and (n == state.seq + 1 or first_snapshot)
+            if not ok:
+                raise self._corrupt(
+                    where,
+                    f"out of sequence (commit {n} part {k} of {of} after commit {state.seq}); "
+                    "lines are missing, duplicated or reordered",
+                )
+            group.append((head, base_offset + pos, nl + 1 - pos))
+            pos = nl + 1
+            if len(group) == of:
+                try:
+                    self._apply_group(state, group)
+                except fmt.BadLine as exc:
+                    raise self._corrupt(where, exc.reason) from None
+                state.end = base_offset + pos
+                state.lines = line_no
+                group = []
+        if snapshot and state.base > 0 and state.end == state.header_len and pos < size:
+            cut = group[0][0]["n"] if group else fmt.peek_n(data[pos:])
+            if cut == state.base:
+                raise self._corrupt(
+                    f"offset {base_offset + size}",
+                    "the file ends inside its snapshot (it was truncated or cut)",
+                )
+
+    def _apply_group(self, state: _State, group: list[tuple[dict[str, Any], int, int]]) -> None:
+        entries = []
+        for head, offset, length in group:
+            if "ix" in head:
+                entry = fmt.entry_from_ix(offset, length, head["ix"])
+                try:
+                    check_id(entry.id)
+                except ValidationError:
+                    raise fmt.BadLine(f"{entry.id!r} is not a valid record id") from None
+                entries.append(entry)
+            else:
+                for name, value in head["counters"].items():
+                    if not isinstance(value, int):
+                        raise fmt.BadLine(f"counter {name!r} is not an integer")
+        for entry in entries:
+            old = state.records.get(entry.id)
+            if old is not None:
+                state.live -= old.length
+            state.records[entry.id] = entry
+            state.live += entry.length
+            self._cache.pop(entry.id, None)
+            if entry.wake is not None:
+                heapq.heappush(state.heap, (entry.wake, entry.id))
+        for head, _, _ in group:
+            if "counters" in head:
+                state.counters.update(head["counters"])
+        state.seq = group[0][0]["n"]
+        if len(state.heap) > 2 * len(state.records) + 1024:
+            state.heap = [(e.wake, rid) for rid, e in state.records.items() if e.wake is not None]
+            heapq.heapify(state.heap)
+
+    # -- staying current ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self, exclusive: bool) -> Iterator[_State]:
+        """Lock the current file, catch up with it, and yield the state."""
+        if self._closed:
+            raise StoreError(f"{self._path}: the store is closed")
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        while True:
+            state = self._state
+            fcntl.flock(state.fd, mode)
+            try:
+                now = os.stat(self._path)
+            except FileNotFoundError:
+                fcntl.flock(state.fd, fcntl.LOCK_UN)
+                raise StoreError(f"{self._path} was deleted while open") from None
+            if (now.st_ino, now.st_dev) == state.ident:
+                break
+            fcntl.flock(state.fd, fcntl.LOCK_UN)
+            self._replace_state(self._load())  # compacted by another process: reload
+        try:
+            self._catch_up(state, exclusive)
+            yield state
+        finally:
+            fcntl.flock(self._state.fd, fcntl.LOCK_UN)
+
+    def _replace_state(self, new: _State) -> None:
+        old = self._state
+        self._state = new
+        self._cache.clear()
+        with contextlib.suppress(OSError):
+            os.close(old.fd)
+
+    def _catch_up(self, state: _State, exclusive: bool) -> None:
+        size = os.fstat(state.fd).st_size
+        if size < state.end:
+            raise self._corrupt(
+                f"offset {size}",
+                f"the file shrank below its last complete commit (offset {state.end}); "
+                "something outside mallops truncated it",
+            )
+        if size > state.end:
+            data = _read_all(state.fd, state.end, size)
+            self._apply(state, data, 0)
+        state.seen = size
+        if exclusive and state.end < size:
+            log.warning(
+                "%s: truncating a torn last commit (%d bytes at offset %d): a writer died "
+                "while appending it, before it was acknowledged",
+                self._path,
+                size - state.end,
+                state.end,
+            )
+            os.ftruncate(state.fd, state.end)
+            os.fsync(state.fd)
+            state.seen = state.end
+
+    def _fresh(self) -> _State:
+        """The state, caught up first if the file changed since it was last examined."""
+        if self._closed:
+            raise StoreError(f"{self._path}: the store is closed")
+        state = self._state
+        try:
+            st = os.stat(self._path)
+        except FileNotFoundError:
+            raise StoreError(f"{self._path} was deleted while open") from None
+        if (st.st_ino, st.st_dev) != state.ident or st.st_size != state.seen:
+            with self._locked(exclusive=False) as state:
+                pass
+        return state
+
+    def refresh(self) -> None:
+        """Catch up with what other processes committed."""
+        with self._mutex:
+            self._fresh()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        with self._mutex:
+            return len(self._fresh().records)
+
+    def _decode(self, state: _State, entry: fmt.Entry) -> Record:
+        cached = self._cache.get(entry.id)
+        if cached is not None:
+            self._cache.move_to_end(entry.id)
+            return cached
+        line = os.pread(state.fd, entry.length, entry.offset)
+        where = f"offset {entry.offset} (record {entry.id!r})"
+        try:
+            fmt.check_line(line[:-1])
+            _head, text = fmt.split_record_line(line[:-1])
+            if text is None:
+                raise fmt.BadLine("the line holds no record")
+            record = decode(json.loads(text))
+        except fmt.BadLine as exc:
+            raise self._corrupt(
+                where, f"{exc.reason} (changed since the store was opened?)"
+            ) from None
+        except (ValueError, CorruptStoreError) as exc:
+            raise self._corrupt(where, str(exc)) from None
+        if record.id != entry.id or record.version != entry.version:
+            raise self._corrupt(where, "the record does not match its index")
+        self._remember(record)
+        return record
+
+    def _remember(self, record: Record) -> None:
+        self._cache[record.id] = record
+        self._cache.move_to_end(record.id)
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def get(self, record_id: str) -> Record:
+        """The record with this id; ``RecordNotFound`` if there is none."""
+        check_id(record_id)
+        with self._mutex:
+            state = self._fresh()
+            entry = state.records.get(record_id)
+            if entry is None:
+                raise RecordNotFound(f"no record {record_id!r}", record_id=record_id)
+            return self._decode(state, entry)
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records among ``record_ids`` that exist."""
+        ids = [check_id(rid) for rid in record_ids]
+        with self._mutex:
+            state = self._fresh()
+            out = {}
+            for rid in ids:
+                entry = state.records.get(rid)
+                if entry is not None:
+                    out[rid] = self._decode(state, entry)
+            return out
+
+    def counter(self, name: str) -> int:
+        """The counter's current value (0 if never advanced)."""
+        with self._mutex:
+            return self._fresh().counters.get(name, 0)
+
+    def query(self, query: Query) -> list[Record]:
+        """Matching records, oldest first (index filters first, then the reference
+        semantics of :meth:`Query.matches` on the decoded candidates)."""
+        with self._mutex:
+            state = self._fresh()
+            candidates = sorted(
+                (e for e in state.records.values() if _may_match(e, query)),
+                key=lambda e: (e.created, e.id),
+            )
+            out: list[Record] = []
+            for entry in candidates:
+                record = self._decode(state, entry)
+                if query.matches(record):
+                    out.append(record)
+                    if query.limit is not None and len(out) >= query.limit:
+                        break
+            return out
+
+    def due(
+        self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
+    ) -> list[tuple[pendulum.DateTime, str]]:
+        """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
+        cutoff = _us(until)
+        with self._mutex:
+            state = self._fresh()
+            found: list[tuple[int, str, str]] = []
+            keep: list[tuple[int, str]] = []
+            seen: set[str] = set()
+            heap = state.heap
+            while heap and heap[0][0] <= cutoff:
+                wake, rid = heapq.heappop(heap)
+                entry = state.records.get(rid)
+                if entry is None or entry.wake != wake or rid in seen:
+                    continue  # stale: the record has moved on
+                seen.add(rid)
+                keep.append((wake, rid))
+                if property is None or entry.property == property:
+                    found.append((wake, rid, entry.wake_iso))
+            for item in keep:
+                heapq.heappush(heap, item)
+        found.sort()
+        if limit is not None:
+            found = found[:limit]
+        return [(_parse_dt(iso), rid) for _, rid, iso in found]
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+        """Write all records and counters or none; see the protocol.  Returns once the
+        commit is on disk (``durable=True``) or in the operating system (``False``)."""
+        wanted = counters_as_mapping(counters)
+        seen: set[str] = set()
+        for w in writes:
+            rid = check_id(w.record.id)
+            if rid in seen:
+                raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
+            seen.add(rid)
+        encoded = [(fmt.dump(fmt.index_of(w.record)), fmt.dump(encode(w.record))) for w in writes]
+        with self._mutex, self._locked(exclusive=True) as state:
+            for w in writes:
+                current = state.records.get(w.record.id)
+                actual = current.version if current is not None else 0
+                if actual != w.expected_version:
+                    raise ConflictError(
+                        f"record {w.record.id!r} is at version {actual}, the write expected "
+                        f"{w.expected_version}: someone else changed it; reload and retry",
+                        record_id=w.record.id,
+                        expected=w.expected_version,
+                        actual=actual,
+                    )
+            for c in wanted.values():
+                actual = state.counters.get(c.name, 0)
+                if actual != c.expected:
+                    raise ConflictError(
+                        f"counter {c.name!r} is at {actual}, expected {c.expected}",
+                        expected=c.expected,
+                        actual=actual,
+                    )
+            if not writes and not wanted:
+                return
+            n = state.seq + 1
+            of = len(writes) + (1 if wanted else 0)
+            lines = [
+                fmt.record_line_raw(n, k, of, ix, text)
+                for k, (ix, text) in enumerate(encoded, start=1)
+            ]
+            if wanted:
+                lines.append(fmt.counters_line(n, of, of, {c.name: c.new for c in wanted.values()}))
+            self._append(state, b"".join(lines))
+            group = []
+            offset = state.end
+            for line in lines:
+                head, _ = fmt.split_record_line(line[:-1])
+                group.append((head, offset, len(line)))
+                offset += len(line)
+            self._apply_group(state, group)
+            state.end = state.seen = offset
+            state.lines += len(lines)
+            for w in writes:
+                self._remember(w.record)
+            if state.end - state.header_len - state.live > max(state.live, _COMPACT_MIN):
+                try:
+                    self._compact(state)
+                except StoreError as exc:  # the commit itself is done; compact next time
+                    log.warning("%s: compaction failed: %s", self._path, exc)
+
+    def _append(self, state: _State, data: bytes) -> None:
+        """Append at ``state.end`` and sync; on failure cut the file back (nothing written)."""
+        start = state.end
+        try:
+            if self._fault_hook is not None:
+                half = len(data) // 2
+                _write_all(state.fd, data[:half], start)
+                self._fault("append:partial")
+                _write_all(state.fd, data[half:], start + half)
+            else:
+                _write_all(state.fd, data, start)
+            self._fault("append:before-sync")
+            if self._durable:
+                os.fdatasync(state.fd)
+            self._fault("append:after-sync")
+        except OSError as exc:
+            try:
+                os.ftruncate(state.fd, start)
+                os.fsync(state.fd)
+            except OSError:
+                self._closed = True
+                raise StoreError(
+                    f"{self._path}: writing a commit failed ({exc}) and it could not be "
+                    "undone; the commit may or may not be there: reopen the store to see"
+                ) from exc
+            raise StoreError(
+                f"{self._path}: writing a commit failed ({exc}); nothing was written"
+            ) from exc
+
+    # -- compaction --------------------------------------------------------------------------
+
+    def compact(self) -> None:
+        """Rewrite the file with only the current records and counters (temp file, sync,
+        rename, directory sync).  Commits do this on their own when most lines are dead."""
+        with self._mutex, self._locked(exclusive=True) as state:
+            self._compact(state)
+
+    def _compact(self, state: _State) -> None:
+        for stale in self._path.parent.glob(f".{self._path.name}.*.compact"):
+            with contextlib.suppress(OSError):
+                stale.unlink()  # left by a compaction that crashed (we hold the lock)
+        tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.compact")
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        entries = sorted(state.records.values(), key=lambda e: e.offset)
+        of = len(entries) + (1 if state.counters else 0)
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise StoreError(f"cannot compact {self._path}: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            new = _State(fd, (0, 0))
+            new.base = new.seq = state.seq
+            header = fmt.header_line(base=state.seq, created_at=now)
+            buffer = [header]
+            pos = buffered = new.header_len = len(header)
+            for k, entry in enumerate(entries, start=1):
+                old = os.pread(state.fd, entry.length, entry.offset)
+                try:
+                    fmt.check_line(old[:-1])
+                    line = fmt.reframe(old, state.seq, k, of)
+                except fmt.BadLine as exc:
+                    raise self._corrupt(f"offset {entry.offset}", exc.reason) from None
+                moved = fmt.Entry.__new__(fmt.Entry)
+                for slot in fmt.Entry.__slots__:
+                    setattr(moved, slot, getattr(entry, slot))
+                moved.offset, moved.length = pos, len(line)
+                new.records[entry.id] = moved
+                pos += len(line)
+                buffer.append(line)
+                buffered += len(line)
+                if buffered >= _CHUNK:
+                    _write_all(fd, b"".join(buffer), pos - buffered)
+                    buffer, buffered = [], 0
+                if k == len(entries) // 2:
+                    self._fault("compact:partial")
+            if state.counters:
+                line = fmt.counters_line(state.seq, of, of, dict(state.counters))
+                buffer.append(line)
+                pos += len(line)
+                buffered += len(line)
+            _write_all(fd, b"".join(buffer), pos - buffered)
+            os.fsync(fd)
+            self._fault("compact:before-rename")
+            os.replace(tmp, self._path)
+            self._fault("compact:after-rename")
+            _fsync_dir(self._path)
+        except BaseException as exc:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot compact {self._path}: {exc}") from exc
+            raise
+        st = os.fstat(fd)
+        new.ident = (st.st_ino, st.st_dev)
+        new.counters = dict(state.counters)
+        new.live = sum(e.length for e in new.records.values())
+        new.end = new.seen = pos
+        new.lines = 1 + of
+        new.heap = [(e.wake, rid) for rid, e in new.records.items() if e.wake is not None]
+        heapq.heapify(new.heap)
+        cache = OrderedDict(self._cache)
+        self._replace_state(new)  # closes the old file, releasing its lock
+        self._cache = cache
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        with self._mutex:
+            if not self._closed:
+                self._closed = True
+                with contextlib.suppress(OSError):
+                    os.close(self._state.fd)
+
+    def __enter__(self) -> JsonStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"JsonStore({str(self._path)!r})"
+
+
+def _parse_dt(iso: str) -> pendulum.DateTime:
+    parsed = _dt.datetime.fromisoformat(iso)
+    offset = parsed.utcoffset()
+    assert offset is not None  # checked when the line was indexed
+    return pendulum.instance(parsed, tz=pendulum.FixedTimezone(int(offset.total_seconds())))
+
+
+def _us(value: pendulum.DateTime) -> int:
+    try:
+        return fmt.micros(value.isoformat())
+    except (AttributeError, ValueError):
+        raise ValidationError(
+            f"{value!r} is not an aware datetime (times given to a store need a UTC offset)"
+        ) from None
+
+
+def _may_match(e: fmt.Entry, q: Query) -> bool:
+    """The cheap, index-only part of :meth:`Query.matches` (no false negatives)."""
+    if q.kind is not None and e.kind not in ((q.kind,) if isinstance(q.kind, str) else q.kind):
+        return False
+    if q.state is not None and e.state not in ((q.state,) if isinstance(q.state, str) else q.state):
+        return False
+    for name in ("property", "tenant", "owner", "department", "location", "category", "is_open"):
+        want = getattr(q, name)
+        if want is not None and getattr(e, name) != want:
+            return False
+    if q.created_from is not None and e.created < _us(q.created_from):
+        return False
+    if q.created_to is not None and e.created >= _us(q.created_to):
+        return False
+    if q.updated_from is not None and e.updated < _us(q.updated_from):
+        return False
+    if q.updated_to is not None and e.updated >= _us(q.updated_to):
+        return False
+    return q.linked_to is None or q.linked_to in e.links
