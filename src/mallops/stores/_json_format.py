@@ -85,8 +85,10 @@ def check_line(line: bytes | memoryview) -> None:
         raise BadLine("checksum mismatch (the line was changed or cut)")
 
 
-def header_line(*, base: int, created_at: str, version: int = VERSION) -> bytes:
-    """The first line of a file whose snapshot is the state after commit ``base``."""
+def header_line(*, base: int, created_at: str, version: int | None = None) -> bytes:
+    """The first line of a file whose snapshot is the state after commit ``base``
+    (``version`` defaults to the current :data:`VERSION`)."""
+    version = VERSION if version is None else version
     return seal(
         b'"format":"%s","version":%d,"base":%d,"created_at":%s}'
         % (FORMAT.encode(), version, base, dump(created_at))

@@ -287,6 +287,8 @@ class JsonStore:
             os.replace(tmp, self._path)
             _fsync_dir(self._path)
             log.warning("%s: migrated from format %d (kept %s)", self._path, current, backup)
+        except StoreError:
+            raise
         except OSError as exc:
             raise StoreError(f"cannot migrate {self._path}: {exc}") from exc
         finally:
@@ -709,7 +711,7 @@ class JsonStore:
             os.close(fd)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            if isinstance(exc, OSError):
+            if isinstance(exc, OSError) and not isinstance(exc, StoreError):
                 raise StoreError(f"cannot compact {self._path}: {exc}") from exc
             raise
         st = os.fstat(fd)
