@@ -39,9 +39,10 @@ __all__ = [
     "header_line",
     "parse_header",
     "peek_n",
+    "read_line",
     "record_line",
+    "record_text",
     "reframe",
-    "split_record_line",
 ]
 
 FORMAT = "mallops-json-store"
@@ -53,7 +54,7 @@ _HEAD = len(_PREFIX) + 10  # prefix + 8 hex digits + '",'
 _RECORD_KEY = b',"record":'
 _N = re.compile(rb'"n":(\d+),')
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-_US = _dt.timedelta(microseconds=1)
+_loads = json.JSONDecoder().decode
 
 
 class BadLine(Exception):
@@ -115,7 +116,10 @@ def _iso(value: Any) -> str | None:
 
 
 def index_of(record: Record) -> list[Any]:
-    """The ``ix`` array: the fields queries and the due list need, without decoding."""
+    """The ``ix`` array: the fields queries and the due list need, so opening a store
+    never decodes a record.  Times are microseconds since the epoch (exact, sortable);
+    the wake time also keeps its ISO text (to return it with its own UTC offset)."""
+    wake = record.wake_at
     return [
         record.id,
         record.version,
@@ -128,9 +132,10 @@ def index_of(record: Record) -> list[Any]:
         record.tenant,
         record.location,
         record.category,
-        _iso(record.created_at),
-        _iso(record.updated_at),
-        _iso(record.wake_at),
+        micros(record.created_at),
+        micros(record.updated_at),
+        None if wake is None else micros(wake),
+        None if wake is None else wake.isoformat(),
         [link.record_id for link in record.links],
     ]
 
@@ -160,31 +165,52 @@ def counters_line(n: int, k: int, of: int, counters: dict[str, int]) -> bytes:
     return seal(b'"n":%d,"k":%d,"of":%d,"counters":%s}' % (n, k, of, dump(counters)))
 
 
-def split_record_line(line: bytes | memoryview) -> tuple[dict[str, Any], bytes | None]:
-    """``(head, record_text)`` of a checked line: ``head`` has n, k, of and either ix or
-    counters; ``record_text`` is the record's JSON (``None`` for a counters line).  The
-    record itself is not parsed, so opening a store costs little per record."""
-    raw = bytes(line)
-    cut = raw.find(_RECORD_KEY, _HEAD)
+def read_line(data: bytes, pos: int, end: int) -> tuple[dict[str, Any], int]:
+    """Check the line ``data[pos:end]`` (without its newline) and parse its head.
+
+    Returns ``(head, record_start)``: ``head`` has n, k, of and either ix or counters;
+    ``record_start`` is where the record's JSON starts in ``data`` (``-1`` for a
+    counters line).  The record itself is not parsed, so opening a store costs little
+    per record.  Raises :class:`BadLine`."""
+    if end - pos < _HEAD + 2 or not data.startswith(_PREFIX, pos):
+        raise BadLine('not a store line (it must start with {"crc":"...)')
+    try:
+        want = int(data[pos + len(_PREFIX) : pos + _HEAD - 2], 16)
+    except ValueError:
+        raise BadLine("the checksum is not 8 hex digits") from None
+    if (
+        data[pos + _HEAD - 2 : pos + _HEAD] != b'",'
+        or zlib.crc32(memoryview(data)[pos + _HEAD : end]) != want
+    ):
+        raise BadLine("checksum mismatch (the line was changed or cut)")
+    cut = data.find(_RECORD_KEY, pos + _HEAD, end)
     try:
         if cut < 0:
-            head = json.loads(b"{" + raw[_HEAD:])
-            record = None
+            head = _loads("{" + data[pos + _HEAD : end].decode())
         else:
-            head = json.loads(b"{" + raw[_HEAD:cut] + b"}")
-            record = raw[cut + len(_RECORD_KEY) : -1]
+            head = _loads("{" + data[pos + _HEAD : cut].decode() + "}")
     except ValueError:
         raise BadLine("the line is not JSON") from None
     if not isinstance(head, dict):
         raise BadLine("the line is not a JSON object")
     for key in ("n", "k", "of"):
-        if not isinstance(head.get(key), int):
+        if type(head.get(key)) is not int:
             raise BadLine(f"the line has no integer {key!r}")
-    if record is None and not isinstance(head.get("counters"), dict):
-        raise BadLine("the line holds neither a record nor counters")
-    if record is not None and not isinstance(head.get("ix"), list):
+    if cut < 0:
+        if not isinstance(head.get("counters"), dict):
+            raise BadLine("the line holds neither a record nor counters")
+        return head, -1
+    if not isinstance(head.get("ix"), list):
         raise BadLine("the record line has no index ('ix')")
-    return head, record
+    return head, cut + len(_RECORD_KEY)
+
+
+def record_text(line: bytes) -> bytes:
+    """The record JSON of one checked record line (with or without its newline)."""
+    head, start = read_line(line, 0, len(line) - line.endswith(b"\n"))
+    if start < 0:
+        raise BadLine("the line holds no record")
+    return line[start : len(line) - line.endswith(b"\n") - 1]
 
 
 def peek_n(partial: bytes) -> int | None:
@@ -193,12 +219,12 @@ def peek_n(partial: bytes) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def micros(iso: str) -> int:
-    """Microseconds since the epoch of an ISO datetime with offset (exact, sortable)."""
-    parsed = _dt.datetime.fromisoformat(iso)
-    if parsed.utcoffset() is None:
-        raise ValueError(f"{iso!r} has no UTC offset")
-    return (parsed - _EPOCH) // _US
+def micros(value: _dt.datetime) -> int:
+    """Microseconds since the epoch of an aware datetime (exact, sortable)."""
+    if value.utcoffset() is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    delta = _dt.datetime.__sub__(value, _EPOCH)  # a plain timedelta, also for pendulum
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 class Entry:
@@ -224,6 +250,21 @@ class Entry:
         "wake",
         "wake_iso",
     )
+    id: str
+    version: int
+    kind: str
+    property: str
+    state: str
+    is_open: bool
+    owner: str | None
+    department: str | None
+    tenant: str | None
+    location: str | None
+    category: str | None
+    created: int
+    updated: int
+    wake: int | None
+    wake_iso: str | None
 
     def __init__(self, offset: int, length: int, ix: Sequence[Any]) -> None:
         self.offset = offset
@@ -240,22 +281,27 @@ class Entry:
             self.tenant,
             self.location,
             self.category,
-            created,
-            updated,
+            self.created,
+            self.updated,
+            self.wake,
             self.wake_iso,
             links,
         ) = ix
-        self.created: int = micros(created)
-        self.updated: int = micros(updated)
-        self.wake: int | None = None if self.wake_iso is None else micros(self.wake_iso)
         self.links: tuple[str, ...] = tuple(links)
 
 
 def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:
     """An :class:`Entry`; :class:`BadLine` if ``ix`` is malformed."""
-    try:
-        if not isinstance(ix, list) or len(ix) != 15 or not isinstance(ix[1], int):
-            raise TypeError("wrong shape")
-        return Entry(offset, length, ix)
-    except (TypeError, ValueError) as exc:
-        raise BadLine(f"the record index ('ix') is malformed ({exc})") from None
+    if (
+        type(ix) is not list
+        or len(ix) != 16
+        or type(ix[0]) is not str
+        or type(ix[1]) is not int
+        or type(ix[11]) is not int
+        or type(ix[12]) is not int
+        or (ix[13] is not None and type(ix[13]) is not int)
+        or (ix[13] is None) != (ix[14] is None)
+        or type(ix[15]) is not list
+    ):
+        raise BadLine("the record index ('ix') is malformed")
+    return Entry(offset, length, ix)

@@ -302,7 +302,6 @@ class JsonStore:
         base_offset = state.end - start
         group: list[tuple[dict[str, Any], int, int]] = []
         line_no = state.lines
-        view = memoryview(data)
         while pos < size:
             nl = data.find(b"\n", pos)
             if nl < 0:
@@ -310,8 +309,7 @@ class JsonStore:
             line_no += 1
             where = f"line {line_no}, offset {base_offset + pos}"
             try:
-                fmt.check_line(view[pos:nl])
-                head, _text = fmt.split_record_line(view[pos:nl])
+                head, _ = fmt.read_line(data, pos, nl)
             except fmt.BadLine as exc:
                 raise self._corrupt(where, exc.reason) from None
             n, k, of = head["n"], head["k"], head["of"]
@@ -465,11 +463,7 @@ class JsonStore:
         line = os.pread(state.fd, entry.length, entry.offset)
         where = f"offset {entry.offset} (record {entry.id!r})"
         try:
-            fmt.check_line(line[:-1])
-            _head, text = fmt.split_record_line(line[:-1])
-            if text is None:
-                raise fmt.BadLine("the line holds no record")
-            record = decode(json.loads(text))
+            record = decode(json.loads(fmt.record_text(line)))
         except fmt.BadLine as exc:
             raise self._corrupt(
                 where, f"{exc.reason} (changed since the store was opened?)"
@@ -539,7 +533,7 @@ class JsonStore:
         cutoff = _us(until)
         with self._mutex:
             state = self._fresh()
-            found: list[tuple[int, str, str]] = []
+            found: list[tuple[int, str, Any]] = []
             keep: list[tuple[int, str]] = []
             seen: set[str] = set()
             heap = state.heap
@@ -552,6 +546,8 @@ class JsonStore:
                 keep.append((wake, rid))
                 if property is None or entry.property == property:
                     found.append((wake, rid, entry.wake_iso))
+                    if limit is not None and len(found) >= limit:
+                        break  # the heap yields (wake, id) in order: the rest come later
             for item in keep:
                 heapq.heappush(heap, item)
         found.sort()
@@ -606,7 +602,7 @@ class JsonStore:
             group = []
             offset = state.end
             for line in lines:
-                head, _ = fmt.split_record_line(line[:-1])
+                head, _ = fmt.read_line(line, 0, len(line) - 1)
                 group.append((head, offset, len(line)))
                 offset += len(line)
             self._apply_group(state, group)
@@ -755,8 +751,8 @@ def _parse_dt(iso: str) -> pendulum.DateTime:
 
 def _us(value: pendulum.DateTime) -> int:
     try:
-        return fmt.micros(value.isoformat())
-    except (AttributeError, ValueError):
+        return fmt.micros(value)
+    except (TypeError, ValueError):
         raise ValidationError(
             f"{value!r} is not an aware datetime (times given to a store need a UTC offset)"
         ) from None
