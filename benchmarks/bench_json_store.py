@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +71,6 @@ def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def _timed(action: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
-    action()
-    return time.perf_counter() - t0
-
-
 def bench_json(folder: Path, recs: list[Record], writes: int, opens: int) -> dict[str, float]:
     """Load ``recs`` (fast mode, 1000 per commit), then time durable writes and opens."""
     path = folder / f"json-{len(recs)}.json"
@@ -90,7 +83,9 @@ def bench_json(folder: Path, recs: list[Record], writes: int, opens: int) -> dic
             r = recs[(i * 7919) % len(recs)]
             current = store.get(r.id)
             change = attrs.evolve(current, version=current.version + 1, state=f"s{i}")
-            samples.append(_timed(lambda: store.commit([Write(change, current.version)])))
+            t0 = time.perf_counter()
+            store.commit([Write(change, current.version)])
+            samples.append(time.perf_counter() - t0)
     open_samples = []
     due_samples = []
     for _ in range(opens):
@@ -100,7 +95,9 @@ def bench_json(folder: Path, recs: list[Record], writes: int, opens: int) -> dic
         store.get(recs[-1].id)
         open_samples.append(time.perf_counter() - t0)
         until = START.add(minutes=len(recs) // 2)
-        due_samples.append(_timed(lambda: store.due(until, limit=100)))
+        t0 = time.perf_counter()
+        store.due(until, limit=100)
+        due_samples.append(time.perf_counter() - t0)
         store.close()
     return {
         "write_ms": _median_ms(samples),
@@ -119,7 +116,9 @@ def bench_tinydb(folder: Path, recs: list[Record], writes: int, opens: int) -> d
     samples = []
     for i in range(writes):
         doc_id = (i * 7919) % len(recs) + 1
-        samples.append(_timed(lambda: db.update({"state": f"s{i}"}, doc_ids=[doc_id])))
+        t0 = time.perf_counter()
+        db.update({"state": f"s{i}"}, doc_ids=[doc_id])
+        samples.append(time.perf_counter() - t0)
     db.close()
     open_samples = []
     for _ in range(opens):
@@ -196,7 +195,7 @@ def table(results: dict[str, Any]) -> str:
     ]
     if not has_tiny:
         notes.append("TinyDB is not installed (pip install -e '.[bench]'): column skipped.")
-    return "\n".join(lines + [""] + notes)
+    return "\n".join([*lines, "", *notes])
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -207,7 +207,7 @@ def read_line(data: bytes, pos: int, end: int) -> tuple[dict[str, Any], int]:
 
 def record_text(line: bytes) -> bytes:
     """The record JSON of one checked record line (with or without its newline)."""
-    head, start = read_line(line, 0, len(line) - line.endswith(b"\n"))
+    _, start = read_line(line, 0, len(line) - line.endswith(b"\n"))
     if start < 0:
         raise BadLine("the line holds no record")
     return line[start : len(line) - line.endswith(b"\n") - 1]
