@@ -14,6 +14,7 @@ reference model with the same random operations and checks they agree after ever
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -247,8 +248,7 @@ class StoreContract:
         class Agreement(RuleBasedStateMachine):
             def __init__(self) -> None:
                 super().__init__()
-                path = tmp_path / f"m{id(self)}"
-                path.mkdir()
+                path = Path(tempfile.mkdtemp(dir=tmp_path))  # unique: ids of dead objects recur
                 self.store = contract.make_store(path)
                 self.model: dict[str, Record] = {}
                 self.counter = 0
