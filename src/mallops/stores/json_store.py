@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import fcntl
 import gc
 import heapq
 import json
 import logging
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,12 +42,18 @@ from typing import Any
 import pendulum
 
 from ..domain.records import Record
-from ..errors import ConflictError, CorruptStoreError, RecordNotFound, StoreError, ValidationError
+from ..errors import ConflictError, CorruptStoreError, RecordNotFound, StoreError
+from . import _json_files as files
 from . import _json_format as fmt
+from . import _json_index as index
+from ._json_index import State
 from .codec import decode, encode
 from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
 
 __all__ = ["MIGRATIONS", "JsonStore"]
+
+if sys.platform != "win32":
+    import fcntl
 
 log = logging.getLogger("mallops.stores.json")
 
@@ -59,52 +65,6 @@ keeping the original next to it as ``<name>.v<v>.bak``."""
 _CACHE_SIZE = 4096
 _COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
 _CHUNK = 1 << 20
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _read_all(fd: int, start: int, end: int) -> bytes:
-    parts: list[bytes] = []
-    pos = start
-    while pos < end:
-        got = os.pread(fd, min(end - pos, 64 << 20), pos)
-        if not got:
-            break
-        parts.append(got)
-        pos += len(got)
-    return b"".join(parts)
-
-
-def _write_all(fd: int, data: bytes | memoryview, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        done = os.pwrite(fd, view, offset)
-        view = view[done:]
-        offset += done
-
-
-class _State:
-    """One loaded view of one file: its descriptor and everything indexed from it."""
-
-    def __init__(self, fd: int, ident: tuple[int, int]) -> None:
-        self.fd = fd
-        self.ident = ident
-        self.records: dict[str, fmt.Entry] = {}
-        self.counters: dict[str, int] = {}
-        self.heap: list[tuple[int, str]] = []
-        self.base = 0
-        self.seq = 0
-        self.header_len = 0
-        self.end = 0  # end of the last complete commit group
-        self.lines = 0  # lines up to ``end``
-        self.seen = 0  # file size last examined (``end`` plus any torn tail)
-        self.live = 0  # bytes of the lines of current records
 
 
 class JsonStore:
@@ -125,6 +85,8 @@ class JsonStore:
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._fault_hook: Callable[[str], None] | None = None
         self._closed = False
+        if sys.platform == "win32":
+            raise StoreError("JsonStore needs POSIX file locking (Linux, macOS)")
         if self._path.is_dir():
             raise StoreError(f"{self._path} is a directory; a JSON store is a file")
         if not self._path.parent.is_dir():
@@ -132,7 +94,11 @@ class JsonStore:
                 f"cannot create {self._path}: directory {self._path.parent} is missing"
             )
         if not self._path.exists():
-            self._create()
+            now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+            try:
+                files.create_exclusive(self._path, fmt.header_line(base=0, created_at=now))
+            except OSError as exc:
+                raise StoreError(f"cannot create {self._path}: {exc}") from exc
         self._state = self._load()
         if self._state.seq < 0:
             os.close(self._state.fd)
@@ -161,24 +127,13 @@ class JsonStore:
             "a backup or fix the file by hand (docs/storage.md, 'Bad files')"
         )
 
-    def _create(self) -> None:
-        tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.new")
-        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    def _apply(self, state: State, data: bytes, start: int, *, snapshot: bool = False) -> None:
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-            try:
-                _write_all(fd, fmt.header_line(base=0, created_at=now), 0)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            with contextlib.suppress(FileExistsError):  # another process created it first
-                os.link(tmp, self._path)
-            _fsync_dir(self._path)
-        except OSError as exc:
-            raise StoreError(f"cannot create {self._path}: {exc}") from exc
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            changed = index.apply(state, data, start, snapshot=snapshot)
+        except index.Damaged as exc:
+            raise self._corrupt(exc.where, exc.reason) from None
+        for rid in changed:
+            self._cache.pop(rid, None)
 
     def _open_fd(self) -> tuple[int, tuple[int, int]]:
         """A descriptor on the current file, shared-locked, and its identity."""
@@ -197,13 +152,13 @@ class JsonStore:
                     return fd, (st.st_ino, st.st_dev)
             os.close(fd)  # replaced between open and lock: try the new file
 
-    def _load(self) -> _State:
+    def _load(self) -> State:
         """Read the whole current file into a fresh state (shared lock held meanwhile)."""
         fd, ident = self._open_fd()
         try:
-            state = _State(fd, ident)
+            state = State(fd, ident)
             size = os.fstat(fd).st_size
-            data = _read_all(fd, 0, size)
+            data = files.read_all(fd, 0, size)
             first = data.find(b"\n")
             if first < 0:
                 raise self._corrupt(
@@ -256,7 +211,7 @@ class JsonStore:
         fd, _ = self._open_fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            data = _read_all(fd, 0, os.fstat(fd).st_size)
+            data = files.read_all(fd, 0, os.fstat(fd).st_size)
             head_end = data.find(b"\n")
             try:
                 current = fmt.parse_header(data[:head_end])["version"]
@@ -274,18 +229,7 @@ class JsonStore:
                     )
                 data = step(data)
             backup = self._path.with_name(f"{self._path.name}.v{current}.bak")
-            tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.migrate")
-            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-            try:
-                _write_all(out, data, 0)
-                os.fsync(out)
-            finally:
-                os.close(out)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(backup)
-            os.link(self._path, backup)
-            os.replace(tmp, self._path)
-            _fsync_dir(self._path)
+            files.replace(self._path, data, backup=backup)
             log.warning("%s: migrated from format %d (kept %s)", self._path, current, backup)
         except StoreError:
             raise
@@ -294,89 +238,10 @@ class JsonStore:
         finally:
             os.close(fd)
 
-    def _apply(self, state: _State, data: bytes, start: int, *, snapshot: bool = False) -> None:
-        """Apply every complete commit group in ``data[start:]`` (file offsets =
-        ``state.end`` at ``start``); stop before an incomplete final group (a torn tail)."""
-        pos = start
-        size = len(data)
-        base_offset = state.end - start
-        group: list[tuple[dict[str, Any], int, int]] = []
-        line_no = state.lines
-        while pos < size:
-            nl = data.find(b"\n", pos)
-            if nl < 0:
-                break  # an unterminated last line: torn, unless it is the snapshot
-            line_no += 1
-            where = f"line {line_no}, offset {base_offset + pos}"
-            try:
-                head, _ = fmt.read_line(data, pos, nl)
-            except fmt.BadLine as exc:
-                raise self._corrupt(where, exc.reason) from None
-            n, k, of = head["n"], head["k"], head["of"]
-            if group:
-                ok = n == group[0][0]["n"] and k == len(group) + 1 and of == group[0][0]["of"]
-            else:
-                first_snapshot = snapshot and n == state.base and state.end == state.header_len
-                ok = k == 1 and of >= 1 and (n == state.seq + 1 or first_snapshot)
-            if not ok:
-                raise self._corrupt(
-                    where,
-                    f"out of sequence (commit {n} part {k} of {of} after commit {state.seq}); "
-                    "lines are missing, duplicated or reordered",
-                )
-            group.append((head, base_offset + pos, nl + 1 - pos))
-            pos = nl + 1
-            if len(group) == of:
-                try:
-                    self._apply_group(state, group)
-                except fmt.BadLine as exc:
-                    raise self._corrupt(where, exc.reason) from None
-                state.end = base_offset + pos
-                state.lines = line_no
-                group = []
-        if snapshot and state.base > 0 and state.end == state.header_len and pos < size:
-            cut = group[0][0]["n"] if group else fmt.peek_n(data[pos:])
-            if cut == state.base:
-                raise self._corrupt(
-                    f"offset {base_offset + size}",
-                    "the file ends inside its snapshot (it was truncated or cut)",
-                )
-
-    def _apply_group(self, state: _State, group: list[tuple[dict[str, Any], int, int]]) -> None:
-        entries = []
-        for head, offset, length in group:
-            if "ix" in head:
-                entry = fmt.entry_from_ix(offset, length, head["ix"])
-                try:
-                    check_id(entry.id)
-                except ValidationError:
-                    raise fmt.BadLine(f"{entry.id!r} is not a valid record id") from None
-                entries.append(entry)
-            else:
-                for name, value in head["counters"].items():
-                    if not isinstance(value, int):
-                        raise fmt.BadLine(f"counter {name!r} is not an integer")
-        for entry in entries:
-            old = state.records.get(entry.id)
-            if old is not None:
-                state.live -= old.length
-            state.records[entry.id] = entry
-            state.live += entry.length
-            self._cache.pop(entry.id, None)
-            if entry.wake is not None:
-                heapq.heappush(state.heap, (entry.wake, entry.id))
-        for head, _, _ in group:
-            if "counters" in head:
-                state.counters.update(head["counters"])
-        state.seq = group[0][0]["n"]
-        if len(state.heap) > 2 * len(state.records) + 1024:
-            state.heap = [(e.wake, rid) for rid, e in state.records.items() if e.wake is not None]
-            heapq.heapify(state.heap)
-
     # -- staying current ----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _locked(self, exclusive: bool) -> Iterator[_State]:
+    def _locked(self, exclusive: bool) -> Iterator[State]:
         """Lock the current file, catch up with it, and yield the state."""
         if self._closed:
             raise StoreError(f"{self._path}: the store is closed")
@@ -399,14 +264,14 @@ class JsonStore:
         finally:
             fcntl.flock(self._state.fd, fcntl.LOCK_UN)
 
-    def _replace_state(self, new: _State) -> None:
+    def _replace_state(self, new: State) -> None:
         old = self._state
         self._state = new
         self._cache.clear()
         with contextlib.suppress(OSError):
             os.close(old.fd)
 
-    def _catch_up(self, state: _State, exclusive: bool) -> None:
+    def _catch_up(self, state: State, exclusive: bool) -> None:
         size = os.fstat(state.fd).st_size
         if size < state.end:
             raise self._corrupt(
@@ -415,7 +280,7 @@ class JsonStore:
                 "something outside mallops truncated it",
             )
         if size > state.end:
-            data = _read_all(state.fd, state.end, size)
+            data = files.read_all(state.fd, state.end, size)
             self._apply(state, data, 0)
         state.seen = size
         if exclusive and state.end < size:
@@ -430,7 +295,7 @@ class JsonStore:
             os.fsync(state.fd)
             state.seen = state.end
 
-    def _fresh(self) -> _State:
+    def _fresh(self) -> State:
         """The state, caught up first if the file changed since it was last examined."""
         if self._closed:
             raise StoreError(f"{self._path}: the store is closed")
@@ -455,7 +320,7 @@ class JsonStore:
         with self._mutex:
             return len(self._fresh().records)
 
-    def _decode(self, state: _State, entry: fmt.Entry) -> Record:
+    def _decode(self, state: State, entry: fmt.Entry) -> Record:
         cached = self._cache.get(entry.id)
         if cached is not None:
             self._cache.move_to_end(entry.id)
@@ -514,7 +379,7 @@ class JsonStore:
         with self._mutex:
             state = self._fresh()
             candidates = sorted(
-                (e for e in state.records.values() if _may_match(e, query)),
+                (e for e in state.records.values() if index.may_match(e, query)),
                 key=lambda e: (e.created, e.id),
             )
             out: list[Record] = []
@@ -530,7 +395,7 @@ class JsonStore:
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
-        cutoff = _us(until)
+        cutoff = index.to_micros(until)
         with self._mutex:
             state = self._fresh()
             found: list[tuple[int, str, Any]] = []
@@ -553,7 +418,7 @@ class JsonStore:
         found.sort()
         if limit is not None:
             found = found[:limit]
-        return [(_parse_dt(iso), rid) for _, rid, iso in found]
+        return [(index.parse_dt(iso), rid) for _, rid, iso in found]
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -605,7 +470,7 @@ class JsonStore:
                 head, _ = fmt.read_line(line, 0, len(line) - 1)
                 group.append((head, offset, len(line)))
                 offset += len(line)
-            self._apply_group(state, group)
+            index.apply_group(state, group)
             state.end = state.seen = offset
             state.lines += len(lines)
             for w in writes:
@@ -616,20 +481,20 @@ class JsonStore:
                 except StoreError as exc:  # the commit itself is done; compact next time
                     log.warning("%s: compaction failed: %s", self._path, exc)
 
-    def _append(self, state: _State, data: bytes) -> None:
+    def _append(self, state: State, data: bytes) -> None:
         """Append at ``state.end`` and sync; on failure cut the file back (nothing written)."""
         start = state.end
         try:
             if self._fault_hook is not None:
                 half = len(data) // 2
-                _write_all(state.fd, data[:half], start)
+                files.write_all(state.fd, data[:half], start)
                 self._fault("append:partial")
-                _write_all(state.fd, data[half:], start + half)
+                files.write_all(state.fd, data[half:], start + half)
             else:
-                _write_all(state.fd, data, start)
+                files.write_all(state.fd, data, start)
             self._fault("append:before-sync")
             if self._durable:
-                os.fdatasync(state.fd)
+                files.datasync(state.fd)
             self._fault("append:after-sync")
         except OSError as exc:
             try:
@@ -653,7 +518,7 @@ class JsonStore:
         with self._mutex, self._locked(exclusive=True) as state:
             self._compact(state)
 
-    def _compact(self, state: _State) -> None:
+    def _compact(self, state: State) -> None:
         for stale in self._path.parent.glob(f".{self._path.name}.*.compact"):
             with contextlib.suppress(OSError):
                 stale.unlink()  # left by a compaction that crashed (we hold the lock)
@@ -667,7 +532,7 @@ class JsonStore:
             raise StoreError(f"cannot compact {self._path}: {exc}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            new = _State(fd, (0, 0))
+            new = State(fd, (0, 0))
             new.base = new.seq = state.seq
             header = fmt.header_line(base=state.seq, created_at=now)
             buffer = [header]
@@ -688,7 +553,7 @@ class JsonStore:
                 buffer.append(line)
                 buffered += len(line)
                 if buffered >= _CHUNK:
-                    _write_all(fd, b"".join(buffer), pos - buffered)
+                    files.write_all(fd, b"".join(buffer), pos - buffered)
                     buffer, buffered = [], 0
                 if k == len(entries) // 2:
                     self._fault("compact:partial")
@@ -697,12 +562,12 @@ class JsonStore:
                 buffer.append(line)
                 pos += len(line)
                 buffered += len(line)
-            _write_all(fd, b"".join(buffer), pos - buffered)
+            files.write_all(fd, b"".join(buffer), pos - buffered)
             os.fsync(fd)
             self._fault("compact:before-rename")
             os.replace(tmp, self._path)
             self._fault("compact:after-rename")
-            _fsync_dir(self._path)
+            files.fsync_dir(self._path)
         except BaseException as exc:
             os.close(fd)
             with contextlib.suppress(OSError):
@@ -740,40 +605,3 @@ class JsonStore:
 
     def __repr__(self) -> str:
         return f"JsonStore({str(self._path)!r})"
-
-
-def _parse_dt(iso: str) -> pendulum.DateTime:
-    parsed = _dt.datetime.fromisoformat(iso)
-    offset = parsed.utcoffset()
-    assert offset is not None  # checked when the line was indexed
-    return pendulum.instance(parsed, tz=pendulum.FixedTimezone(int(offset.total_seconds())))
-
-
-def _us(value: pendulum.DateTime) -> int:
-    try:
-        return fmt.micros(value)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            f"{value!r} is not an aware datetime (times given to a store need a UTC offset)"
-        ) from None
-
-
-def _may_match(e: fmt.Entry, q: Query) -> bool:
-    """The cheap, index-only part of :meth:`Query.matches` (no false negatives)."""
-    if q.kind is not None and e.kind not in ((q.kind,) if isinstance(q.kind, str) else q.kind):
-        return False
-    if q.state is not None and e.state not in ((q.state,) if isinstance(q.state, str) else q.state):
-        return False
-    for name in ("property", "tenant", "owner", "department", "location", "category", "is_open"):
-        want = getattr(q, name)
-        if want is not None and getattr(e, name) != want:
-            return False
-    if q.created_from is not None and e.created < _us(q.created_from):
-        return False
-    if q.created_to is not None and e.created >= _us(q.created_to):
-        return False
-    if q.updated_from is not None and e.updated < _us(q.updated_from):
-        return False
-    if q.updated_to is not None and e.updated >= _us(q.updated_to):
-        return False
-    return q.linked_to is None or q.linked_to in e.links
