@@ -298,6 +298,22 @@ def test_bad_files_raise_corrupt_store_error_naming_file_and_line(
     assert path.read_bytes() == bad
 
 
+def test_a_line_changed_after_opening_is_reported_when_read(tmp_path: Path) -> None:
+    """Records are decoded lazily, and a line whose bytes changed under an open store
+    raises CorruptStoreError when read instead of returning altered data."""
+    path = tmp_path / "s.json"
+    with JsonStore(path) as store:
+        store.commit([Write(sample_record("C-1", fields={"note": "abc"}), 0)])
+    reader = JsonStore(path)
+    data = path.read_bytes()
+    with path.open("r+b") as f:
+        f.seek(data.index(b'"abc"'))
+        f.write(b'"abd"')
+    with pytest.raises(CorruptStoreError, match="checksum mismatch"):
+        reader.get("C-1")
+    reader.close()
+
+
 def test_future_version_error_says_to_upgrade(tmp_path: Path) -> None:
     """A file from a newer mallops is refused with a message saying to upgrade."""
     path = tmp_path / "s.json"

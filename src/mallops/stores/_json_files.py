@@ -32,18 +32,21 @@ def fsync_dir(path: Path) -> None:
 
 
 def read_all(fd: int, start: int, end: int) -> bytes:
-    parts: list[bytes] = []
-    pos = start
-    while pos < end:
-        got = os.pread(fd, min(end - pos, 64 << 20), pos)
+    """The bytes ``start:end`` of ``fd`` (fewer if the file is shorter), in one piece."""
+    first = os.pread(fd, end - start, start)
+    if len(first) == end - start or not first:
+        return first
+    buffer = bytearray(first)  # a short read (signals, files over 2 GiB): keep reading
+    while start + len(buffer) < end:
+        got = os.pread(fd, end - start - len(buffer), start + len(buffer))
         if not got:
             break
-        parts.append(got)
-        pos += len(got)
-    return b"".join(parts)
+        buffer += got
+    return bytes(buffer)
 
 
 def write_all(fd: int, data: bytes | memoryview, offset: int) -> None:
+    """Write all of ``data`` at ``offset`` (``pwrite`` may write less than asked)."""
     view = memoryview(data)
     while view:
         done = os.pwrite(fd, view, offset)
