@@ -188,6 +188,27 @@ def test_a_failing_write_raises_store_error_and_writes_nothing(tmp_path: Path, p
     assert _snapshot(path) == ({"C-1": 2}, {"n": 1, "total": 0})
 
 
+def test_an_io_error_while_reading_is_a_store_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failing disk read raises StoreError naming the file, not a bare OSError."""
+    path = tmp_path / "s.json"
+    with JsonStore(path) as store:
+        store.commit([Write(sample_record("C-1"), 0)])
+    store = JsonStore(path)
+
+    def broken(*args: object) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "pread", broken)
+    with pytest.raises(StoreError, match="Input/output error") as info:
+        store.get("C-1")
+    assert str(path) in str(info.value)
+    monkeypatch.undo()
+    assert store.get("C-1").id == "C-1"
+    store.close()
+
+
 # -- several processes ---------------------------------------------------------------------
 
 

@@ -99,11 +99,12 @@ class JsonStore:
                 files.create_exclusive(self._path, fmt.header_line(base=0, created_at=now))
             except OSError as exc:
                 raise StoreError(f"cannot create {self._path}: {exc}") from exc
-        self._state = self._load()
-        if self._state.seq < 0:
-            os.close(self._state.fd)
-            self._migrate()
+        with self._guarded():
             self._state = self._load()
+            if self._state.seq < 0:
+                os.close(self._state.fd)
+                self._migrate()
+                self._state = self._load()
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -127,6 +128,18 @@ class JsonStore:
             "a backup or fix the file by hand (docs/storage.md, 'Bad files')"
         )
 
+    @contextlib.contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """One operation at a time in this process; any other OS error becomes a
+        ``StoreError`` naming the file (reads change nothing; commits undo their write)."""
+        with self._mutex:
+            try:
+                yield
+            except StoreError:
+                raise
+            except OSError as exc:
+                raise StoreError(f"{self._path}: {exc}") from exc
+
     def _apply(self, state: State, data: bytes, start: int, *, snapshot: bool = False) -> None:
         try:
             changed = index.apply(state, data, start, snapshot=snapshot)
@@ -144,12 +157,16 @@ class JsonStore:
                 raise StoreError(f"{self._path} no longer exists") from None
             except OSError as exc:
                 raise StoreError(f"cannot open {self._path}: {exc}") from exc
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            st = os.fstat(fd)
-            with contextlib.suppress(FileNotFoundError):
-                now = os.stat(self._path)
-                if (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev):
-                    return fd, (st.st_ino, st.st_dev)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                st = os.fstat(fd)
+                with contextlib.suppress(FileNotFoundError):
+                    now = os.stat(self._path)
+                    if (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev):
+                        return fd, (st.st_ino, st.st_dev)
+            except OSError as exc:
+                os.close(fd)
+                raise StoreError(f"cannot lock {self._path}: {exc}") from exc
             os.close(fd)  # replaced between open and lock: try the new file
 
     def _load(self) -> State:
@@ -311,13 +328,13 @@ class JsonStore:
 
     def refresh(self) -> None:
         """Catch up with what other processes committed."""
-        with self._mutex:
+        with self._guarded():
             self._fresh()
 
     # -- reading -----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        with self._mutex:
+        with self._guarded():
             return len(self._fresh().records)
 
     def _decode(self, state: State, entry: fmt.Entry) -> Record:
@@ -349,7 +366,7 @@ class JsonStore:
     def get(self, record_id: str) -> Record:
         """The record with this id; ``RecordNotFound`` if there is none."""
         check_id(record_id)
-        with self._mutex:
+        with self._guarded():
             state = self._fresh()
             entry = state.records.get(record_id)
             if entry is None:
@@ -359,7 +376,7 @@ class JsonStore:
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist."""
         ids = [check_id(rid) for rid in record_ids]
-        with self._mutex:
+        with self._guarded():
             state = self._fresh()
             out = {}
             for rid in ids:
@@ -370,13 +387,13 @@ class JsonStore:
 
     def counter(self, name: str) -> int:
         """The counter's current value (0 if never advanced)."""
-        with self._mutex:
+        with self._guarded():
             return self._fresh().counters.get(name, 0)
 
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first (index filters first, then the reference
         semantics of :meth:`Query.matches` on the decoded candidates)."""
-        with self._mutex:
+        with self._guarded():
             state = self._fresh()
             candidates = sorted(
                 (e for e in state.records.values() if index.may_match(e, query)),
@@ -396,7 +413,7 @@ class JsonStore:
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
         cutoff = index.to_micros(until)
-        with self._mutex:
+        with self._guarded():
             state = self._fresh()
             found: list[tuple[int, str, Any]] = []
             keep: list[tuple[int, str]] = []
@@ -433,7 +450,7 @@ class JsonStore:
                 raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
             seen.add(rid)
         encoded = [(fmt.dump(fmt.index_of(w.record)), fmt.dump(encode(w.record))) for w in writes]
-        with self._mutex, self._locked(exclusive=True) as state:
+        with self._guarded(), self._locked(exclusive=True) as state:
             for w in writes:
                 current = state.records.get(w.record.id)
                 actual = current.version if current is not None else 0
@@ -515,7 +532,7 @@ class JsonStore:
     def compact(self) -> None:
         """Rewrite the file with only the current records and counters (temp file, sync,
         rename, directory sync).  Commits do this on their own when most lines are dead."""
-        with self._mutex, self._locked(exclusive=True) as state:
+        with self._guarded(), self._locked(exclusive=True) as state:
             self._compact(state)
 
     def _compact(self, state: State) -> None:
