@@ -140,6 +140,7 @@ def run(sizes: list[int], writes: int, opens: int, tinydb_writes: int) -> dict[s
     results: dict[str, Any] = {"sizes": sizes, "tinydb": TinyDB is not None, "runs": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
+            print(f"measuring {n} records ...", file=sys.stderr, flush=True)
             recs = records(n)
             row: dict[str, Any] = {"json": bench_json(Path(tmp), recs, writes, opens)}
             if TinyDB is not None:
@@ -203,7 +204,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,100000", help="store sizes, comma-separated")
     parser.add_argument("--writes", type=int, default=50, help="JsonStore writes timed")
-    parser.add_argument("--tinydb-writes", type=int, default=5, help="TinyDB writes timed")
+    parser.add_argument(
+        "--tinydb-writes", type=int, default=3, help="TinyDB writes timed (slow at 100k)"
+    )
     parser.add_argument("--opens", type=int, default=3, help="opens timed per store")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ import os
 import random
 import shutil
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -227,6 +228,35 @@ def test_concurrent_writer_processes_lose_no_increment(tmp_path: Path) -> None:
         assert hot.fields["count"] == 160
         assert hot.version == 161
         assert len(store.query(Query(kind="tick"))) == 160
+
+
+def test_threads_sharing_one_handle_lose_no_increment(tmp_path: Path) -> None:
+    """Four threads committing through one JsonStore, retrying on ConflictError, leave
+    the exact total."""
+    path = tmp_path / "s.json"
+    store = JsonStore(path, durable=False)
+    store.commit([Write(sample_record("HOT", fields={"count": 0}), 0)])
+
+    def work() -> None:
+        done = 0
+        while done < 25:
+            hot = store.get("HOT")
+            bumped = attrs.evolve(
+                hot, version=hot.version + 1, fields={"count": hot.fields["count"] + 1}
+            )
+            try:
+                store.commit([Write(bumped, hot.version)])
+            except ConflictError:
+                continue
+            done += 1
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get("HOT").fields["count"] == 100
+    store.close()
 
 
 def test_a_handle_follows_commits_and_compactions_of_another(tmp_path: Path) -> None:
