@@ -30,6 +30,11 @@ from mallops.stores.protocol import check_id, counters_as_mapping
 from mallops.testing import StoreContract
 
 
+def _key(at: pendulum.DateTime) -> str:
+    """A time as fixed-width UTC text, so that SQL compares and sorts it exactly."""
+    return at.in_timezone("UTC").strftime("%Y%m%d%H%M%S%f")
+
+
 class SqliteStore:
     """Records as JSON text in one table; versions checked inside one transaction."""
 
@@ -37,7 +42,7 @@ class SqliteStore:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.executescript(
             "CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, version INT,"
-            " wake REAL, property TEXT, body TEXT);"
+            " wake TEXT, property TEXT, body TEXT);"
             "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INT);"
         )
 
@@ -71,7 +76,7 @@ class SqliteStore:
                         expected=w.expected_version,
                         actual=actual,
                     )
-                wake = w.record.wake_at.timestamp() if w.record.wake_at else None
+                wake = _key(w.record.wake_at) if w.record.wake_at else None
                 self.db.execute(
                     "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?)",
                     (w.record.id, w.record.version, wake, w.record.property,
@@ -102,10 +107,10 @@ class SqliteStore:
         rows = self.db.execute(
             "SELECT id FROM records WHERE wake <= ? AND (? IS NULL OR property = ?)"
             " ORDER BY wake, id LIMIT ?",
-            (until.timestamp() + 1e-6, property, property, -1 if limit is None else limit),
+            (_key(until), property, property, -1 if limit is None else limit),
         )
-        due = [(r.wake_at, r.id) for r in self.get_many(rid for (rid,) in rows).values()]
-        return sorted((at, rid) for at, rid in due if at is not None and at <= until)
+        found = self.get_many([rid for (rid,) in rows])  # in the order of the query
+        return [(r.wake_at, r.id) for r in found.values() if r.wake_at is not None]
 
     def refresh(self) -> None:
         """sqlite reads the latest committed data on every query."""
