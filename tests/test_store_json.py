@@ -3,12 +3,22 @@ are in test_store_json_faults.py)."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from mallops import JsonStore, Mall, ManualClock, MemoryStore, Store
-from mallops.testing import StoreContract
+import attrs
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from mallops import ConflictError, JsonStore, Mall, ManualClock, MemoryStore, Record, Store, Write
+from mallops.stores import json_store
+from mallops.testing import StoreContract, sample_record
 
 from .conftest import DESK, at
+
+T0 = at(2026, 9, 30, 10)
 
 
 class TestJsonStore(StoreContract):
@@ -76,3 +86,58 @@ def test_a_reopened_mall_fires_every_missed_deadline_in_order(tmp_path: Path) ->
     reopened.close()
     with JsonStore(path) as again:
         assert [again.get(i) for i in ids] == [reference.get(i) for i in ids]
+
+
+def test_two_handles_agree_with_a_model_through_commits_and_compactions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random commits and compactions through two handles on one file (two processes'
+    views) always read the same as a dict model, through either handle."""
+    monkeypatch.setattr(json_store, "_COMPACT_MIN", 3_000)
+
+    class TwoHandles(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            path = Path(tempfile.mkdtemp(dir=tmp_path)) / "s.json"
+            self.handles = [JsonStore(path, durable=False), JsonStore(path, durable=False)]
+            self.model: dict[str, Record] = {}
+
+        @rule(h=st.integers(0, 1), n=st.integers(0, 4), hours=st.none() | st.integers(0, 9))
+        def write(self, h: int, n: int, hours: int | None) -> None:
+            rid = f"C-{n}"
+            wake = None if hours is None else T0.add(hours=hours)
+            old = self.model.get(rid)
+            new = (
+                sample_record(rid, wake_at=wake)
+                if old is None
+                else attrs.evolve(old, version=old.version + 1, wake_at=wake)
+            )
+            self.handles[h].commit([Write(new, old.version if old else 0)])
+            self.model[rid] = new
+
+        @rule(h=st.integers(0, 1), n=st.integers(0, 4))
+        def stale_write_conflicts(self, h: int, n: int) -> None:
+            old = self.model.get(f"C-{n}")
+            if old is not None:
+                with pytest.raises(ConflictError):
+                    self.handles[h].commit([Write(attrs.evolve(old, state="x"), old.version - 1)])
+
+        @rule(h=st.integers(0, 1))
+        def compact(self, h: int) -> None:
+            self.handles[h].compact()
+
+        @invariant()
+        def both_agree_with_the_model(self) -> None:
+            want_due = sorted(
+                (r.wake_at, r.id) for r in self.model.values() if r.wake_at is not None
+            )
+            for store in self.handles:
+                assert store.get_many(list(self.model)) == self.model
+                assert store.due(T0.add(hours=10)) == want_due
+
+        def teardown(self) -> None:
+            for store in self.handles:
+                store.close()
+
+    TwoHandles.TestCase.settings = settings(max_examples=20, stateful_step_count=25, deadline=None)
+    TwoHandles.TestCase().runTest()
