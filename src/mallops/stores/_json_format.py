@@ -17,6 +17,7 @@ a damaged line means.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import re
@@ -288,6 +289,12 @@ class Entry:
             links,
         ) = ix
         self.links: tuple[str, ...] = tuple(links)
+
+    def moved(self, offset: int, length: int) -> Entry:
+        """The same entry for the same record's line at another place (compaction)."""
+        other = copy.copy(self)
+        other.offset, other.length = offset, length
+        return other
 
 
 def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:

@@ -561,11 +561,7 @@ class JsonStore:
                     line = fmt.reframe(old, state.seq, k, of)
                 except fmt.BadLine as exc:
                     raise self._corrupt(f"offset {entry.offset}", exc.reason) from None
-                moved = fmt.Entry.__new__(fmt.Entry)
-                for slot in fmt.Entry.__slots__:
-                    setattr(moved, slot, getattr(entry, slot))
-                moved.offset, moved.length = pos, len(line)
-                new.records[entry.id] = moved
+                new.records[entry.id] = entry.moved(pos, len(line))
                 pos += len(line)
                 buffer.append(line)
                 buffered += len(line)
