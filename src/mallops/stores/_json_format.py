@@ -21,6 +21,7 @@ import copy
 import datetime as _dt
 import json
 import re
+import sys
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -289,12 +290,22 @@ class Entry:
             links,
         ) = ix
         self.links: tuple[str, ...] = tuple(links)
+        # few distinct values, repeated in every record: share one string object each
+        self.kind, self.property, self.state = _intern(self.kind, self.property, self.state)
+        if self.department is not None:
+            self.department = sys.intern(self.department)
+        if self.category is not None:
+            self.category = sys.intern(self.category)
 
     def moved(self, offset: int, length: int) -> Entry:
         """The same entry for the same record's line at another place (compaction)."""
         other = copy.copy(self)
         other.offset, other.length = offset, length
         return other
+
+
+def _intern(*values: str) -> tuple[str, ...]:
+    return tuple(sys.intern(v) for v in values)
 
 
 def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:
@@ -311,4 +322,7 @@ def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:
         or type(ix[15]) is not list
     ):
         raise BadLine("the record index ('ix') is malformed")
-    return Entry(offset, length, ix)
+    try:
+        return Entry(offset, length, ix)
+    except TypeError:  # a non-string where a string belongs
+        raise BadLine("the record index ('ix') is malformed") from None
