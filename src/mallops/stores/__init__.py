@@ -12,7 +12,8 @@ __all__ = ["open_store"]
 
 
 def open_store(location: str | Path) -> Store:
-    """Open the store at ``location``: ``":memory:"`` gives a fresh :class:`MemoryStore`.
+    """Open the store at ``location``: ``":memory:"`` gives a fresh :class:`MemoryStore`;
+    a path ending in ``.json``, or an existing JSON store file, a ``JsonStore``.
 
     Each backend adds the locations it serves here (file paths, database URLs).
     """
