@@ -390,6 +390,22 @@ def test_a_truncated_snapshot_is_an_error_not_a_torn_tail(tmp_path: Path) -> Non
             JsonStore(path)
 
 
+def test_a_torn_commit_after_a_snapshot_is_dropped(tmp_path: Path) -> None:
+    """After a compaction, a commit cut short at any byte is dropped and the snapshot
+    and the commits before it open intact."""
+    path = tmp_path / "s.json"
+    with JsonStore(path) as store:
+        store.commit([Write(sample_record(f"C-{i}"), 0) for i in range(3)])
+        store.compact()
+        store.commit([_bump(store, "C-0", x=1)], [CounterWrite("n", 0, 1)])
+        before = path.stat().st_size
+        store.commit([_bump(store, "C-1", x=1)], [CounterWrite("n", 1, 2)])
+    data = path.read_bytes()
+    for cut in range(before, len(data), 97):
+        path.write_bytes(data[:cut])
+        assert _snapshot(path) == ({"C-0": 2, "C-1": 1, "C-2": 1}, {"n": 1, "total": 0})
+
+
 def test_paths_that_are_not_store_files_are_refused(tmp_path: Path) -> None:
     """A directory or a file in a missing directory raises StoreError."""
     with pytest.raises(StoreError, match="directory"):
