@@ -34,6 +34,7 @@ __all__ = [
     "VERSION",
     "BadLine",
     "Entry",
+    "LineHead",
     "check_line",
     "counters_line",
     "dump",
@@ -57,6 +58,11 @@ _RECORD_KEY = b',"record":'
 _N = re.compile(rb'"n":(\d+),')
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _loads = json.JSONDecoder().decode
+_raw = json.JSONDecoder().raw_decode
+_LINE = re.compile(
+    rb'\{"crc":"([0-9a-f]{8})","n":(0|[1-9][0-9]{0,17}),"k":([1-9][0-9]{0,17}),'
+    rb'"of":([1-9][0-9]{0,17}),"(ix|counters)":'
+)
 
 
 class BadLine(Exception):
@@ -167,49 +173,46 @@ def counters_line(n: int, k: int, of: int, counters: dict[str, int]) -> bytes:
     return seal(b'"n":%d,"k":%d,"of":%d,"counters":%s}' % (n, k, of, dump(counters)))
 
 
-def read_line(data: bytes, pos: int, end: int) -> tuple[dict[str, Any], int]:
-    """Check the line ``data[pos:end]`` (without its newline) and parse its head.
+LineHead = tuple[int, int, int, Any, int]
+"""``(n, k, of, payload, record_start)`` of a checked line: ``payload`` is the ``ix``
+list of a record line or the ``counters`` dict of a counters line; ``record_start`` is
+where the record's JSON starts (``-1`` for a counters line)."""
 
-    Returns ``(head, record_start)``: ``head`` has n, k, of and either ix or counters;
-    ``record_start`` is where the record's JSON starts in ``data`` (``-1`` for a
-    counters line).  The record itself is not parsed, so opening a store costs little
-    per record.  Raises :class:`BadLine`."""
-    if end - pos < _HEAD + 2 or not data.startswith(_PREFIX, pos):
-        raise BadLine('not a store line (it must start with {"crc":"...)')
-    try:
-        want = int(data[pos + len(_PREFIX) : pos + _HEAD - 2], 16)
-    except ValueError:
-        raise BadLine("the checksum is not 8 hex digits") from None
-    if (
-        data[pos + _HEAD - 2 : pos + _HEAD] != b'",'
-        or zlib.crc32(memoryview(data)[pos + _HEAD : end]) != want
-    ):
+
+def read_line(data: bytes, pos: int, end: int) -> LineHead:
+    """Check the line ``data[pos:end]`` (without its newline) and parse its head (see
+    :data:`LineHead`).  The record itself is not parsed, so opening a store costs little
+    per record.  Lines must keep the layout the store writes (key order, no spaces).
+    Raises :class:`BadLine`."""
+    found = _LINE.match(data, pos, end)
+    if found is None:
+        raise BadLine('not a store line (it must start {"crc":"<8 hex digits>","n":…,"k":…,"of":…)')
+    if zlib.crc32(memoryview(data)[pos + _HEAD : end]) != int(found[1], 16):
         raise BadLine("checksum mismatch (the line was changed or cut)")
-    cut = data.find(_RECORD_KEY, pos + _HEAD, end)
-    try:
+    n, k, of = int(found[2]), int(found[3]), int(found[4])
+    start = found.end()
+    if data[end - 1] != 0x7D:  # "}"
+        raise BadLine("the line does not end its JSON object")
+    if found[5] == b"counters":
+        cut, record_start = end - 1, -1
+    else:
+        cut = data.find(_RECORD_KEY, start, end)
         if cut < 0:
-            head = _loads("{" + data[pos + _HEAD : end].decode())
-        else:
-            head = _loads("{" + data[pos + _HEAD : cut].decode() + "}")
+            raise BadLine("the record line has no record")
+        record_start = cut + len(_RECORD_KEY)
+    try:
+        text = data[start:cut].decode()
+        payload, used = _raw(text)
     except ValueError:
         raise BadLine("the line is not JSON") from None
-    if not isinstance(head, dict):
-        raise BadLine("the line is not a JSON object")
-    for key in ("n", "k", "of"):
-        if type(head.get(key)) is not int:
-            raise BadLine(f"the line has no integer {key!r}")
-    if cut < 0:
-        if not isinstance(head.get("counters"), dict):
-            raise BadLine("the line holds neither a record nor counters")
-        return head, -1
-    if not isinstance(head.get("ix"), list):
-        raise BadLine("the record line has no index ('ix')")
-    return head, cut + len(_RECORD_KEY)
+    if used != len(text) or type(payload) is not (list if record_start >= 0 else dict):
+        raise BadLine("the line's ix or counters is malformed")
+    return n, k, of, payload, record_start
 
 
 def record_text(line: bytes) -> bytes:
     """The record JSON of one checked record line (with or without its newline)."""
-    _, start = read_line(line, 0, len(line) - line.endswith(b"\n"))
+    start = read_line(line, 0, len(line) - line.endswith(b"\n"))[4]
     if start < 0:
         raise BadLine("the line holds no record")
     return line[start : len(line) - line.endswith(b"\n") - 1]
@@ -291,7 +294,9 @@ class Entry:
         ) = ix
         self.links: tuple[str, ...] = tuple(links)
         # few distinct values, repeated in every record: share one string object each
-        self.kind, self.property, self.state = _intern(self.kind, self.property, self.state)
+        self.kind = sys.intern(self.kind)
+        self.property = sys.intern(self.property)
+        self.state = sys.intern(self.state)
         if self.department is not None:
             self.department = sys.intern(self.department)
         if self.category is not None:
@@ -302,10 +307,6 @@ class Entry:
         other = copy.copy(self)
         other.offset, other.length = offset, length
         return other
-
-
-def _intern(*values: str) -> tuple[str, ...]:
-    return tuple(sys.intern(v) for v in values)
 
 
 def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:

@@ -19,7 +19,17 @@ from ..errors import ValidationError
 from . import _json_format as fmt
 from .protocol import Query, check_id
 
-__all__ = ["Damaged", "State", "apply", "apply_group", "may_match", "parse_dt", "to_micros"]
+__all__ = [
+    "Damaged",
+    "Part",
+    "State",
+    "apply",
+    "apply_group",
+    "may_match",
+    "parse_dt",
+    "parse_part",
+    "to_micros",
+]
 
 
 class Damaged(Exception):
@@ -49,13 +59,35 @@ class State:
         self.live = 0  # bytes of the lines of current records
 
 
+Part = fmt.Entry | dict[str, int]
+"""One line of a commit group, checked: a record's entry, or the counters it sets."""
+
+
+def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Part:
+    """The checked content of a line (see ``fmt.LineHead``); :class:`BadLine` if bad."""
+    if record_start >= 0:
+        entry = fmt.entry_from_ix(offset, length, payload)
+        try:
+            check_id(entry.id)
+        except ValidationError:
+            raise fmt.BadLine(f"{entry.id!r} is not a valid record id") from None
+        return entry
+    counters: dict[str, int] = payload
+    for name, value in counters.items():
+        if type(value) is not int:
+            raise fmt.BadLine(f"counter {name!r} is not an integer")
+    return counters
+
+
 def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> list[str]:
     """Apply every complete commit group in ``data[start:]`` (file offsets =
-    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail)."""
+    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail).
+    Returns the ids of the records that changed."""
     pos = start
     size = len(data)
     base_offset = state.end - start
-    group: list[tuple[dict[str, Any], int, int]] = []
+    group: list[Part] = []
+    group_n = group_of = 0
     changed: list[str] = []
     line_no = state.lines
     while pos < size:
@@ -63,35 +95,30 @@ def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> l
         if nl < 0:
             break  # an unterminated last line: torn, unless it is the snapshot
         line_no += 1
-        where = f"line {line_no}, offset {base_offset + pos}"
         try:
-            head, _ = fmt.read_line(data, pos, nl)
+            n, k, of, payload, record_start = fmt.read_line(data, pos, nl)
+            if group:
+                ok = n == group_n and k == len(group) + 1 and of == group_of
+            else:
+                first_snapshot = snapshot and n == state.base and state.end == state.header_len
+                ok = k == 1 and of >= 1 and (n == state.seq + 1 or first_snapshot)
+                group_n, group_of = n, of
+            if not ok:
+                raise fmt.BadLine(
+                    f"out of sequence (commit {n} part {k} of {of} after commit {state.seq}); "
+                    "lines are missing, duplicated or reordered"
+                )
+            group.append(parse_part(payload, record_start, base_offset + pos, nl + 1 - pos))
         except fmt.BadLine as exc:
-            raise Damaged(where, exc.reason) from None
-        n, k, of = head["n"], head["k"], head["of"]
-        if group:
-            ok = n == group[0][0]["n"] and k == len(group) + 1 and of == group[0][0]["of"]
-        else:
-            first_snapshot = snapshot and n == state.base and state.end == state.header_len
-            ok = k == 1 and of >= 1 and (n == state.seq + 1 or first_snapshot)
-        if not ok:
-            raise Damaged(
-                where,
-                f"out of sequence (commit {n} part {k} of {of} after commit {state.seq}); "
-                "lines are missing, duplicated or reordered",
-            )
-        group.append((head, base_offset + pos, nl + 1 - pos))
+            raise Damaged(f"line {line_no}, offset {base_offset + pos}", exc.reason) from None
         pos = nl + 1
-        if len(group) == of:
-            try:
-                changed.extend(apply_group(state, group))
-            except fmt.BadLine as exc:
-                raise Damaged(where, exc.reason) from None
+        if len(group) == group_of:
+            changed.extend(apply_group(state, group_n, group))
             state.end = base_offset + pos
             state.lines = line_no
             group = []
     if snapshot and state.base > 0 and state.end == state.header_len and pos < size:
-        cut = group[0][0]["n"] if group else fmt.peek_n(data[pos:])
+        cut = group_n if group else fmt.peek_n(data[pos:])
         if cut == state.base:
             raise Damaged(
                 f"offset {base_offset + size}",
@@ -100,36 +127,26 @@ def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> l
     return changed
 
 
-def apply_group(state: State, group: list[tuple[dict[str, Any], int, int]]) -> list[str]:
-    entries = []
-    for head, offset, length in group:
-        if "ix" in head:
-            entry = fmt.entry_from_ix(offset, length, head["ix"])
-            try:
-                check_id(entry.id)
-            except ValidationError:
-                raise fmt.BadLine(f"{entry.id!r} is not a valid record id") from None
-            entries.append(entry)
-        else:
-            for name, value in head["counters"].items():
-                if not isinstance(value, int):
-                    raise fmt.BadLine(f"counter {name!r} is not an integer")
-    for entry in entries:
-        old = state.records.get(entry.id)
+def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
+    """Install the checked lines of commit ``n``; returns the ids of its records."""
+    changed = []
+    for part in group:
+        if isinstance(part, dict):
+            state.counters.update(part)
+            continue
+        old = state.records.get(part.id)
         if old is not None:
             state.live -= old.length
-        state.records[entry.id] = entry
-        state.live += entry.length
-        if entry.wake is not None:
-            heapq.heappush(state.heap, (entry.wake, entry.id))
-    for head, _, _ in group:
-        if "counters" in head:
-            state.counters.update(head["counters"])
-    state.seq = group[0][0]["n"]
+        state.records[part.id] = part
+        state.live += part.length
+        if part.wake is not None:
+            heapq.heappush(state.heap, (part.wake, part.id))
+        changed.append(part.id)
+    state.seq = n
     if len(state.heap) > 2 * len(state.records) + 1024:
         state.heap = [(e.wake, rid) for rid, e in state.records.items() if e.wake is not None]
         heapq.heapify(state.heap)
-    return [entry.id for entry in entries]
+    return changed
 
 
 def parse_dt(iso: str) -> pendulum.DateTime:

@@ -481,13 +481,13 @@ class JsonStore:
             if wanted:
                 lines.append(fmt.counters_line(n, of, of, {c.name: c.new for c in wanted.values()}))
             self._append(state, b"".join(lines))
-            group = []
+            group: list[index.Part] = []
             offset = state.end
             for line in lines:
-                head, _ = fmt.read_line(line, 0, len(line) - 1)
-                group.append((head, offset, len(line)))
+                _, _, _, payload, start = fmt.read_line(line, 0, len(line) - 1)
+                group.append(index.parse_part(payload, start, offset, len(line)))
                 offset += len(line)
-            index.apply_group(state, group)
+            index.apply_group(state, n, group)
             state.end = state.seen = offset
             state.lines += len(lines)
             for w in writes:
