@@ -21,6 +21,7 @@ from mallops import (
     JsonStore,
     Query,
     StoreError,
+    ValidationError,
     Write,
 )
 from mallops.stores import _json_format as fmt
@@ -412,6 +413,15 @@ def test_paths_that_are_not_store_files_are_refused(tmp_path: Path) -> None:
         JsonStore(tmp_path)
     with pytest.raises(StoreError, match="missing"):
         JsonStore(tmp_path / "nope" / "s.json")
+
+
+def test_a_record_json_cannot_hold_is_refused_before_writing(tmp_path: Path) -> None:
+    """A record whose fields are not JSON-compatible raises ValidationError; nothing is
+    written."""
+    with JsonStore(tmp_path / "s.json") as store:
+        with pytest.raises(ValidationError, match="JSON-compatible"):
+            store.commit([Write(sample_record("C-1", fields={"when": {1, 2}}), 0)])
+        assert len(store) == 0
 
 
 def test_a_closed_store_refuses_use(tmp_path: Path) -> None:

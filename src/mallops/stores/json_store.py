@@ -42,7 +42,13 @@ from typing import Any
 import pendulum
 
 from ..domain.records import Record
-from ..errors import ConflictError, CorruptStoreError, RecordNotFound, StoreError
+from ..errors import (
+    ConflictError,
+    CorruptStoreError,
+    RecordNotFound,
+    StoreError,
+    ValidationError,
+)
 from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
@@ -449,7 +455,16 @@ class JsonStore:
             if rid in seen:
                 raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
             seen.add(rid)
-        encoded = [(fmt.dump(fmt.index_of(w.record)), fmt.dump(encode(w.record))) for w in writes]
+        try:
+            encoded = [
+                (fmt.dump(fmt.index_of(w.record)), fmt.dump(encode(w.record))) for w in writes
+            ]
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"a record holds a value JSON cannot store ({exc}); record fields must be "
+                "JSON-compatible (str, int, float, bool, None, lists and dicts of them)",
+                field="fields",
+            ) from None
         with self._guarded(), self._locked(exclusive=True) as state:
             for w in writes:
                 current = state.records.get(w.record.id)
