@@ -27,6 +27,7 @@ from .errors import (
 )
 from .mall import Mall
 from .policy import LostFoundPolicy, Policy
+from .stores.json_store import JsonStore
 from .stores.memory import MemoryStore
 from .stores.protocol import CounterWrite, Query, Store, Write
 from .stores.sql_store import SqlStore
@@ -61,6 +62,7 @@ __all__ = [
     "IssueRow",
     "IssueSummary",
     "ItemMatch",
+    "JsonStore",
     "Link",
     "LostFoundPolicy",
     "LostFoundService",

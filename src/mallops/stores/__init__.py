@@ -15,7 +15,9 @@ _SQL_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycop
 
 
 def open_store(location: str | Path) -> Store:
-    """Open the store at ``location``: ``":memory:"`` gives a fresh :class:`MemoryStore`.
+    """Open the store at ``location``: ``":memory:"`` gives a fresh :class:`MemoryStore`;
+    a path ending in ``.json``, or an existing JSON store file, a ``JsonStore``;
+    ``sqlite:///path.db`` or ``postgresql://user@host/db`` a ``SqlStore``.
 
     Each backend adds the locations it serves here (file paths, database URLs).
     """
@@ -23,8 +25,23 @@ def open_store(location: str | Path) -> Store:
         return MemoryStore()
     if str(location).lower().startswith(_SQL_SCHEMES):
         return SqlStore(str(location))  # sqlite:///ops.db, postgresql://user@host/db
+    if str(location).endswith(".json") or _is_json_store(Path(location)):
+        from .json_store import JsonStore
+
+        return JsonStore(location)
     raise ValidationError(
         f"no store backend serves {str(location)!r}; supported locations: ':memory:', "
+        "a path ending in '.json' (or an existing JSON store file), "
         "'sqlite:///path.db', 'postgresql://user@host/dbname'",
         field="store",
     )
+
+
+def _is_json_store(path: Path) -> bool:
+    """Whether ``path`` is an existing file that starts like a mallops JSON store."""
+    try:
+        with path.open("rb") as f:
+            first = f.read(4096)
+    except OSError:
+        return False
+    return first.startswith(b'{"crc":"') and b'"format":"mallops-json-store"' in first

@@ -1,0 +1,186 @@
+"""The in-memory view of one JSON store file, and how lines are applied to it.
+
+A :class:`State` holds the open descriptor, an :class:`~._json_format.Entry` per record
+(where its line is, and its indexed fields), the counters, a due heap of
+``(wake_us, id)`` with lazy deletion, and where the last complete commit ends.
+:func:`apply` reads commit groups into it, checking every line; damage raises
+:class:`Damaged`, which the store reports as ``CorruptStoreError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+from typing import Any
+
+import pendulum
+
+from ..errors import ValidationError
+from . import _json_format as fmt
+from .protocol import Query, check_id
+
+__all__ = [
+    "Damaged",
+    "Part",
+    "State",
+    "apply",
+    "apply_group",
+    "may_match",
+    "parse_dt",
+    "parse_part",
+    "to_micros",
+]
+
+
+class Damaged(Exception):
+    """The file is damaged ``where`` (line, offset) because of ``reason``."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class State:
+    """One loaded view of one file: its descriptor and everything indexed from it."""
+
+    def __init__(self, fd: int, ident: tuple[int, int]) -> None:
+        self.fd = fd
+        self.ident = ident
+        self.records: dict[str, fmt.Entry] = {}
+        self.counters: dict[str, int] = {}
+        self.heap: list[tuple[int, str]] = []
+        self.base = 0
+        self.seq = 0
+        self.header_len = 0
+        self.end = 0  # end of the last complete commit group
+        self.lines = 0  # lines up to ``end``
+        self.seen = 0  # file size last examined (``end`` plus any torn tail)
+        self.live = 0  # bytes of the lines of current records
+
+
+Part = fmt.Entry | dict[str, int]
+"""One line of a commit group, checked: a record's entry, or the counters it sets."""
+
+
+def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Part:
+    """The checked content of a line (see ``fmt.LineHead``); :class:`BadLine` if bad."""
+    if record_start >= 0:
+        entry = fmt.entry_from_ix(offset, length, payload)
+        try:
+            check_id(entry.id)
+        except ValidationError:
+            raise fmt.BadLine(f"{entry.id!r} is not a valid record id") from None
+        return entry
+    counters: dict[str, int] = payload
+    for name, value in counters.items():
+        if type(value) is not int:
+            raise fmt.BadLine(f"counter {name!r} is not an integer")
+    return counters
+
+
+def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> list[str]:
+    """Apply every complete commit group in ``data[start:]`` (file offsets =
+    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail).
+    Returns the ids of the records that changed."""
+    pos = start
+    size = len(data)
+    base_offset = state.end - start
+    group: list[Part] = []
+    group_n = group_of = 0
+    changed: list[str] = []
+    line_no = state.lines
+    while pos < size:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break  # an unterminated last line: torn, unless it is the snapshot
+        line_no += 1
+        try:
+            n, k, of, payload, record_start = fmt.read_line(data, pos, nl)
+            if group:
+                ok = n == group_n and k == len(group) + 1 and of == group_of
+            else:
+                first_snapshot = snapshot and n == state.base and state.end == state.header_len
+                ok = k == 1 and of >= 1 and (n == state.seq + 1 or first_snapshot)
+                group_n, group_of = n, of
+            if not ok:
+                raise fmt.BadLine(
+                    f"out of sequence (commit {n} part {k} of {of} after commit {state.seq}); "
+                    "lines are missing, duplicated or reordered"
+                )
+            group.append(parse_part(payload, record_start, base_offset + pos, nl + 1 - pos))
+        except fmt.BadLine as exc:
+            raise Damaged(f"line {line_no}, offset {base_offset + pos}", exc.reason) from None
+        pos = nl + 1
+        if len(group) == group_of:
+            changed.extend(apply_group(state, group_n, group))
+            state.end = base_offset + pos
+            state.lines = line_no
+            group = []
+    if snapshot and state.base > 0 and state.end == state.header_len and pos < size:
+        cut = group_n if group else fmt.peek_n(data[pos:])
+        if cut == state.base:
+            raise Damaged(
+                f"offset {base_offset + size}",
+                "the file ends inside its snapshot (it was truncated or cut)",
+            )
+    return changed
+
+
+def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
+    """Install the checked lines of commit ``n``; returns the ids of its records."""
+    changed = []
+    for part in group:
+        if isinstance(part, dict):
+            state.counters.update(part)
+            continue
+        old = state.records.get(part.id)
+        if old is not None:
+            state.live -= old.length
+        state.records[part.id] = part
+        state.live += part.length
+        if part.wake is not None:
+            heapq.heappush(state.heap, (part.wake, part.id))
+        changed.append(part.id)
+    state.seq = n
+    if len(state.heap) > 2 * len(state.records) + 1024:
+        state.heap = [(e.wake, rid) for rid, e in state.records.items() if e.wake is not None]
+        heapq.heapify(state.heap)
+    return changed
+
+
+def parse_dt(iso: str) -> pendulum.DateTime:
+    parsed = _dt.datetime.fromisoformat(iso)
+    offset = parsed.utcoffset()
+    assert offset is not None  # checked when the line was indexed
+    return pendulum.instance(parsed, tz=pendulum.FixedTimezone(int(offset.total_seconds())))
+
+
+def to_micros(value: pendulum.DateTime) -> int:
+    try:
+        return fmt.micros(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"{value!r} is not an aware datetime (times given to a store need a UTC offset)"
+        ) from None
+
+
+def may_match(e: fmt.Entry, q: Query) -> bool:
+    """The cheap, index-only part of :meth:`Query.matches` (no false negatives)."""
+    if q.kind is not None and e.kind not in ((q.kind,) if isinstance(q.kind, str) else q.kind):
+        return False
+    if q.state is not None and e.state not in ((q.state,) if isinstance(q.state, str) else q.state):
+        return False
+    for name in ("property", "tenant", "owner", "department", "location", "category", "is_open"):
+        want = getattr(q, name)
+        if want is not None and getattr(e, name) != want:
+            return False
+    if q.created_from is not None and e.created < to_micros(q.created_from):
+        return False
+    if q.created_to is not None and e.created >= to_micros(q.created_to):
+        return False
+    if q.updated_from is not None and e.updated < to_micros(q.updated_from):
+        return False
+    if q.updated_to is not None and e.updated >= to_micros(q.updated_to):
+        return False
+    return q.linked_to is None or q.linked_to in e.links

@@ -1,0 +1,143 @@
+"""The JSON-file store passes the storage contract (crash, concurrency and bad-file tests
+are in test_store_json_faults.py)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from mallops import ConflictError, JsonStore, Mall, ManualClock, MemoryStore, Record, Store, Write
+from mallops.stores import json_store
+from mallops.testing import StoreContract, sample_record
+
+from .conftest import DESK, at
+
+T0 = at(2026, 9, 30, 10)
+
+
+class TestJsonStore(StoreContract):
+    def make_store(self, tmp_path: Path) -> JsonStore:
+        return JsonStore(tmp_path / "store.json")
+
+    def reopen(self, store: Store, tmp_path: Path) -> Store:
+        return JsonStore(tmp_path / "store.json")
+
+
+def test_open_store_opens_json_paths(tmp_path: Path) -> None:
+    """open_store gives a JsonStore for a '.json' path and for an existing store file."""
+    from mallops.stores import open_store
+
+    store = open_store(tmp_path / "ops.json")
+    assert isinstance(store, JsonStore)
+    store.close()
+    (tmp_path / "ops.json").rename(tmp_path / "ops.data")
+    again = open_store(str(tmp_path / "ops.data"))
+    assert isinstance(again, JsonStore)
+    again.close()
+
+
+def _open_complaints(mall: Mall) -> list[str]:
+    ids = []
+    for i, where in enumerate(("B1 east restroom", "L2 escalator", "L3 food court")):
+        c = mall.complaints.open(
+            actor=DESK,
+            channel="phone",
+            complainant=f"Customer {i}",
+            contact="13800000000",
+            location=where,
+            description="restroom is dirty" if i == 0 else "it is too noisy here",
+            demand="fix it",
+        )
+        ids.append(c.id)
+        mall.clock.advance(minutes=20)  # type: ignore[attr-defined]
+    return ids
+
+
+def test_a_reopened_mall_fires_every_missed_deadline_in_order(tmp_path: Path) -> None:
+    """A Mall on a JsonStore, closed with open complaints and reopened ten days later,
+    fires every missed timer mark in time order on its first tick, exactly as a Mall that
+    never closed its in-memory store does."""
+    start = at(2026, 9, 30, 10)
+    later = start.add(days=10)
+    path = tmp_path / "mall.json"
+    store = JsonStore(path)
+    ids = _open_complaints(Mall(store=store, clock=ManualClock(start)))
+    store.close()
+
+    reference = Mall(store=MemoryStore(), clock=ManualClock(start))
+    assert _open_complaints(reference) == ids
+    reference.clock.set(later)  # type: ignore[attr-defined]
+    want = reference.tick()
+
+    reopened = JsonStore(path)
+    mall = Mall(store=reopened, clock=ManualClock(later))
+    got = mall.tick()
+    assert got == want
+    assert len(got) >= 9  # warnings, breaches and escalations of three complaints
+    assert [e.at for e in got] == sorted(e.at for e in got)
+    assert {e.record_id for e in got if e.type == "timer_breached"} == set(ids)
+    assert mall.tick() == []
+    reopened.close()
+    with JsonStore(path) as again:
+        assert [again.get(i) for i in ids] == [reference.get(i) for i in ids]
+
+
+def test_two_handles_agree_with_a_model_through_commits_and_compactions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random commits and compactions through two handles on one file (two processes'
+    views) always read the same as a dict model, through either handle."""
+    monkeypatch.setattr(json_store, "_COMPACT_MIN", 3_000)
+
+    class TwoHandles(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            path = Path(tempfile.mkdtemp(dir=tmp_path)) / "s.json"
+            self.handles = [JsonStore(path, durable=False), JsonStore(path, durable=False)]
+            self.model: dict[str, Record] = {}
+
+        @rule(h=st.integers(0, 1), n=st.integers(0, 4), hours=st.none() | st.integers(0, 9))
+        def write(self, h: int, n: int, hours: int | None) -> None:
+            rid = f"C-{n}"
+            wake = None if hours is None else T0.add(hours=hours)
+            old = self.model.get(rid)
+            new = (
+                sample_record(rid, wake_at=wake)
+                if old is None
+                else attrs.evolve(old, version=old.version + 1, wake_at=wake)
+            )
+            self.handles[h].commit([Write(new, old.version if old else 0)])
+            self.model[rid] = new
+
+        @rule(h=st.integers(0, 1), n=st.integers(0, 4))
+        def stale_write_conflicts(self, h: int, n: int) -> None:
+            old = self.model.get(f"C-{n}")
+            if old is not None:
+                with pytest.raises(ConflictError):
+                    self.handles[h].commit([Write(attrs.evolve(old, state="x"), old.version - 1)])
+
+        @rule(h=st.integers(0, 1))
+        def compact(self, h: int) -> None:
+            self.handles[h].compact()
+
+        @invariant()
+        def both_agree_with_the_model(self) -> None:
+            want_due = sorted(
+                (r.wake_at, r.id) for r in self.model.values() if r.wake_at is not None
+            )
+            for store in self.handles:
+                assert store.get_many(list(self.model)) == self.model
+                assert store.due(T0.add(hours=10)) == want_due
+
+        def teardown(self) -> None:
+            for store in self.handles:
+                store.close()
+
+    TwoHandles.TestCase.settings = settings(max_examples=20, stateful_step_count=25, deadline=None)
+    TwoHandles.TestCase().runTest()
