@@ -144,7 +144,7 @@ class ComplaintLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def records_are_consistent(self) -> None:
-        for r in self.mall.query():
+        for r in self.mall.complaints.query():
             assert r.state in STATES
             if not r.is_open:
                 assert all(not t.active for t in r.timers), f"{r.id} closed with a running timer"
