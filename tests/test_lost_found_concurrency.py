@@ -1,7 +1,7 @@
 """Numbering under concurrency (L3): several threads, each with its own ``Mall`` on one
 shared in-memory store, register and number items at the same time.
 
-The lead adds a two-process variant on the JSON store; the guarantee is the same: the
+A two-process variant runs on the JSON store; the guarantee is the same: the
 month's counter advances in the same commit as the items it numbers.
 """
 
@@ -64,3 +64,44 @@ def test_l3_threads_numbering_at_once_get_unique_gap_free_numbers(shared_desk: b
     seqs = sorted(r.fields["seq"] for r in items)
     assert seqs == list(range(1, len(items) + 1))
     assert store.counter(first.lost_found.counter_name(2026, 11)) == len(items)
+
+
+PROCESSES = 3
+
+
+def test_l3_two_processes_numbering_on_one_json_store(tmp_path: pytest.TempPathFactory) -> None:
+    """Separate processes, each with its own JsonStore handle on one file, register and
+    number items at the same time: every number is unique and the month has no gap."""
+    import os
+
+    from mallops import JsonStore, ManualClock
+
+    from ._json_workers import fork
+
+    path = tmp_path / "lost.json"  # type: ignore[operator]
+    start = at(2026, 11, 20, 10)
+    JsonStore(path).close()
+
+    def work(n: int) -> None:
+        store = JsonStore(path)
+        mall = Mall(store=store, clock=ManualClock(start))
+        actor = Actor(f"clerk-{n}", "front_desk", "customer_service")
+        for _ in range(ROUNDS):
+            for _ in range(ITEMS_PER_ROUND):
+                found(mall, actor=actor, desk=f"desk-{n}")
+            mall.lost_found.close_day(actor=actor, desk=f"desk-{n}")
+        store.close()
+
+    pids = [fork(lambda n=n: work(n)) for n in range(PROCESSES)]  # type: ignore[misc]
+    codes = [os.waitpid(pid, 0)[1] for pid in pids]
+    assert codes == [0] * PROCESSES
+    store = JsonStore(path)
+    mall = Mall(store=store, clock=ManualClock(start))
+    items = mall.lost_found.query()
+    assert len(items) == PROCESSES * ROUNDS * ITEMS_PER_ROUND
+    assert all(r.state == "stored" for r in items)
+    numbers = Counter(r.fields["number"] for r in items)
+    assert max(numbers.values()) == 1
+    assert sorted(r.fields["seq"] for r in items) == list(range(1, len(items) + 1))
+    assert store.counter(mall.lost_found.counter_name(2026, 11)) == len(items)
+    store.close()

@@ -8,6 +8,8 @@ delivered.  If anything raises before the commit, nothing was written.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Batch", "WorkflowService"]
 
-_RETRIES = 8
+_RETRIES = 16
+_BACKOFF = 0.0005  # seconds; doubled per attempt (with jitter), capped at 64x
 
 
 class Batch:
@@ -108,6 +111,8 @@ class WorkflowService:
                 # a counter moved under us, or a new record's id was taken by a concurrent
                 # creation (a counter race seen first on the record): take the next number
                 if (exc.record_id is None or exc.expected == 0) and attempt < _RETRIES - 1:
+                    # back off with jitter so racing writers stop colliding (no livelock)
+                    time.sleep(random.uniform(0, _BACKOFF * 2 ** min(attempt, 6)))
                     self.mall.store.refresh()
                     continue
                 raise
