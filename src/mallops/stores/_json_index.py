@@ -25,6 +25,7 @@ __all__ = [
     "State",
     "apply",
     "apply_group",
+    "candidates",
     "may_match",
     "parse_dt",
     "parse_part",
@@ -39,6 +40,60 @@ class Damaged(Exception):
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
+
+
+INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "location", "category")
+
+
+def _reindex(state: State, old: fmt.Entry | None, new: fmt.Entry) -> None:
+    for name, index in state.by.items():
+        before = getattr(old, name) if old is not None else None
+        after = getattr(new, name)
+        if old is not None and before == after:
+            continue
+        if before is not None:
+            bucket = index.get(before)
+            if bucket is not None:
+                bucket.discard(new.id)
+                if not bucket:
+                    del index[before]
+        if after is not None:
+            index.setdefault(after, set()).add(new.id)
+
+
+def candidates(state: State, q: Query) -> list[fmt.Entry]:
+    """Entries that may match ``q``: the smallest hash-index bucket among its equality
+    filters (every entry when it has none), then the cheap index-only checks."""
+    best: list[set[str]] | None = None
+    best_size = 0
+    for name in INDEXED:
+        want = getattr(q, name)
+        if want is None:
+            continue
+        values = (want,) if isinstance(want, str) else want
+        index = state.by[name]
+        buckets = [index[v] for v in values if v in index]
+        size = sum(len(b) for b in buckets)
+        if best is None or size < best_size:
+            best, best_size = buckets, size
+    pool = state.records.values() if best is None else [state.records[i] for b in best for i in b]
+    bounds = _Bounds(q)
+    return [e for e in pool if may_match(e, q, bounds)]
+
+
+class _Bounds:
+    """A query's time bounds converted once to the index's integer microseconds."""
+
+    __slots__ = ("created_from", "created_to", "updated_from", "updated_to")
+    created_from: int | None
+    created_to: int | None
+    updated_from: int | None
+    updated_to: int | None
+
+    def __init__(self, q: Query) -> None:
+        for name in self.__slots__:
+            value = getattr(q, name)
+            setattr(self, name, None if value is None else to_micros(value))
 
 
 class State:
@@ -57,6 +112,8 @@ class State:
         self.lines = 0  # lines up to ``end``
         self.seen = 0  # file size last examined (``end`` plus any torn tail)
         self.live = 0  # bytes of the lines of current records
+        # hash indexes of the equality filters of Query: field -> value -> ids
+        self.by: dict[str, dict[object, set[str]]] = {name: {} for name in INDEXED}
 
 
 Part = fmt.Entry | dict[str, int]
@@ -137,6 +194,7 @@ def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
         old = state.records.get(part.id)
         if old is not None:
             state.live -= old.length
+        _reindex(state, old, part)
         state.records[part.id] = part
         state.live += part.length
         if part.wake is not None:
@@ -165,8 +223,9 @@ def to_micros(value: pendulum.DateTime) -> int:
         ) from None
 
 
-def may_match(e: fmt.Entry, q: Query) -> bool:
+def may_match(e: fmt.Entry, q: Query, bounds: _Bounds | None = None) -> bool:
     """The cheap, index-only part of :meth:`Query.matches` (no false negatives)."""
+    b = bounds if bounds is not None else _Bounds(q)
     if q.kind is not None and e.kind not in ((q.kind,) if isinstance(q.kind, str) else q.kind):
         return False
     if q.state is not None and e.state not in ((q.state,) if isinstance(q.state, str) else q.state):
@@ -175,12 +234,12 @@ def may_match(e: fmt.Entry, q: Query) -> bool:
         want = getattr(q, name)
         if want is not None and getattr(e, name) != want:
             return False
-    if q.created_from is not None and e.created < to_micros(q.created_from):
+    if b.created_from is not None and e.created < b.created_from:
         return False
-    if q.created_to is not None and e.created >= to_micros(q.created_to):
+    if b.created_to is not None and e.created >= b.created_to:
         return False
-    if q.updated_from is not None and e.updated < to_micros(q.updated_from):
+    if b.updated_from is not None and e.updated < b.updated_from:
         return False
-    if q.updated_to is not None and e.updated >= to_micros(q.updated_to):
+    if b.updated_to is not None and e.updated >= b.updated_to:
         return False
     return q.linked_to is None or q.linked_to in e.links

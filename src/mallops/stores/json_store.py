@@ -401,10 +401,7 @@ class JsonStore:
         semantics of :meth:`Query.matches` on the decoded candidates)."""
         with self._guarded():
             state = self._fresh()
-            candidates = sorted(
-                (e for e in state.records.values() if index.may_match(e, query)),
-                key=lambda e: (e.created, e.id),
-            )
+            candidates = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
             out: list[Record] = []
             for entry in candidates:
                 record = self._decode(state, entry)
