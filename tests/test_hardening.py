@@ -201,3 +201,31 @@ class TestIdsStayInside:
         mall = fresh()
         with pytest.raises(ValidationError):
             mall.get(bad)
+
+
+class TestStrategies:
+    @given(data=st.data())
+    def test_event_paths_follow_the_state_graph(self, data: st.DataObject) -> None:
+        """Every drawn complaint path can be fired in order when guards allow it: each
+        event starts from the state the previous one reached."""
+        from mallops.testing import event_paths
+        from mallops.workflows.complaints import COMPLAINT
+
+        path = data.draw(event_paths(COMPLAINT))
+        state = COMPLAINT.initial
+        for name, reached in path:
+            assert any(
+                state in b.sources and (b.dest or state) == reached
+                for b in COMPLAINT.branches(name)
+            )
+            state = reached
+
+
+class TestStoreOpening:
+    @given(location=hostile_values())
+    def test_open_store_raises_only_mallops_errors(self, location: Any) -> None:
+        """Any garbage given as a store location raises a mallops error, never another."""
+        from mallops.stores import open_store
+
+        with pytest.raises(MallopsError):
+            open_store(location)

@@ -21,6 +21,13 @@ def open_store(location: str | Path) -> Store:
 
     Each backend adds the locations it serves here (file paths, database URLs).
     """
+    if not isinstance(location, str | Path) or not str(location) or "\x00" in str(location):
+        raise ValidationError(
+            f"store: expected a path or URL, got {location!r}; supported locations: "
+            "':memory:', a path ending in '.json', 'sqlite:///path.db', "
+            "'postgresql://user@host/dbname'",
+            field="store",
+        )
     if str(location) == ":memory:":
         return MemoryStore()
     if str(location).lower().startswith(_SQL_SCHEMES):
@@ -42,6 +49,6 @@ def _is_json_store(path: Path) -> bool:
     try:
         with path.open("rb") as f:
             first = f.read(4096)
-    except OSError:
+    except (OSError, ValueError):
         return False
     return first.startswith(b'{"crc":"') and b'"format":"mallops-json-store"' in first

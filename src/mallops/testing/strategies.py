@@ -24,6 +24,7 @@ __all__ = [
     "actors",
     "clock_advances",
     "event_params",
+    "event_paths",
     "hostile_values",
     "param_values",
     "policies",
@@ -104,6 +105,26 @@ def event_params(
         if not p.required
     }
     return st.fixed_dictionaries(required, optional=optional)
+
+
+@st.composite
+def event_paths(draw: st.DrawFn, spec: WorkflowSpec, max_size: int = 12) -> list[tuple[str, str]]:
+    """Sequences of ``(event, state reached)`` that follow the workflow's state graph
+    from its initial state (each event starts from the state the previous one reached;
+    an event with guarded branches appears with the branch's state).  Guards are
+    data-dependent and not simulated: a drawn path can still meet a refusing guard."""
+    state = spec.initial
+    path: list[tuple[str, str]] = []
+    for _ in range(draw(st.integers(0, max_size))):
+        options = [
+            (e.name, e.dest or state) for e in spec.events if state in e.sources and not e.system
+        ]
+        if not options:
+            break
+        name, dest = draw(st.sampled_from(options))
+        path.append((name, dest))
+        state = dest
+    return path
 
 
 def hostile_values() -> st.SearchStrategy[Any]:
