@@ -144,6 +144,8 @@ class WorkflowService:
     def catch_up(self, batch: Batch, record: Record, now: pendulum.DateTime) -> Record:
         """Fire the record's marks that fell due before ``now`` (in order, each at its own
         time), so history stays chronological before a user event."""
+        if record.wake_at is None or record.wake_at >= now:
+            return record  # nothing fell due (the common case): no scan of the marks
         current = record
         for _ in range(10_000):
             due = self.engine.due_marks(current, now)
