@@ -26,6 +26,7 @@ import attrs
 import pendulum
 
 from .clock import ManualClock, aware
+from .domain.events import DomainEvent
 from .domain.records import SYSTEM, Actor, Record
 from .errors import InvalidTransition, ValidationError
 from .mall import Mall
@@ -49,6 +50,7 @@ class DemoConfig:
     complaints_per_day: float = 11.0
     late_rate: float = 0.10  # share of staff actions that come late (timers breach)
     dissatisfied_rate: float = 0.12  # share of customers unhappy with the result (C12)
+    unreachable_rate: float = 0.15  # share of return-visit calls nobody answers (F4)
 
     def __attrs_post_init__(self) -> None:
         if not 0 <= self.seed < 2**31:
@@ -189,6 +191,21 @@ class Staff:
             self.managers[dept] = Actor(f"{prefix}-mgr", "department_manager", dept)
         self.cs_head = Actor("cs-head", "cs_head", "customer_service")
         self.gm = Actor("gm", "general_manager", "operations")
+        self.pm = Actor("pm", "property_manager", "operations")
+
+    def of_role(self, role: str, rng: random.Random, department: str = "customer_service") -> Actor:
+        """Someone holding ``role`` (of ``department`` where the role has one)."""
+        if role == "front_desk":
+            return rng.choice(self.desk)
+        if role == "staff":
+            return rng.choice(self.staff.get(department) or self.staff["operations"])
+        if role == "department_manager":
+            return self.managers.get(department) or self.managers["operations"]
+        if role == "cs_head":
+            return self.cs_head
+        if role == "property_manager":
+            return self.pm
+        return self.gm
 
 
 class Simulation:
@@ -207,6 +224,23 @@ class Simulation:
         self.next_tick = clock.now().start_of("hour").add(hours=1)
         self.events = 0
         self.resume_after = clock.now().subtract(seconds=1)
+        self.generators: dict[str, Generator] = {}
+        self._touched: list[str] = []
+        mall.subscribe(self._on_event)
+
+    def _on_event(self, event: DomainEvent) -> None:
+        # records mallops opens or moves by itself (return visits opened when a
+        # complaint is resolved, a complaint reopened by an unhappy visit) get planned
+        if event.type in ("created", "transitioned") and event.kind in self.generators:
+            self._touched.append(event.record_id)
+
+    def _plan_touched(self) -> None:
+        while self._touched:
+            rid = self._touched.pop(0)
+            if rid in self._pending:
+                continue
+            record = self.mall.get(rid)
+            self.plan(self.generators[record.kind], record)
 
     def rng(self, *key: object) -> random.Random:
         """A random stream determined by the seed and ``key`` alone."""
@@ -224,7 +258,9 @@ class Simulation:
             return
         # plan from the last staff step, never from the clock or the timer entries, so a
         # run that resumes from the store plans exactly what an uninterrupted one did
-        steps = [h for h in record.history if h.actor != SYSTEM]
+        steps = [
+            h for h in record.history if h.actor != SYSTEM or h.seq == 1 or h.event in _RESTARTS
+        ]
         rng = self.rng(record.id, len(steps))
         step = generator.next_step(self, record, steps[-1].at, rng)
         if step is None:
@@ -244,6 +280,7 @@ class Simulation:
             current = self.mall.get(rid)
             if rid not in self._pending:
                 self.plan(generator, current)
+            self._plan_touched()
 
         heapq.heappush(self._queue, (when.timestamp(), token, run))
 
@@ -265,7 +302,11 @@ class Simulation:
             if self.next_tick > self.clock.now():
                 self.clock.set(self.next_tick)
             self.events += len(self.mall.tick())
+            self._plan_touched()
             self.next_tick = self.next_tick.add(hours=1)
+
+
+_RESTARTS = frozenset({"reopen"})  # system events after which staff act again
 
 
 class Generator:
@@ -391,21 +432,74 @@ class ComplaintGenerator(Generator):
         if state == "resolved":
             if sim.mall.policy.complaints.survey_by != "survey":
                 return None  # the return visit (回访) asks the customer (C12, F2)
-            unhappy = rng.random() < sim.config.dissatisfied_rate
-            scores = [rng.randint(1, 3) if unhappy else rng.randint(4, 5) for _ in range(3)]
-            if unhappy:
-                scores[rng.randrange(3)] = rng.randint(1, 3)
-            elif rng.random() < 0.3:
-                scores[rng.randrange(3)] = rng.randint(4, 5)
             desk = rng.choice(staff.desk)
-            speed, result, attitude = scores
+            speed, result, attitude = answers(rng, sim.config.dissatisfied_rate)
             return now + _hours(rng, 2, 26), lambda: svc.fire(
                 rid, "survey", actor=desk, speed=speed, result=result, attitude=attitude
             )
         return None
 
 
-GENERATORS: tuple[type[Generator], ...] = (ComplaintGenerator,)
+def answers(rng: random.Random, unhappy_rate: float) -> tuple[int, int, int]:
+    """Speed, result and attitude scores (C12): unhappy customers give a 1-3 somewhere."""
+    unhappy = rng.random() < unhappy_rate
+    scores = [rng.randint(1, 3) if unhappy else rng.randint(4, 5) for _ in range(3)]
+    if unhappy:
+        scores[rng.randrange(3)] = rng.randint(1, 3)
+    elif rng.random() < 0.3:
+        scores[rng.randrange(3)] = rng.randint(4, 5)
+    return scores[0], scores[1], scores[2]
+
+
+class ReturnVisitGenerator(Generator):
+    """Return visits 回访 (F1-F6): mallops opens them when a complaint is resolved or an
+    external repair accepted; a role the F3 permit allows calls the customer, who is
+    sometimes not reachable (F4, a new try later) and sometimes unhappy (the source
+    reopens, F5).  Tracking visits (事中, F1) get a contact every day or two."""
+
+    kind = "return_visit"
+
+    def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
+        """None: return visits are opened by mallops itself (F2)."""
+
+    def next_step(
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
+    ) -> tuple[pendulum.DateTime, Action] | None:
+        if record.state != "due":
+            return None
+        svc = sim.mall.return_visits
+        rid = record.id
+        actor = sim.staff.of_role(str(record.fields.get("performer_role") or "gm"), rng)
+        stage = record.fields.get("stage")
+        if stage == "during":  # F1: keep the customer informed while the source waits
+            return now + _hours(rng, 18, 40), lambda: svc.fire(
+                rid, "track", actor=actor, method="phone", note="告知处理进度"
+            )
+        if stage != "after":
+            return None
+        tries = len(record.fields.get("attempts") or ())
+        late = rng.random() < sim.config.late_rate
+        if tries < 2 and rng.random() < sim.config.unreachable_rate:
+            outcome = rng.choice(("not_reachable", "not_reachable", "busy"))
+            delay = _hours(rng, 0.5, 5) if tries else _hours(rng, 1, 8)
+            return now + delay, lambda: svc.fire(
+                rid, "not_reached", actor=actor, method="phone", outcome=outcome
+            )
+        delay = _hours(rng, 12, 40) if late else _hours(rng, 0.5, 6)
+        speed, result, attitude = answers(rng, sim.config.dissatisfied_rate)
+        method = "on_site" if rng.random() < 0.1 else "phone"
+        return now + delay, lambda: svc.fire(
+            rid,
+            "visit",
+            actor=actor,
+            method=method,
+            speed=speed,
+            result=result,
+            attitude=attitude,
+        )
+
+
+GENERATORS: tuple[type[Generator], ...] = (ComplaintGenerator, ReturnVisitGenerator)
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 
 
@@ -509,6 +603,7 @@ def run_demo(
     if created:
         sim.resume_after = max(created)
     generators = [g() for g in GENERATORS if g.kind in mall.services]
+    sim.generators = {g.kind: g for g in generators}
     for g in generators:
         g.resume(sim)
     total = target - done
