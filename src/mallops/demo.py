@@ -51,6 +51,8 @@ class DemoConfig:
     late_rate: float = 0.10  # share of staff actions that come late (timers breach)
     dissatisfied_rate: float = 0.12  # share of customers unhappy with the result (C12)
     unreachable_rate: float = 0.15  # share of return-visit calls nobody answers (F4)
+    repairs_per_day: float = 9.0
+    fail_rate: float = 0.10  # share of repairs failing their first inspection (R5)
 
     def __attrs_post_init__(self) -> None:
         if not 0 <= self.seed < 2**31:
@@ -172,6 +174,23 @@ COMPLAINT_TEXTS: dict[str, tuple[int, str, tuple[tuple[str, str], ...]]] = {
     "other": (2, "operations", (("停车收费标准不清楚", "公示收费标准"),)),
 }
 SERVICE_HOURS = (10, 22)  # when customers complain (the mall's opening hours)
+# fault type -> (weight, [(description, where)]); "unit" means the tenant's own unit
+FAULTS: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {
+    "water": (
+        14,
+        (("水管漏水", "unit"), ("洗手间下水堵塞", "B1 东侧洗手间"), ("水龙头坏了", "unit")),
+    ),
+    "electricity": (12, (("插座没电", "unit"), ("跳闸停电", "unit"), ("配电箱异响", "B1 配电房"))),
+    "elevator": (8, (("扶梯异响", "2F 北侧扶梯"), ("电梯门关不上", "1F 电梯厅"))),
+    "fire_safety": (4, (("烟感报警器误报", "unit"), ("消防栓箱门损坏", "3F 美食广场"))),
+    "hvac": (16, (("空调不制冷", "unit"), ("新风机噪音大", "4F 影院通道"))),
+    "lighting": (14, (("照明灯不亮", "unit"), ("走廊灯闪烁", "2F 连廊"))),
+    "doors_locks": (10, (("门锁坏了", "unit"), ("卷帘门卡住", "unit"))),
+    "civil": (8, (("地砖松动", "1F 中庭"), ("吊顶脱落", "unit"))),
+    "weak_current": (6, (("网络断了", "unit"), ("广播没声音", "1F 中庭"))),
+    "other": (3, (("招牌灯箱损坏", "unit"),)),
+}
+REPAIR_SOURCES = (("tenant", 50), ("customer", 8), ("staff", 27), ("inspection", 15))
 
 
 def _weighted(rng: random.Random, items: tuple[tuple[Any, int], ...]) -> Any:
@@ -499,7 +518,133 @@ class ReturnVisitGenerator(Generator):
         )
 
 
-GENERATORS: tuple[type[Generator], ...] = (ComplaintGenerator, ReturnVisitGenerator)
+def _name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=2))
+
+
+def _phone(rng: random.Random) -> str:
+    return "1" + rng.choice("3578") + "".join(rng.choices("0123456789", k=9))
+
+
+class RepairGenerator(Generator):
+    """Repair orders (R1-R8): faults reported day and night by tenants, customers,
+    staff and patrols (internal orders, R6), technicians who are sometimes late (R3
+    response breaches and escalations), waiting for parts with a committed time (G8,
+    F1 tracking visits), failed inspections sent to rework (R5), the rare major fault
+    reported to the managers (R7)."""
+
+    kind = "repair"
+
+    def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
+        count = max(0, round(rng.gauss(sim.config.repairs_per_day, 2.0)))
+        faults = tuple((k, v[0]) for k, v in FAULTS.items())
+        times = []
+        for _ in range(count):  # two thirds while the mall is open, the rest at night
+            if rng.random() < 0.67:
+                hour = rng.uniform(SERVICE_HOURS[0], SERVICE_HOURS[1])
+            else:
+                hour = rng.uniform(0, 24)
+            times.append(day.add(seconds=int(hour * 3600)))
+        for when in sorted(times):
+            fault = _weighted(rng, faults)
+            description, where = rng.choice(FAULTS[fault][1])
+            source = _weighted(rng, REPAIR_SOURCES)
+            params: dict[str, Any] = {"source": source, "fault_type": fault}
+            if source == "tenant" or (where == "unit" and source != "customer"):
+                tenant = rng.choice(sim.tenants)
+                params |= {"location": tenant.unit, "description": description}
+                if source == "tenant":
+                    params |= {"tenant": tenant.id, "reporter": _name(rng), "contact": _phone(rng)}
+            else:
+                location = where if where != "unit" else _weighted(rng, PLACES["facilities"])
+                params |= {"location": location, "description": description}
+            if source == "customer":
+                params |= {"reporter": _name(rng), "contact": _phone(rng), "channel": "phone"}
+            if source == "inspection":
+                params["inspection"] = f"巡检 {when.format('MM-DD')} 工程部"
+            if rng.random() < 0.012:  # rule R7: a major fault, reported with its plan
+                params |= {"major": True, "plan": "启动应急预案，工程部经理到场指挥"}
+                params["urgency"] = "urgent"
+            if source in ("staff", "inspection"):
+                actor = rng.choice(sim.staff.staff["engineering"])
+            else:
+                actor = rng.choice(sim.staff.desk)
+            sim.at(when, functools.partial(self._open, sim, actor, params))
+
+    def _open(self, sim: Simulation, actor: Actor, params: dict[str, Any]) -> None:
+        if sim.clock.now() <= sim.resume_after:
+            return
+        record = sim.mall.repairs.open(actor=actor, **params)
+        sim.plan(self, record)
+
+    def next_step(
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
+    ) -> tuple[pendulum.DateTime, Action] | None:
+        svc = sim.mall.repairs
+        staff = sim.staff
+        rid = record.id
+        late = rng.random() < sim.config.late_rate
+        urgent = record.severity == "urgent"
+        tech_id = record.owner or ""
+        tech = next(
+            (a for a in staff.staff["engineering"] if a.id == tech_id),
+            staff.staff["engineering"][0],
+        )
+        manager = staff.managers["engineering"]
+        minutes = pendulum.duration
+        state = record.state
+        if state == "reported":
+            desk = rng.choice(staff.desk)
+            worker = rng.choice(staff.staff["engineering"])
+            delay = minutes(seconds=rng.randrange(60, 360))
+            return now + delay, lambda: svc.fire(rid, "dispatch", actor=desk, technician=worker.id)
+        if state == "dispatched":  # rule R3: on site within 15 / 30 minutes
+            if late:
+                delay = minutes(seconds=rng.randrange(35 * 60, 150 * 60))
+            else:
+                delay = minutes(seconds=rng.randrange(180, (9 if urgent else 22) * 60))
+            return now + delay, lambda: svc.fire(rid, "arrive", actor=tech)
+        if state == "on_site":
+            return now + minutes(seconds=rng.randrange(120, 900)), lambda: svc.fire(
+                rid, "start", actor=tech
+            )
+        if state == "in_progress":
+            if rng.random() < 0.10 and not record.fields.get("waiting_note"):
+                promise = (now + _hours(rng, 20, 60)).replace(minute=0, second=0, microsecond=0)
+                return now + _hours(rng, 0.2, 1), lambda: svc.fire(
+                    rid,
+                    "wait_parts",
+                    actor=tech,
+                    note="需订购配件",
+                    promised_by=max(promise, sim.clock.now().add(hours=4)),
+                )
+            return now + _hours(rng, 0.3, 4), lambda: svc.fire(
+                rid, "complete", actor=tech, work_done="已修复并试运行"
+            )
+        if state == "waiting_parts":
+            promised = record.fields.get("promised_by")
+            due = aware(promised, tz=sim.mall.calendar.tz) if promised else now.add(days=1)
+            when = max(due, now) + _hours(rng, 2, 30) if late else now + (due - now) * 0.6
+            return when, lambda: svc.fire(rid, "resume", actor=tech)
+        if state == "completed":
+            rounds = len(record.fields.get("inspections") or ())
+            passed = rng.random() >= (sim.config.fail_rate if rounds == 0 else 0.3)
+            findings = None if passed else "仍有渗漏，需返工"
+            return now + _hours(rng, 0.5, 6), lambda: svc.fire(
+                rid, "inspect", actor=manager, passed=passed, findings=findings
+            )
+        if state == "rework":
+            return now + _hours(rng, 1, 6), lambda: svc.fire(
+                rid, "complete", actor=tech, work_done="返工完成"
+            )
+        return None  # accepted: the return visit decides (R6, F5)
+
+
+GENERATORS: tuple[type[Generator], ...] = (
+    ComplaintGenerator,
+    ReturnVisitGenerator,
+    RepairGenerator,
+)
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 
 

@@ -399,6 +399,10 @@ def escalation_section(ctx: ReportContext) -> Section:
     return Section("escalations", ctx.t("升级", "Escalations"), tuple(tables))
 
 
+DERIVED_KINDS = frozenset({"return_visit"})
+"""Kinds whose records follow another record (not new problems, K4)."""
+
+
 def hotspot_section(ctx: ReportContext) -> Section:
     """Repeat problems (K4): the same category at the same location, and tenants with
     repeated records, at least ``targets.hot_spot_min`` times."""
@@ -407,6 +411,8 @@ def hotspot_section(ctx: ReportContext) -> Section:
     open_: Counter[tuple[str, str, str]] = Counter()
     tenants: Counter[str] = Counter()
     for r in ctx.records:
+        if r.kind in DERIVED_KINDS:
+            continue  # a return visit repeats its source's place and tenant
         if r.location:
             key = (r.kind, r.location, r.category or "")
             spots[key] += 1
