@@ -150,6 +150,29 @@ def test_k1_r3_r5_repairs_match_the_records(demo: DemoResult, records: list) -> 
     assert external["tenant"] == sum(r.fields["source"] == "tenant" for r in repairs)
 
 
+def test_l1_l5_lost_and_found_match_the_records(demo: DemoResult, records: list) -> None:
+    """Lost and found: found, released, disposed, in store and failed claims (L1, L5,
+    L6, L7) recomputed from the items' states and claim lists; lost reports by state."""
+    report = build_report(demo.mall, demo.start, demo.end, lang="en")
+    items = [r for r in records if r.kind == "lost_item"]
+    assert len(items) > 20
+    overview = {k: row[1] for k, row in _rows(report, "lost_found").items()}
+    assert overview["found"] == len(items)
+    assert overview["released"] == sum(r.state == "released" for r in items) > 0
+    assert overview["disposed"] == sum(r.state == "disposed" for r in items)
+    kept = sum(r.state in ("registered", "stored", "due_disposal") for r in items)
+    assert overview["in_store"] == kept
+    claims = [c for r in items for c in r.fields["claims"]]
+    rows = {k: row[1] for k, row in _rows(report, "lost_claims").items()}
+    assert rows["claims"] == len(claims)
+    assert rows["rejected"] == sum(c["status"] == "rejected" for c in claims) > 0
+    numbered = [r for r in items if r.fields.get("number")]
+    assert len(numbered) == len(items), "L3: close_day numbers every item the same day"
+    reports = [r for r in records if r.kind == "lost_report"]
+    by_state = {k: row[1] for k, row in _rows(report, "lost_reports").items()}
+    assert by_state == dict(Counter(r.state for r in reports))
+
+
 def test_k4_hot_spots_are_repeat_problems(demo: DemoResult, records: list) -> None:
     """K4: each hot spot is a location and category seen at least hot_spot_min times."""
     report = build_report(demo.mall, demo.start, demo.end, lang="en")

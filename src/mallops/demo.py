@@ -53,6 +53,10 @@ class DemoConfig:
     unreachable_rate: float = 0.15  # share of return-visit calls nobody answers (F4)
     repairs_per_day: float = 9.0
     fail_rate: float = 0.10  # share of repairs failing their first inspection (R5)
+    items_per_day: float = 6.0  # items handed in at the service desks (L1)
+    claim_rate: float = 0.55  # share of found items whose owner comes for them (L5)
+    false_claim_rate: float = 0.12  # share of claims that fail verification (L5)
+    lost_reports_per_day: float = 1.5
 
     def __attrs_post_init__(self) -> None:
         if not 0 <= self.seed < 2**31:
@@ -190,6 +194,32 @@ FAULTS: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {
     "weak_current": (6, (("网络断了", "unit"), ("广播没声音", "1F 中庭"))),
     "other": (3, (("招牌灯箱损坏", "unit"),)),
 }
+# lost-item category -> (weight, [(description, features)])
+ITEMS: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {
+    "phone": (12, (("黑色手机", "屏幕有裂纹，蓝色手机壳"), ("白色手机", "背面贴有卡通贴纸"))),
+    "wallet": (10, (("棕色钱包", "内有会员卡若干"), ("红色长款钱包", "拉链有磨损"))),
+    "documents": (8, (("身份证", "卡套为透明塑料"), ("工作证和门禁卡", "挂绳为蓝色"))),
+    "keys": (10, (("钥匙串", "三把钥匙和一个小熊挂件"), ("车钥匙", "带有品牌标志"))),
+    "umbrella": (14, (("黑色长柄伞", "伞柄为木质"), ("折叠伞", "蓝白格子图案"))),
+    "bag": (9, (("购物袋", "内有衣物一件"), ("双肩包", "灰色，侧袋有水杯"))),
+    "clothing": (9, (("儿童外套", "粉色，口袋有纸巾"), ("围巾", "格子羊毛"))),
+    "toy": (7, (("毛绒玩具", "白色小兔"), ("儿童水壶", "印有卡通图案"))),
+    "electronics": (6, (("蓝牙耳机", "白色充电盒"), ("充电宝", "黑色，带数据线"))),
+    "jewellery": (3, (("银手链", "刻有字母"),)),
+    "watch": (2, (("手表", "金属表带"),)),
+    "food": (4, (("蛋糕盒", "未开封"),)),
+    "other": (6, (("雨衣", "透明"), ("文件袋", "内有合同复印件"))),
+}
+ITEM_PLACES = (
+    ("1F 中庭", 4),
+    ("3F 美食广场", 6),
+    ("4F 影院通道", 3),
+    ("B1 停车场 C 区", 3),
+    ("2F 连廊", 2),
+    ("1F 南门入口", 2),
+    *((f"{f} 洗手间", 1) for f in _FLOORS),
+)
+ID_TYPES = (("resident_id", 90), ("passport", 4), ("hk_macao_permit", 3), ("driving_licence", 3))
 REPAIR_SOURCES = (("tenant", 50), ("customer", 8), ("staff", 27), ("inspection", 15))
 
 
@@ -640,10 +670,180 @@ class RepairGenerator(Generator):
         return None  # accepted: the return visit decides (R6, F5)
 
 
+def _id_number(rng: random.Random) -> str:
+    return "".join(rng.choices("0123456789", k=17)) + rng.choice("0123456789X")
+
+
+class LostItemGenerator(Generator):
+    """Lost and found (L1-L10): items handed in at the desks during the day, numbered
+    and moved to the service centre at close of day (L3, ``close_day`` at 22:00),
+    owners phoned when a clue gives a number (L2), claims verified against the stated
+    features and an identity document — some rejected, a second failure flagging the
+    item to the supervisor (L5) — and releases.  Retention runs three or six months
+    (L6), so no item reaches disposal within a one-month demo."""
+
+    kind = "lost_item"
+    CLOSE_HOUR = 22
+
+    def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
+        count = max(0, round(rng.gauss(sim.config.items_per_day, 1.5)))
+        cats = tuple((k, v[0]) for k, v in ITEMS.items())
+        found = sorted(
+            day.add(seconds=rng.randrange(SERVICE_HOURS[0] * 3600, self.CLOSE_HOUR * 3600 - 600))
+            for _ in range(count)
+        )
+        for found_at in found:
+            category = _weighted(rng, cats)
+            description, features = rng.choice(ITEMS[category][1])
+            params: dict[str, Any] = {
+                "found_at": found_at,
+                "place_found": _weighted(rng, ITEM_PLACES),
+                "description": description,
+                "features": features,
+                "category": category,
+            }
+            if rng.random() < 0.4:
+                params |= {"finder_type": "employee", "finder_department": "cleaning"}
+            else:
+                params |= {
+                    "finder_type": "customer",
+                    "finder_name": _name(rng),
+                    "finder_contact": _phone(rng),
+                }
+            if category in ("phone", "documents", "wallet") and rng.random() < 0.5:
+                params |= {"owner_clue": "物品内有联系方式", "owner_contact": _phone(rng)}
+            handed_in = found_at.add(seconds=rng.randrange(60, 1200))
+            actor = rng.choice(sim.staff.desk)
+            sim.at(handed_in, functools.partial(self._open, sim, actor, params))
+        desk = sim.staff.desk[0]
+        sim.at(day.add(hours=self.CLOSE_HOUR), lambda: self._close(sim, desk))
+
+    def _open(self, sim: Simulation, actor: Actor, params: dict[str, Any]) -> None:
+        if sim.clock.now() <= sim.resume_after:
+            return
+        record = sim.mall.lost_found.intake(actor=actor, **params)
+        sim.plan(self, record)
+
+    def _close(self, sim: Simulation, actor: Actor) -> None:
+        sim.mall.lost_found.close_day(actor=actor)  # rule L3; numbers only what is new
+
+    def next_step(
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
+    ) -> tuple[pendulum.DateTime, Action] | None:
+        if record.state not in ("registered", "stored"):
+            return None
+        svc = sim.mall.lost_found
+        rid = record.id
+        desk = rng.choice(sim.staff.desk)
+        fate = sim.rng(rid, "fate")  # what happens to this item, fixed once
+        claimed = fate.random() < sim.config.claim_rate or bool(record.fields.get("owner_contact"))
+        false_claims = 0
+        while fate.random() < sim.config.false_claim_rate * 2 and false_claims < 2:
+            false_claims += 1
+        wait = _hours(fate, 0.5, 8 * 24)
+        events = [h.event for h in record.history if h.actor != SYSTEM]
+        claims = list(record.fields.get("claims") or ())
+        last = events[-1]
+        if record.fields.get("owner_contact") and "contact_owner" not in events:
+            return now + _hours(rng, 0.2, 2), lambda: svc.contact_owner(
+                rid, actor=desk, method="phone", reached=rng.random() < 0.8
+            )
+        if last == "claim":
+            genuine = len(claims) > false_claims
+            return now + pendulum.duration(minutes=rng.randrange(5, 25)), lambda: svc.fire(
+                rid,
+                "verify_claim" if genuine else "reject_claim",
+                actor=desk,
+                reason=None if genuine else "所述特征与物品不符",
+                **({"features_match": True, "id_checked": True} if genuine else {}),
+            )
+        if last == "verify_claim":
+            return now + pendulum.duration(minutes=rng.randrange(2, 10)), lambda: svc.release(
+                rid, actor=desk
+            )
+        if not claimed:
+            return None  # kept until its retention ends (L6)
+        genuine = len(claims) >= false_claims
+        when = now + (_hours(rng, 2, 48) if claims else wait)
+        when = when.set(hour=max(SERVICE_HOURS[0], min(when.hour, SERVICE_HOURS[1] - 1)))
+        name, id_number = _name(rng), _id_number(rng)
+        features = record.fields.get("features") if genuine else "黑色，没有什么特别的"
+        return max(when, now), lambda: svc.claim(
+            rid,
+            actor=desk,
+            claimant=name,
+            features=str(features),
+            place=str(record.location) if genuine else "不记得了",
+            time="当天下午",
+            id_type=_weighted(rng, ID_TYPES),
+            id_number=id_number,
+        )
+
+
+class LostReportGenerator(Generator):
+    """Lost reports: customers describe what they lost; the desk looks for matching
+    found items and links the best one (L9), or cancels the report after a week."""
+
+    kind = "lost_report"
+
+    def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
+        count = max(0, round(rng.gauss(sim.config.lost_reports_per_day, 1.0)))
+        cats = tuple((k, v[0]) for k, v in ITEMS.items())
+        for _ in range(count):
+            when = day.add(seconds=rng.randrange(SERVICE_HOURS[0] * 3600, SERVICE_HOURS[1] * 3600))
+            category = _weighted(rng, cats)
+            description, _features = rng.choice(ITEMS[category][1])
+            params = {
+                "reporter": _name(rng),
+                "contact": _phone(rng),
+                "description": description,
+                "category": category,
+                "place": _weighted(rng, ITEM_PLACES),
+                "lost_from": when.subtract(hours=rng.randint(1, 30)),
+                "lost_to": when.subtract(minutes=rng.randint(5, 50)),
+            }
+            actor = rng.choice(sim.staff.desk)
+            sim.at(when, functools.partial(self._open, sim, actor, params))
+
+    def _open(self, sim: Simulation, actor: Actor, params: dict[str, Any]) -> None:
+        if sim.clock.now() <= sim.resume_after:
+            return
+        record = sim.mall.lost_found.reports.report(actor=actor, **params)
+        sim.plan(self, record)
+
+    def next_step(
+        self, sim: Simulation, record: Record, now: pendulum.DateTime, rng: random.Random
+    ) -> tuple[pendulum.DateTime, Action] | None:
+        if record.state != "open":
+            return None
+        svc = sim.mall.lost_found
+        rid = record.id
+        desk = rng.choice(sim.staff.desk)
+        # look for the item at once, the next day and three days later; then give up.
+        # The slots follow from the report's time alone, so a resumed run keeps them.
+        created = record.created_at
+        slots = [created.add(minutes=30), created.add(days=1), created.add(days=3)]
+        clock = sim.clock.now()
+        upcoming = [t for t in slots if t > clock]
+        if not upcoming:
+            return max(clock, created.add(days=7)), lambda: svc.reports.fire(
+                rid, "cancel", actor=desk, reason="一周内未找到，已告知顾客"
+            )
+
+        def look() -> None:
+            matches = svc.suggest_matches(rid)
+            if matches and matches[0].score >= 40:
+                svc.match(rid, matches[0].item_id, actor=desk)
+
+        return upcoming[0], look
+
+
 GENERATORS: tuple[type[Generator], ...] = (
     ComplaintGenerator,
     ReturnVisitGenerator,
     RepairGenerator,
+    LostItemGenerator,
+    LostReportGenerator,
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 
