@@ -76,7 +76,8 @@ returns a mapping of key -> object with ``zh`` and ``en`` attributes."""
 
 
 def register_section(kind: str) -> Callable[[SectionFn], SectionFn]:
-    """Decorator: add a section function for records of ``kind``."""
+    """Decorator: add a section function for records of ``kind``; ``"*"`` runs it for
+    every period (for figures about records planned, not registered, in it)."""
 
     def deco(fn: SectionFn) -> SectionFn:
         SECTIONS.setdefault(kind, []).append(fn)
@@ -489,7 +490,7 @@ def generic_sections(ctx: ReportContext) -> list[Section]:
         escalation_section(ctx),
         hotspot_section(ctx),
     ]
-    present = {r.kind for r in ctx.records}
+    present = {r.kind for r in ctx.records} | {"*"}
     for kind, fns in SECTIONS.items():
         if kind not in present:
             continue
