@@ -394,6 +394,8 @@ def test_demo_continues_exactly_where_it_stopped() -> None:
     assert again.days_run == 2
     assert again.start.to_date_string() == "2026-09-01"  # the interrupted month, whole
     assert [encode(r) for r in parts.query(Query())] == [encode(r) for r in whole.query(Query())]
+    kinds = {r.kind for r in whole.query(Query())}
+    assert kinds >= {"complaint", "repair", "return_visit", "lost_item", "tenant", "visit"}
 
 
 def test_demo_refuses_a_foreign_store_or_seed() -> None:
