@@ -533,11 +533,16 @@ class ReturnVisitGenerator(Generator):
         late = rng.random() < sim.config.late_rate
         if tries < 2 and rng.random() < sim.config.unreachable_rate:
             outcome = rng.choice(("not_reachable", "not_reachable", "busy"))
-            delay = _hours(rng, 0.5, 5) if tries else _hours(rng, 1, 8)
+            delay = _hours(rng, 1.2, 2.3) if tries else _hours(rng, 1, 8)
             return now + delay, lambda: svc.fire(
                 rid, "not_reached", actor=actor, method="phone", outcome=outcome
             )
-        delay = _hours(rng, 12, 40) if late else _hours(rng, 0.5, 6)
+        if late:
+            delay = _hours(rng, 12, 40)
+        elif tries:  # call again when agreed (F4: retry_after)
+            delay = _hours(rng, 1.2, 2.3)
+        else:
+            delay = _hours(rng, 0.5, 6)
         speed, result, attitude = answers(rng, sim.config.dissatisfied_rate)
         method = "on_site" if rng.random() < 0.1 else "phone"
         return now + delay, lambda: svc.fire(
