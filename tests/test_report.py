@@ -108,8 +108,16 @@ def test_k3_f6_return_visits_match_the_records(demo: DemoResult, records: list) 
     tries = sum(len(r.fields["attempts"]) for r in mine)
     assert row[1] == len(mine)
     assert row[6:9] == (sum(r.state == "satisfied" for r in mine), unhappy, tries)
+    made_mine = [r for r in mine if r.state in ("satisfied", "unsatisfied")]
+    assert row[2:4] == (len(made_mine), sum(r.timer("due").breached_at is None for r in made_mine))
+    assert row[5] == len(mine) - len(made_mine)
     assert unhappy > 0, "the demo has unhappy customers"
     assert tries > 0, "the demo has customers not reached (F4)"
+    stages = _rows(report, "return_visit_stage")
+    visits = [r for r in records if r.kind == "return_visit"]
+    assert {k: row[1] for k, row in stages.items()} == dict(
+        Counter(r.fields["stage"] for r in visits)
+    )
     reopened = [r for r in records if r.kind == "complaint" and r.fields.get("reopen_count")]
     assert reopened, "F5: an unhappy visit reopens its complaint"
 
@@ -147,6 +155,16 @@ def test_k1_r3_r5_repairs_match_the_records(demo: DemoResult, records: list) -> 
     counts = Counter(str(r.fields["rework_rounds"]) for r in repairs)
     assert {k: row[1] for k, row in rework.items()} == dict(counts)
     assert any(k != "0" for k in counts), "R5 rework happens"
+    for urgency, row in urgency.items():  # R3: response minutes of the in-time arrivals
+        mine = sorted(took(r) / 60 for r in in_time if r.severity == urgency)
+        assert row[5] == round(mine[math.ceil(len(mine) / 2) - 1], 1)
+    overview = {k: row[1] for k, row in _rows(report, "repair_overview").items()}
+    assert overview["waited_parts"] == sum(
+        any(h.event == "wait_parts" for h in r.history) for r in repairs
+    )
+    assert overview["reopened"] == sum(r.fields["reopen_count"] > 0 for r in repairs)
+    assert overview["major"] == sum(bool(r.fields["major"]) for r in repairs)
+    assert overview["open"] == sum(r.is_open for r in repairs)
     sources = _rows(report, "repair_source")
     external = {k: row[2] for k, row in sources.items()}
     assert external["staff"] == 0  # rule R6: staff and patrol orders are internal
@@ -171,6 +189,11 @@ def test_l1_l5_lost_and_found_match_the_records(demo: DemoResult, records: list)
     assert rows["rejected"] == sum(c["status"] == "rejected" for c in claims) > 0
     numbered = [r for r in items if r.fields.get("number")]
     assert len(numbered) == len(items), "L3: close_day numbers every item the same day"
+    by_cat = _rows(report, "lost_category")
+    assert {k: row[1] for k, row in by_cat.items()} == dict(Counter(r.category for r in items))
+    assert {k: row[2] for k, row in by_cat.items()} == {
+        k: sum(r.category == k and r.state == "released" for r in items) for k in by_cat
+    }
     reports = [r for r in records if r.kind == "lost_report"]
     by_state = {k: row[1] for k, row in _rows(report, "lost_reports").items()}
     assert by_state == dict(Counter(r.state for r in reports))
