@@ -155,8 +155,8 @@ def test_k1_r3_r5_repairs_match_the_records(demo: DemoResult, records: list) -> 
     counts = Counter(str(r.fields["rework_rounds"]) for r in repairs)
     assert {k: row[1] for k, row in rework.items()} == dict(counts)
     assert any(k != "0" for k in counts), "R5 rework happens"
-    for urgency, row in urgency.items():  # R3: response minutes of the in-time arrivals
-        mine = sorted(took(r) / 60 for r in in_time if r.severity == urgency)
+    for level, row in urgency.items():  # R3: response minutes of the in-time arrivals
+        mine = sorted(took(r) / 60 for r in in_time if r.severity == level)
         assert row[5] == round(mine[math.ceil(len(mine) / 2) - 1], 1)
     overview = {k: row[1] for k, row in _rows(report, "repair_overview").items()}
     assert overview["waited_parts"] == sum(
