@@ -219,9 +219,12 @@ def test_v7_visit_coverage_and_suggestions_match_the_records(december: DemoResul
     def inside(value: object) -> bool:
         return value is not None and demo.start <= pendulum.parse(str(value)) < demo.end
 
-    visits = [r for r in demo.mall.query(kind="visit") if r.fields.get("plan_key")]
+    every = demo.mall.query(kind="visit")
+    visits = [r for r in every if r.fields.get("plan_key")]
     planned = [r for r in visits if inside(r.fields["planned_at"]) and r.state != "withdrawn"]
-    done = [r for r in visits if r.state == "done" and inside(r.fields["done_at"])]
+    # extra visits (outside the plan, K4 follow-ups) count as done, never as required
+    done = [r for r in every if r.state == "done" and inside(r.fields["done_at"])]
+    assert any(not r.fields.get("plan_key") for r in done), "the demo adds extra visits"
     assert len(done) > 20
     assert any(h.event == "miss" for r in visits for h in r.history), "V2: tenants not there"
     rows = _rows(report, "visit_coverage")

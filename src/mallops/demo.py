@@ -895,6 +895,33 @@ class TenantGenerator(Generator):
                 sim.at(when, functools.partial(self._open, sim, ops, params))
         if sim.day_index == 0 or (day.month == 1 and day.day == 1):
             sim.at(day.add(hours=8), functools.partial(self._plan, sim, ops, day.year))
+        if sim.day_index > 0 and day.isoweekday() == 1:
+            sim.at(day.add(hours=9), functools.partial(self._visit_hot_tenants, sim, ops, day))
+
+    def _visit_hot_tenants(self, sim: Simulation, actor: Actor, day: pendulum.DateTime) -> None:
+        """Each Monday the operations manager adds a visit (outside the plan) to every
+        tenant concerned by complaints repeatedly in the past week (K4)."""
+        if sim.clock.now() <= sim.resume_after:
+            return
+        week = sim.mall.query(kind="complaint", created_from=day.subtract(days=7), created_to=day)
+        counts: dict[str, int] = {}
+        for r in week:
+            if r.tenant:
+                counts[r.tenant] = counts.get(r.tenant, 0) + 1
+        minimum = sim.mall.policy.targets.hot_spot_min
+        visit_day = day.add(days=1)
+        while not sim.mall.calendar.is_working_day(visit_day.date()):
+            visit_day = visit_day.add(days=1)
+        for i, tenant in enumerate(sorted(t for t, n in counts.items() if n >= minimum)):
+            open_visits = sim.mall.visits.query(tenant=tenant, is_open=True)
+            if any(not v.fields.get("plan_key") for v in open_visits):
+                continue  # an extra visit is already on its way
+            when = visit_day.add(days=i // 4).replace(
+                hour=(10, 15)[i % 2], minute=(i % 4 // 2) * 30
+            )
+            while not sim.mall.calendar.is_working_day(when.date()):
+                when = when.add(days=1)
+            sim.mall.visits.schedule(tenant, actor=actor, planned_at=when)
 
     def _open(self, sim: Simulation, actor: Actor, params: dict[str, Any]) -> None:
         if sim.clock.now() <= sim.resume_after:
