@@ -110,7 +110,7 @@ def visit_section(ctx: ReportContext) -> Section | None:
         tiers,
         Table(
             "visit_states",
-            ctx.t("本期计划的走访", "Visits planned in the period"),
+            ctx.t("本期走访（计划内与计划外）", "Visits in the period (planned and extra)"),
             (ctx.t("项目", "item"), ctx.t("次数", "visits")),
             tuple(rows),
             chart=1,
