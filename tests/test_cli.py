@@ -208,3 +208,151 @@ def test_flow_open_fire_show_list_tick_report(
     md = capsys.readouterr().out
     assert "| complaint · first contact | 1 | 0 | 1 |" in md
     assert "13912345678" not in md
+
+
+def console(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script ``mallops`` (the entry point), not ``python -m``."""
+    script = Path(sys.executable).with_name("mallops")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "mallops"]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=180
+    )
+
+
+def _ok(out: subprocess.CompletedProcess[str]) -> str:
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+ENG = "--actor=eng-1:staff:engineering"
+ENG_MGR = "--actor=eng-mgr:department_manager:engineering"
+
+
+def test_r3_r5_f2_repair_flow_through_the_console_script(tmp_path: Path) -> None:
+    """A tenant's repair order on a JSON store: open, dispatch, R3 breach seen by
+    `list --kind repair --overdue`, arrive, complete, inspect (R5); the accepted
+    external order opens its return visit (R6, F2), whose visit closes it (F5)."""
+    store = f"--store={tmp_path / 'mall.json'}"
+    t0 = "--now=2026-09-30T10:00:00+08:00"
+    out = _ok(console("open", "repair", store, DESK, t0, "--lang=en",
+                      "-f", "source=tenant", "-f", "fault_type=water", "-f", "location=B1-101",
+                      "-f", "description=水管漏水", "-f", "tenant=T-000001",
+                      "-f", "reporter=李雷", "-f", "contact=13800001111"))  # fmt: skip
+    assert out.strip() == "opened R-000001 (repair), state reported (reported)"
+    _ok(console("fire", "R-000001", "dispatch", store, DESK, t0, "-f", "technician=eng-1"))
+    late = "--now=2026-09-30T10:40:00+08:00"
+    assert "timer_breached[response]" in _ok(console("tick", store, late))
+    listed = json.loads(_ok(console("list", store, late, "--kind=repair", "--overdue", "--json")))
+    assert [(r["id"], r["overdue"]) for r in listed] == [("R-000001", ["response"])]
+    for event, actor, extra in (
+        ("arrive", ENG, []),
+        ("start", ENG, []),
+        ("complete", ENG, ["-f", "work_done=换了阀门"]),
+        ("inspect", ENG_MGR, ["-f", "passed=true"]),
+    ):
+        _ok(console("fire", "R-000001", event, store, actor, late, *extra))
+    rv = json.loads(_ok(console("list", store, late, "--kind=return_visit", "--json")))
+    assert [(r["id"], r["state"]) for r in rv] == [("RV-000001", "due")]
+    shown = _ok(console("show", "RV-000001", store, late))
+    assert "13800001111" not in shown
+    assert "李雷" not in shown
+    _ok(console("fire", "RV-000001", "visit", store, DESK, late, "-f", "method=phone",
+                "-f", "speed=5", "-f", "result=4", "-f", "attitude=5"))  # fmt: skip
+    repair = json.loads(_ok(console("show", "R-000001", store, late, "--json")))
+    assert repair["state"] == "closed"
+    assert repair["fields"]["contact"] != "13800001111"
+    refused = console("open", "return_visit", store, DESK, late, "-f", "source=R-000001")
+    assert_one_line_error(refused, 1)
+    md = _ok(console("report", store, "--month=2026-09", "--format=markdown", "--lang=en",
+                     "--now=2026-10-01T09:00:00+08:00"))  # fmt: skip
+    assert "Repairs" in md
+    assert "Return visits" in md
+    assert "13800001111" not in md
+
+
+def test_l1_l5_lost_item_flow_through_the_console_script(tmp_path: Path) -> None:
+    """A found item: open (L1), a claim whose raw ID number the CLI masks before it is
+    stored (L5, G7), a rejected claim, a verified one and the release."""
+    store = f"--store={tmp_path / 'mall.json'}"
+    now = "--now=2026-09-30T15:00:00+08:00"
+    _ok(console("open", "lost_item", store, DESK, now,
+                "-f", "found_at=2026-09-30T14:30:00+08:00", "-f", "place_found=1F 中庭",
+                "-f", "description=黑色手机", "-f", "features=蓝色手机壳", "-f", "category=phone",
+                "-f", "finder_type=customer", "-f", "finder_name=王芳",
+                "-f", "finder_contact=13711112222"))  # fmt: skip
+    claim = ["-f", "place=1F 中庭", "-f", "time=下午", "-f", "id_type=resident_id"]
+    _ok(console("fire", "LF-000001", "claim", store, DESK, now, "-f", "claimant=张伟",
+                "-f", "features=红色手机壳", "-f", "id_number=110101199001011234",
+                *claim))  # fmt: skip
+    _ok(console("fire", "LF-000001", "reject_claim", store, DESK, now, "--reason=特征不符"))
+    _ok(console("fire", "LF-000001", "claim", store, DESK, now, "-f", "claimant=刘洋",
+                "-f", "features=蓝色手机壳", "-f", "id_number=110101198502023456",
+                *claim))  # fmt: skip
+    _ok(console("fire", "LF-000001", "verify_claim", store, DESK, now,
+                "-f", "features_match=yes", "-f", "id_checked=yes"))  # fmt: skip
+    out = _ok(console("fire", "LF-000001", "release", store, DESK, now, "--lang=en"))
+    assert out.strip().endswith("state released (returned to the owner)")
+    revealed = _ok(console("show", "LF-000001", store, now, "--reveal", "--json"))
+    assert "110101199001011234" not in revealed  # never stored raw (G7)
+    assert "110101198502023456" not in revealed
+    shown = _ok(console("show", "LF-000001", store, now))
+    for secret in ("张伟", "刘洋", "王芳", "13711112222"):
+        assert secret not in shown
+
+
+def test_v1_v5_tenant_visit_and_suggestion_through_the_console_script(tmp_path: Path) -> None:
+    """A tenant, an extra visit appointed by phone (V2) and completed with a suggestion
+    (V3, V5): the suggestion is its own record, answered with `fire`."""
+    store = f"--store={tmp_path / 'mall.json'}"
+    now = "--now=2026-09-28T09:00:00+08:00"
+    _ok(console("open", "tenant", store, DESK, now, "-f", "unit=2F-201", "-f", "name=李记服饰",
+                "-f", "trade=retail", "-f", "contact=赵敏", "-f", "phone=13922223333",
+                "-f", "lease_start=2024-01-01"))  # fmt: skip
+    _ok(console("open", "visit", store, DESK, now, "-f", "tenant=T-000001", "-f", "unit=2F-201",
+                "-f", "trade=retail", "-f", "tier=regular",
+                "-f", "planned_at=2026-09-29T10:00:00+08:00",
+                "-f", "due_at=2026-09-30T23:59:00+08:00"))  # fmt: skip
+    _ok(console("fire", "V-000001", "appoint", store, DESK, now,
+                "-f", "at=2026-09-29T10:00:00+08:00", "-f", "phoned=yes"))  # fmt: skip
+    later = "--now=2026-09-29T10:40:00+08:00"
+    items = json.dumps([{"topic": "engineering", "text": "门口地砖松动"}], ensure_ascii=False)
+    _ok(console("fire", "V-000001", "complete", store, DESK, later, "-f", "form=meeting",
+                "-f", "topics=engineering", "-f", "notes=交流经营情况",
+                "-f", "satisfaction=satisfied", "-f", "confirmed_by=赵敏",
+                "-f", f"suggestions={items}"))  # fmt: skip
+    listed = json.loads(_ok(console("list", store, later, "--kind=suggestion", "--json")))
+    assert [(r["id"], r["state"], r["tenant"]) for r in listed] == [
+        ("S-000001", "raised", "T-000001")
+    ]
+    _ok(console("fire", "S-000001", "answer", store, DESK, later, "-f", "answer=已安排维修"))
+    shown = _ok(console("show", "T-000001", store, later))
+    assert "13922223333" not in shown
+    assert "赵敏" not in shown
+
+
+def test_default_json_store_end_to_end(tmp_path: Path) -> None:
+    """In a fresh directory: `demo` writes mallops-store.json (the default store), then
+    `report --store mallops-store.json`, `list` and `tick` work on it; a second `demo`
+    continues it, one with another seed is refused and leaves it intact."""
+    out = console("demo", "--days=3", "--tenants=20", "--lang=en", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    store = tmp_path / "mallops-store.json"
+    assert store.is_file()
+    assert "simulated 3 day(s) on mallops-store.json" in out.stdout
+    report = json.loads(_ok(console("report", "--store", "mallops-store.json", "--month=2026-09",
+                                    "--format=json", cwd=tmp_path)))  # fmt: skip
+    sections = {s["key"] for s in report["sections"]}
+    assert {"complaint", "repair", "return_visit", "lost_found"} <= sections
+    kinds = {r["kind"] for r in json.loads(_ok(console("list", "--json", cwd=tmp_path)))}
+    assert {"complaint", "repair", "return_visit", "lost_item", "tenant", "visit"} <= kinds
+    assert _ok(console("tick", "--now=2026-09-04T12:00:00+08:00", cwd=tmp_path)).endswith(
+        "event(s)\n"
+    )
+    before = store.read_bytes()
+    refused = console("demo", "--days=1", "--seed=7", cwd=tmp_path)
+    assert_one_line_error(refused, 1)
+    assert "--seed 2026" in refused.stderr
+    assert store.read_bytes() == before
+    again = console("demo", "--days=1", "--tenants=20", "--quiet", "--lang=en", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "continued 1 day(s) on mallops-store.json" in again.stdout

@@ -75,7 +75,21 @@ def test_docs_embed_the_generated_diagrams() -> None:
         assert f"```mermaid\n{mermaid(spec, 'en')}```" in page, spec.kind
 
 
-WORKFLOW_PAGES = {"complaint": "complaints.md"}
+WORKFLOW_PAGES = {
+    "complaint": "complaints.md",
+    "repair": "repairs.md",
+    "return_visit": "return-visits.md",
+    "lost_item": "lost-and-found.md",
+    "lost_report": "lost-and-found.md",
+    "tenant": "visits.md",
+    "visit": "visits.md",
+    "suggestion": "visits.md",
+}
+
+
+def test_every_workflow_has_its_page() -> None:
+    """Every workflow has a page that embeds its generated diagram."""
+    assert set(WORKFLOW_PAGES) == {s.kind for s in SPECS}
 
 
 @pytest.mark.parametrize(("kind", "page"), sorted(WORKFLOW_PAGES.items()))

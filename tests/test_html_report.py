@@ -88,3 +88,31 @@ def test_screenshot_is_not_blank(html_file: Path, tmp_path: Path) -> None:
     width, height, raw = _png_pixels(shot)
     assert (width, height) == (1200, 2000)
     assert len(set(raw)) > 100, "the screenshot is (nearly) one colour"
+
+
+def test_every_workflow_section_renders_its_charts(html_file: Path, tmp_path: Path) -> None:
+    """The repair, return-visit and lost-and-found sections are drawn with charts in
+    the browser (each section's DOM holds an SVG with bars)."""
+    out = _chromium(tmp_path, "--dump-dom", html_file.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    dom = out.stdout
+    for key in ("complaint", "repair", "return_visit", "lost_found"):
+        start = dom.index(f'<section id="{key}">')
+        body = dom[start : dom.index("</section>", start)]
+        assert "<svg" in body, key
+        assert 'class="bar"' in body, key
+
+
+def test_visit_section_renders_in_a_december_demo(tmp_path: Path) -> None:
+    """The tenant-visit section (coverage, suggestions) renders with its charts."""
+    config = DemoConfig(seed=12, days=20, tenants=40, start="2026-12-01", complaints_per_day=2.0)
+    result = run_demo(MemoryStore(), config)
+    report = build_report(result.mall, result.start, result.end, lang="zh")
+    page = tmp_path / "dec.html"
+    page.write_text(render(report, "html"), encoding="utf-8")
+    out = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    start = out.stdout.index('<section id="visits">')
+    body = out.stdout[start : out.stdout.index("</section>", start)]
+    assert "走访计划覆盖" in body
+    assert 'class="bar"' in body

@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -266,10 +266,22 @@ def record_data(mall: Mall, record: Record, *, reveal: bool = False) -> dict[str
     if reveal:
         return data
     personal = personal_fields(s.engine.spec for s in mall.services.values())
-    data["fields"] = {k: mask_value(v) if k in personal else v for k, v in data["fields"].items()}
+    data["fields"] = _masked(data["fields"], personal)
     for h in data["history"]:
-        h["data"] = {k: mask_value(v) if k in personal else v for k, v in h["data"].items()}
+        h["data"] = _masked(h["data"], personal)
     return data
+
+
+def _masked(value: Any, personal: Collection[str]) -> Any:
+    """``value`` with every personal key masked, also inside nested lists and mappings
+    (a lost item's claims and release hold the claimants' names, G7)."""
+    if isinstance(value, dict):
+        return {
+            k: mask_value(v) if k in personal else _masked(v, personal) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(v, personal) for v in value]
+    return value
 
 
 def _state_label(mall: Mall, record: Record, lang: str) -> str:
@@ -326,6 +338,13 @@ def cmd_fire(args: argparse.Namespace) -> int:
     with _mall(args) as mall:
         kind = mall.get(args.record_id).kind
         params = _params(mall, kind, args.event, args.field)
+        if kind == "lost_item" and args.event == "claim" and params.get("id_number"):
+            from .workflows.lost_found_rules import mask_id
+
+            # rule L5, G7: the document number is masked before anything is stored
+            params["id_number"] = mask_id(
+                str(params["id_number"]), mall.policy.lost_found.id_visible
+            )
         record = mall.fire(
             args.record_id, args.event, actor=args.actor, reason=args.reason, **params
         )

@@ -19,6 +19,10 @@ import pendulum
 from ..clock import aware
 from ..errors import ValidationError
 from . import complaints as _complaints  # noqa: F401  (registers the complaint section)
+from . import lost_found as _lost_found  # noqa: F401
+from . import repairs as _repairs  # noqa: F401
+from . import return_visits as _return_visits  # noqa: F401
+from . import visits as _visits  # noqa: F401
 from .analysis import analyse
 from .compute import (
     LABELS,

@@ -17,6 +17,19 @@ _DIM_LABELS = {
 }
 
 
+def c12_answers(ctx: ReportContext) -> list[dict[str, int]]:
+    """Every C12 answer of the period: complaint surveys (``survey_by = "survey"``) and
+    the answers collected by return visits (F2, ``survey_by = "return_visit"``), also
+    those that reopened their source and were asked again later."""
+    out = []
+    for r in ctx.records:
+        event = {"complaint": "survey", "return_visit": "visit"}.get(r.kind)
+        for e in r.history:
+            if e.event == event and event is not None:
+                out.append({k: int(e.data.get(k, 0)) for k in DIMENSIONS})
+    return out
+
+
 @register_section("complaint")
 def complaint_section(ctx: ReportContext) -> Section | None:
     """Handling (K1 complaint handling rate), satisfaction (C12, K1 customer
@@ -31,14 +44,15 @@ def complaint_section(ctx: ReportContext) -> Section | None:
     dismissed = [r for r in recs if r.state == "dismissed"]
     reopened = [r for r in recs if int(r.fields.get("reopen_count") or 0) > 0]
     public = [r for r in recs if r.fields.get("public")]
-    # every C12 answer given, also those that reopened a complaint later answered again
-    surveys = [e.data for r in recs for e in r.history if e.event == "survey"]
+    surveys = c12_answers(ctx)
     satisfied = [
         s for s in surveys if all(int(s.get(k, 0)) >= cp.satisfied_min for k in DIMENSIONS)
     ]
     top_rank = max(s.rank for s in cp.severities.values())
     major_keys = {k for k, s in cp.severities.items() if s.rank == top_rank}
     majors = [r for r in recs if r.severity in major_keys]
+    # K1 "major incidents 0": major complaints and major repair faults (R7) alike
+    major_faults = [r for r in ctx.of_kind("repair") if r.fields.get("major")]
 
     kpis = (
         Kpi(
@@ -53,7 +67,7 @@ def complaint_section(ctx: ReportContext) -> Section | None:
         ),
         Kpi(
             "customer_satisfaction",
-            ctx.t("顾客满意率", "customer satisfaction"),
+            ctx.t("顾客满意率（C12 评价与回访）", "customer satisfaction (C12, return visits)"),
             share(len(satisfied), len(surveys)),
             targets.customer_satisfaction,
             "fraction",
@@ -64,11 +78,15 @@ def complaint_section(ctx: ReportContext) -> Section | None:
         Kpi(
             "major_incidents",
             ctx.t("重大投诉", "major incidents"),
-            float(len(majors)),
+            float(len(majors) + len(major_faults)),
             float(targets.major_incidents),
             "count",
             "lower",
             "K1",
+            ctx.t(
+                f"{len(majors)} 件重大投诉 + {len(major_faults)} 件重大故障（R7）",
+                f"{len(majors)} major complaints + {len(major_faults)} major faults (R7)",
+            ),
         ),
     )
     n = ctx.t("件数", "count")

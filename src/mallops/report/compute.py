@@ -76,7 +76,8 @@ returns a mapping of key -> object with ``zh`` and ``en`` attributes."""
 
 
 def register_section(kind: str) -> Callable[[SectionFn], SectionFn]:
-    """Decorator: add a section function for records of ``kind``."""
+    """Decorator: add a section function for records of ``kind``; ``"*"`` runs it for
+    every period (for figures about records planned, not registered, in it)."""
 
     def deco(fn: SectionFn) -> SectionFn:
         SECTIONS.setdefault(kind, []).append(fn)
@@ -399,6 +400,10 @@ def escalation_section(ctx: ReportContext) -> Section:
     return Section("escalations", ctx.t("升级", "Escalations"), tuple(tables))
 
 
+DERIVED_KINDS = frozenset({"return_visit"})
+"""Kinds whose records follow another record (not new problems, K4)."""
+
+
 def hotspot_section(ctx: ReportContext) -> Section:
     """Repeat problems (K4): the same category at the same location, and tenants with
     repeated records, at least ``targets.hot_spot_min`` times."""
@@ -407,6 +412,8 @@ def hotspot_section(ctx: ReportContext) -> Section:
     open_: Counter[tuple[str, str, str]] = Counter()
     tenants: Counter[str] = Counter()
     for r in ctx.records:
+        if r.kind in DERIVED_KINDS:
+            continue  # a return visit repeats its source's place and tenant
         if r.location:
             key = (r.kind, r.location, r.category or "")
             spots[key] += 1
@@ -483,7 +490,7 @@ def generic_sections(ctx: ReportContext) -> list[Section]:
         escalation_section(ctx),
         hotspot_section(ctx),
     ]
-    present = {r.kind for r in ctx.records}
+    present = {r.kind for r in ctx.records} | {"*"}
     for kind, fns in SECTIONS.items():
         if kind not in present:
             continue
