@@ -444,3 +444,17 @@ def test_v3_an_extra_visit_outside_the_plan_counts_as_done() -> None:
     visit_done(mall, extra.id, at(2026, 1, 21, 10))
     cov = mall.visits.coverage(2026)
     assert (cov.tiers[1].required, cov.tiers[1].done, cov.rate) == (1, 1, 1.0)
+
+
+def test_v1_no_extra_visit_after_the_tenant_left() -> None:
+    """schedule() refuses a visit after the tenant's last day (left or lease ended)."""
+    mall = new_mall()
+    t = tenant(mall, lease_end="2026-06-30")
+    with pytest.raises(ValidationError, match="last day") as info:
+        mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 7, 6, 10))
+    assert info.value.field == "planned_at"
+    mall.tenants.leave(t.id, actor=GM, left_on="2026-01-30", reason="moved out")
+    with pytest.raises(ValidationError, match="last day"):
+        mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 2, 2, 10))
+    assert mall.visits.query() == []
+    assert mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 1, 20, 10)).state == "planned"

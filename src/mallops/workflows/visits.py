@@ -178,6 +178,13 @@ class VisitService(WorkflowService):
         the planned month).  It counts as done in coverage, not as required."""
         t = Tenant.of(self.mall.service("tenant").get(tenant_id))
         when = aware(planned_at, field="planned_at", tz=self.mall.calendar.tz)
+        last = t.last_day
+        if last is not None and when.in_timezone(self.mall.calendar.tz).date() > last:
+            raise ValidationError(
+                f"planned_at: {when.date().isoformat()} is after {t.id}'s last day in the mall "
+                f"({last.isoformat()}); a visit is planned while the tenant is here (V1)",
+                field="planned_at",
+            )
         return self.open(
             actor=actor,
             tenant=t.id,
