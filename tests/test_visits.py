@@ -458,3 +458,32 @@ def test_v1_no_extra_visit_after_the_tenant_left() -> None:
         mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 2, 2, 10))
     assert mall.visits.query() == []
     assert mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 1, 20, 10)).state == "planned"
+
+
+def test_v1_a_tenant_leaving_later_keeps_its_visits_before_the_last_day() -> None:
+    """Leaving at a later date withdraws only the visits after the last day, also on
+    re-planning; a visit before it stays planned and can be done."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    clock_of(mall).set(at(2026, 1, 5, 9))
+    mall.tenants.leave(t.id, actor=GM, left_on="2026-05-31", reason="lease terminated early")
+    assert [v.state for v in mall.visits.plan(2026, tenant=t.id)] == [
+        "planned",
+        "withdrawn",
+        "withdrawn",
+    ]
+    assert mall.visits.plan_year(2026, actor=OPS).dropped == ()
+    first = mall.visits.plan(2026, tenant=t.id)[0]
+    assert visit_done(mall, first.id, first.fields["planned_at"]).state == "done"
+    assert mall.replay(first.id) == mall.get(first.id)
+
+
+def test_v1_a_tenant_that_already_left_has_every_open_visit_withdrawn() -> None:
+    """Once the last day is past, every open visit is withdrawn, also those before it."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    clock_of(mall).set(at(2026, 8, 3, 9))
+    mall.tenants.leave(t.id, actor=GM, left_on="2026-07-31", reason="left without notice")
+    assert [v.state for v in mall.visits.plan(2026, tenant=t.id)] == ["withdrawn"] * 3

@@ -145,18 +145,36 @@ class VisitService(WorkflowService):
                     "due_at": _month_end(slot.day, tz),
                 }
                 created.append(self._create(batch, actor, params, now).id)
-        for records in existing.values():  # tenants no longer active
+        for tenant_id, records in existing.items():  # tenants no longer active
+            gone = Tenant.of(batch.current(tenant_id))
             for r in records:
-                if r.is_open:
+                if r.is_open and self._after_last_day(r, gone, now):
                     reason = f"tenant {r.tenant} is no longer active"
                     self.fire_system_in(batch, r.id, "drop", {"reason": reason}, now)
                     dropped.append(r.id)
         return PlanResult(year, tuple(created), tuple(dropped), kept, tuple(unplannable))
 
+    def _after_last_day(self, visit: Record, tenant: Tenant, now: pendulum.DateTime) -> bool:
+        """Whether ``visit`` can no longer happen: the tenant's last day is over, or the
+        visit falls after it (V1: a tenant leaving at a later date is still visited)."""
+        last = tenant.last_day
+        if last is None:
+            return False
+        tz = self.mall.calendar.tz
+        when = visit.fields.get("appointment_at") or visit.fields["planned_at"]
+        day = aware(when, field="planned_at", tz=tz).in_timezone(tz).date()
+        return last < now.in_timezone(tz).date() or day > last
+
     def drop_open_in(self, batch: Batch, tenant_id: str, reason: str) -> list[str]:
-        """Withdraw every open visit of ``tenant_id`` inside ``batch`` (tenant left, V1)."""
+        """Withdraw the open visits of ``tenant_id`` that can no longer happen, inside
+        ``batch`` (tenant left, V1): those after its last day, or all once that is past."""
         now = self.mall.now()
-        ids = [r.id for r in self.query(tenant=tenant_id, is_open=True)]
+        gone = Tenant.of(batch.current(tenant_id))
+        ids = [
+            r.id
+            for r in self.query(tenant=tenant_id, is_open=True)
+            if self._after_last_day(r, gone, now)
+        ]
         for rid in ids:
             self.fire_system_in(batch, rid, "drop", {"reason": reason}, now)
         return ids
