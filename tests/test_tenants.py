@@ -59,6 +59,19 @@ def test_g7_contact_parameters_are_marked_personal() -> None:
     assert {p.name for p in complete.params if p.personal} == {"confirmed_by"}
 
 
+def test_g7_a_short_phone_number_is_masked_too() -> None:
+    """A 7- or 8-digit local number is never shown whole in repr or export (G7)."""
+    assert mask("8765432") == "*****32"
+    assert mask("020-8765432") == "020****5432"
+    mall = new_mall()
+    t = mall.tenants.register(
+        actor=DESK, unit="B1-02", name="Kiosk", trade="retail", contact="张三",
+        phone="8765432", lease_start="2020-01-01",
+    )  # fmt: skip
+    assert "8765432" not in repr(mall.tenants.tenant(t.id))
+    assert "8765432" not in str(mall.tenants.export())
+
+
 def test_g7_mask_keeps_little() -> None:
     """A phone keeps 3 + 4 digits, a name its first character."""
     assert mask("13800001111") == "138****1111"

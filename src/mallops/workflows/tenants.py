@@ -32,6 +32,8 @@ def mask(value: str | None) -> str | None:
         return value
     digits = sum(ch.isdigit() for ch in value)
     if digits >= 7 and digits >= len(value) - 2:
+        if len(value) < 11:  # a short (local) number: 3 + 4 visible would show it whole
+            return "*" * (len(value) - 2) + value[-2:]
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
     return value[0] + "*" * max(1, len(value) - 1)
 
