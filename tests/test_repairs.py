@@ -74,6 +74,16 @@ def test_r1_sources_are_tenant_customer_staff_or_inspection(mall: Mall) -> None:
         report(mall, source="passer-by")
 
 
+def test_r1_a_fault_that_occurs_in_the_future_is_refused(mall: Mall) -> None:
+    """occurred_at after now is refused naming the field; nothing is stored."""
+    with pytest.raises(ValidationError, match="in the future") as err:
+        report(mall, occurred_at=mall.now().add(days=3), major=True, plan="cut the power")
+    assert err.value.field == "occurred_at"
+    assert mall.repairs.query() == []
+    earlier = report(mall, occurred_at=mall.now().subtract(hours=1))
+    assert earlier.fields["occurred_at"] == mall.now().subtract(hours=1).isoformat()
+
+
 def test_r1_unknown_fault_type_is_refused_with_the_list(mall: Mall) -> None:
     """An unknown fault type names the allowed ones."""
     with pytest.raises(ValidationError, match="water"):

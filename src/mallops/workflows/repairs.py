@@ -102,7 +102,14 @@ def _on_report(ctx: Context) -> None:
             ctx.set(name, ctx.param(name))
     # rule R6: a tenant or customer behind it makes the order external
     ctx.set("external", source in r.external_sources or d.tenant is not None)
-    ctx.set("occurred_at", ctx.param("occurred_at") or ctx.now)
+    occurred = ctx.param("occurred_at")
+    if occurred is not None and occurred > ctx.now:
+        raise ValidationError(
+            f"occurred_at: {occurred.isoformat()} is in the future (now {ctx.now.isoformat()}); "
+            "give when the fault appeared, or leave it out for now",
+            field="occurred_at",
+        )
+    ctx.set("occurred_at", occurred or ctx.now)
     ctx.set("rework_rounds", 0)
     ctx.set("inspections", [])
     ctx.set("reopen_count", 0)
