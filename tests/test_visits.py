@@ -16,6 +16,7 @@ from mallops import (
     Record,
     ValidationError,
 )
+from mallops.workflows.visits import VISIT
 
 from .visit_helpers import DM, GM, OPS, YEARS_2027, at, clock_of, new_mall, tenant, visit_done
 
@@ -487,3 +488,11 @@ def test_v1_a_tenant_that_already_left_has_every_open_visit_withdrawn() -> None:
     clock_of(mall).set(at(2026, 8, 3, 9))
     mall.tenants.leave(t.id, actor=GM, left_on="2026-07-31", reason="left without notice")
     assert [v.state for v in mall.visits.plan(2026, tenant=t.id)] == ["withdrawn"] * 3
+
+
+def test_v1_no_visit_event_parameter_shadows_the_reason_of_fire() -> None:
+    """No event of the visit workflow declares a parameter that fire() already takes
+    (reason, actor), so every event can be fired with its parameters and a reason."""
+    taken = {"reason", "actor", "record_id", "event"}
+    for ev in (VISIT.create, *VISIT.events):
+        assert not taken & {p.name for p in ev.params}, ev.name

@@ -141,7 +141,7 @@ def _on_sync(ctx: Context) -> None:
 
 def _on_withdraw(ctx: Context) -> None:
     ctx.stop_timer("due", cancel=True)
-    ctx.set("withdrawn_because", ctx.reason or ctx.param("reason"))
+    ctx.set("withdrawn_because", ctx.reason or ctx.param("because") or ctx.param("reason"))
 
 
 def _on_link(ctx: Context) -> None:
@@ -165,7 +165,7 @@ def link_event(sources: tuple[str, ...]) -> EventSpec:
     )
 
 
-_REASON = Param("reason", "text", required=True)
+_BECAUSE = Param("because", "text", required=True, doc="why it left the plan")
 
 VISIT = WorkflowSpec(
     kind="visit",
@@ -274,7 +274,7 @@ VISIT = WorkflowSpec(
             (),
             "撤出计划",
             "dropped from the plan",
-            params=(_REASON,),
+            params=(_BECAUSE,),
             effect=_on_withdraw,
             system=True,
         ),

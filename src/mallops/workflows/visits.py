@@ -118,7 +118,7 @@ class VisitService(WorkflowService):
             for number in sorted(have):
                 if number > need and have[number].is_open:
                     reason = f"no longer in the {year} plan: {tenant.id} needs {need} visits"
-                    self.fire_system_in(batch, have[number].id, "drop", {"reason": reason}, now)
+                    self.fire_system_in(batch, have[number].id, "drop", {"because": reason}, now)
                     dropped.append(have[number].id)
             kept += sum(1 for n in have if n <= need)
             if all(n in have for n in range(1, need + 1)):
@@ -150,7 +150,7 @@ class VisitService(WorkflowService):
             for r in records:
                 if r.is_open and self._after_last_day(r, gone, now):
                     reason = f"tenant {r.tenant} is no longer active"
-                    self.fire_system_in(batch, r.id, "drop", {"reason": reason}, now)
+                    self.fire_system_in(batch, r.id, "drop", {"because": reason}, now)
                     dropped.append(r.id)
         return PlanResult(year, tuple(created), tuple(dropped), kept, tuple(unplannable))
 
@@ -176,7 +176,7 @@ class VisitService(WorkflowService):
             if self._after_last_day(r, gone, now)
         ]
         for rid in ids:
-            self.fire_system_in(batch, rid, "drop", {"reason": reason}, now)
+            self.fire_system_in(batch, rid, "drop", {"because": reason}, now)
         return ids
 
     def sync_open_in(self, batch: Batch, tenant: Tenant) -> None:
