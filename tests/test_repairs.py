@@ -131,6 +131,19 @@ def test_r2_dispatcher_queries_order_by_urgency_then_age(mall: Mall, clock: Manu
     assert mall.repairs.age(b) == 21 * 60
 
 
+def test_r2_dispatcher_queries_refuse_bad_arguments(mall: Mall) -> None:
+    """A queue of no technician or an age of something that is no order raises a
+    ValidationError (not TypeError or AttributeError); age also takes an order's id."""
+    b = report(mall, fault_type="water")
+    for bad in (None, 5, "  "):
+        with pytest.raises(ValidationError) as err:
+            mall.repairs.queue(bad)  # type: ignore[arg-type]
+        assert err.value.field == "technician"
+    with pytest.raises(ValidationError):
+        mall.repairs.age(None)  # type: ignore[arg-type]
+    assert mall.repairs.age(b.id) == mall.repairs.age(b) == 0
+
+
 # -- R3 ------------------------------------------------------------------------------------------
 
 
