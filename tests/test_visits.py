@@ -14,6 +14,7 @@ from mallops import (
     Policy,
     PolicyError,
     Record,
+    Tenant,
     ValidationError,
 )
 from mallops.workflows.visits import VISIT
@@ -496,3 +497,20 @@ def test_v1_no_visit_event_parameter_shadows_the_reason_of_fire() -> None:
     taken = {"reason", "actor", "record_id", "event"}
     for ev in (VISIT.create, *VISIT.events):
         assert not taken & {p.name for p in ev.params}, ev.name
+
+
+def test_v1_plan_queries_refuse_bad_arguments() -> None:
+    """plan() with a non-text tenant and required() with something that is no tenant
+    raise a ValidationError naming the field; required() also takes a tenant's id."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    with pytest.raises(ValidationError) as err:
+        mall.visits.plan(2026, tenant=5)  # type: ignore[arg-type]
+    assert err.value.field == "tenant"
+    with pytest.raises(ValidationError) as err:
+        mall.visits.required(None, 2026)  # type: ignore[arg-type]
+    assert err.value.field == "tenant"
+    with pytest.raises(ValidationError) as err:
+        mall.visits.required(t.id, "2026")  # type: ignore[arg-type]
+    assert err.value.field == "year"
+    assert mall.visits.required(t.id, 2026) == mall.visits.required(Tenant.of(t), 2026) == 3

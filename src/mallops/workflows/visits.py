@@ -48,6 +48,11 @@ def _month_end(day: _dt.date, tz: str) -> pendulum.DateTime:
     return pendulum.datetime(nxt.year, nxt.month, nxt.day, tz=tz)
 
 
+def _check_year(year: Any) -> None:
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9000:
+        raise ValidationError(f"year: expected a year like 2027, got {year!r}", field="year")
+
+
 class VisitService(WorkflowService):
     """``mall.visits``: the annual plan (V1), appointments (V2) and visits (V3, V4)."""
 
@@ -66,13 +71,23 @@ class VisitService(WorkflowService):
             months = self._working_days[window] = working_days_by_month(window, self.mall.calendar)
         return phases(self.mall.policy.visits, tenant.tier, tenant.lease_start, months)
 
-    def required(self, tenant: Tenant, year: int) -> int:
-        """Visits ``tenant`` needs in ``year``: by tier, pro-rated by the policy's rule
-        (V1), or by account age (F7) when the policy's ``frequency`` says so."""
+    def required(self, tenant: Tenant | str, year: int) -> int:
+        """Visits ``tenant`` (a tenant or its id) needs in ``year``: by tier, pro-rated by
+        the policy's rule (V1), or by account age (F7) when the policy's ``frequency``
+        says so."""
+        _check_year(year)
+        if isinstance(tenant, str):
+            tenant = Tenant.of(self.mall.service("tenant").get(tenant))
+        elif not isinstance(tenant, Tenant):
+            raise ValidationError(
+                f"tenant: expected a tenant or its id, got {tenant!r}", field="tenant"
+            )
         return sum(count for count, _ in self._phases(tenant, year))
 
     def plan(self, year: int, *, tenant: str | None = None) -> list[Record]:
         """The year's plan visits (withdrawn ones included), in planned order."""
+        if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+            raise ValidationError(f"tenant: expected a tenant id, got {tenant!r}", field="tenant")
         found = [
             r
             for r in self.query(tenant=tenant)
@@ -90,8 +105,7 @@ class VisitService(WorkflowService):
         withdrew is not planned again); a tenant needing fewer visits than planned has
         the surplus dropped with a reason, and so do tenants no longer active.
         """
-        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9000:
-            raise ValidationError(f"year: expected a year like 2027, got {year!r}", field="year")
+        _check_year(year)
         now = self.mall.now()
         return self._run(lambda batch: self._plan_in(batch, year, actor, now))  # type: ignore[no-any-return]
 
