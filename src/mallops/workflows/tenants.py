@@ -308,8 +308,11 @@ class TenantService(WorkflowService):
         visits = self.mall.service("visit")
         assert isinstance(visits, VisitService)
         if entry.event == "leave":
-            visits.drop_open_in(
-                batch, after.id, f"tenant left on {after.fields['left_on']}: {entry.reason}"
+            because = f"tenant left on {after.fields['left_on']}: {entry.reason}"
+            visits.drop_open_in(batch, after.id, because)
+            accounts = self.mall.return_visits  # rule F7: no periodic visits once gone
+            accounts._end(
+                batch, accounts.account_visits(after.id, open_only=True), because, entry.at
             )
         elif entry.event == "update":
             visits.sync_open_in(batch, Tenant.of(after))
