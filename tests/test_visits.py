@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pendulum
 import pytest
 
 from mallops import (
@@ -514,3 +515,27 @@ def test_v1_plan_queries_refuse_bad_arguments() -> None:
         mall.visits.required(t.id, "2026")  # type: ignore[arg-type]
     assert err.value.field == "year"
     assert mall.visits.required(t.id, 2026) == mall.visits.required(Tenant.of(t), 2026) == 3
+
+
+def test_v2_a_tenant_becoming_a_restaurant_has_its_visits_moved_out_of_meal_peaks() -> None:
+    """A trade change to one with meal peaks moves planned visits inside a peak to the
+    nearest allowed start of the same day; other visits stay where they were."""
+    from mallops.workflows.visit_plan import VisitHours
+    from mallops.workflows.visit_spec import slot_problem
+
+    mall = new_mall()
+    shops = [tenant(mall, unit=f"L1-{i:02d}", tier="anchor") for i in range(12)]
+    mall.visits.plan_year(2026, actor=OPS)
+    hours = VisitHours.of(mall.policy.visits)
+    before = {v.id: v.fields["planned_at"] for v in mall.visits.query()}
+    for t in shops:
+        mall.tenants.update(t.id, actor=OPS, trade="restaurant")
+    moved = 0
+    for v in mall.visits.query():
+        planned = pendulum.parse(v.fields["planned_at"])
+        assert slot_problem(hours, mall.calendar, "restaurant", planned) is None, v.id
+        assert planned.date().isoformat() == before[v.id][:10]
+        moved += v.fields["planned_at"] != before[v.id]
+        assert mall.replay(v.id) == v
+    assert moved > 0
+    assert mall.visits.plan_year(2026, actor=OPS).created == ()

@@ -135,6 +135,8 @@ def _on_sync(ctx: Context) -> None:
     """The tenant's unit, trade or tier changed: open visits follow (V2 checks the trade)."""
     for name in ("unit", "trade", "tier"):
         ctx.set(name, ctx.param(name))
+    if ctx.param("planned_at") is not None:
+        ctx.set("planned_at", ctx.param("planned_at"))  # rule V2: moved out of a meal peak
     ctx.draft.location = ctx.param("unit")
     ctx.draft.category = ctx.param("tier")
 
@@ -285,7 +287,7 @@ VISIT = WorkflowSpec(
             (),
             "同步租户档案",
             "tenant details changed",
-            params=(Param("unit"), Param("trade"), Param("tier")),
+            params=(Param("unit"), Param("trade"), Param("tier"), Param("planned_at", "datetime")),
             effect=_on_sync,
             system=True,
         ),

@@ -197,9 +197,23 @@ class VisitService(WorkflowService):
         """Carry the tenant's new unit, trade or tier into its open visits (in ``batch``)."""
         now = self.mall.now()
         data = {"unit": tenant.unit, "trade": tenant.trade, "tier": tenant.tier}
+        hours = VisitHours.of(self.mall.policy.visits)
+        tz = self.mall.calendar.tz
         for r in self.query(tenant=tenant.id, is_open=True):
             if any(r.fields.get(k) != v for k, v in data.items()):
-                self.fire_system_in(batch, r.id, "sync", data, now)
+                moved: dict[str, Any] = {}
+                planned = aware(r.fields["planned_at"], field="planned_at", tz=tz).in_timezone(tz)
+                if r.state != "appointed" and hours.problem(tenant.trade, planned.time()):
+                    # rule V2: a new trade with meal peaks moves the visit out of them,
+                    # to the nearest allowed start of the same day
+                    starts = hours.starts(tenant.trade)
+                    if starts:
+                        mins = planned.hour * 60 + planned.minute
+                        best = min(starts, key=lambda t: abs(t.hour * 60 + t.minute - mins))
+                        moved["planned_at"] = planned.set(
+                            hour=best.hour, minute=best.minute, second=0
+                        ).isoformat()
+                self.fire_system_in(batch, r.id, "sync", data | moved, now)
 
     # -- one visit --------------------------------------------------------------------------
 
