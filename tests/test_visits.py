@@ -539,3 +539,16 @@ def test_v2_a_tenant_becoming_a_restaurant_has_its_visits_moved_out_of_meal_peak
         assert mall.replay(v.id) == v
     assert moved > 0
     assert mall.visits.plan_year(2026, actor=OPS).created == ()
+
+
+def test_v1_a_shortened_lease_withdraws_the_visits_after_its_end() -> None:
+    """Moving the lease end earlier withdraws the planned visits after it, with the
+    reason; the visits before it stay planned."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    mall.tenants.update(t.id, actor=OPS, lease_end="2026-06-30")
+    plan = mall.visits.plan(2026, tenant=t.id)
+    assert [v.state for v in plan] == ["planned", "withdrawn", "withdrawn"]
+    assert "2026-06-30" in plan[1].fields["withdrawn_because"]
+    assert mall.visits.plan_year(2026, actor=OPS).created == ()

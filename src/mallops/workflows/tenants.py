@@ -316,3 +316,7 @@ class TenantService(WorkflowService):
             )
         elif entry.event == "update":
             visits.sync_open_in(batch, Tenant.of(after))
+            if entry.data.get("lease_end") is not None:  # rule V1: no visit after the lease
+                visits.drop_open_in(
+                    batch, after.id, f"the lease now ends on {after.fields['lease_end']}"
+                )
