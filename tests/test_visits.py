@@ -552,3 +552,18 @@ def test_v1_a_shortened_lease_withdraws_the_visits_after_its_end() -> None:
     assert [v.state for v in plan] == ["planned", "withdrawn", "withdrawn"]
     assert "2026-06-30" in plan[1].fields["withdrawn_because"]
     assert mall.visits.plan_year(2026, actor=OPS).created == ()
+
+
+def test_v1_replanning_drops_plan_visits_of_an_unknown_tenant() -> None:
+    """A plan visit opened by hand for an id that is no tenant does not break re-planning:
+    it is dropped like the visits of a tenant no longer active."""
+    mall = new_mall()
+    tenant(mall)
+    odd = mall.visits.open(
+        actor=OPS, tenant="T-999999", unit="X-1", trade="retail", tier="regular", year=2026,
+        slot=1, plan_key="T-999999/2026/1", planned_at=at(2026, 3, 2, 10),
+        due_at=at(2026, 4, 1),
+    )  # fmt: skip
+    result = mall.visits.plan_year(2026, actor=OPS)
+    assert result.dropped == (odd.id,)
+    assert mall.get(odd.id).state == "withdrawn"

@@ -16,7 +16,7 @@ import pendulum
 
 from ..clock import aware
 from ..domain.records import Actor, HistoryEntry, Record
-from ..errors import ValidationError
+from ..errors import RecordNotFound, ValidationError
 from .base import Batch, WorkflowService
 from .tenants import Tenant
 from .visit_plan import VisitHours, lease_days, phases, plan_slots, working_days_by_month
@@ -160,13 +160,21 @@ class VisitService(WorkflowService):
                 }
                 created.append(self._create(batch, actor, params, now).id)
         for tenant_id, records in existing.items():  # tenants no longer active
-            gone = Tenant.of(batch.current(tenant_id))
+            gone = self._tenant_or_none(batch, tenant_id)
             for r in records:
-                if r.is_open and self._after_last_day(r, gone, now):
+                if r.is_open and (gone is None or self._after_last_day(r, gone, now)):
                     reason = f"tenant {r.tenant} is no longer active"
                     self.fire_system_in(batch, r.id, "drop", {"because": reason}, now)
                     dropped.append(r.id)
         return PlanResult(year, tuple(created), tuple(dropped), kept, tuple(unplannable))
+
+    def _tenant_or_none(self, batch: Batch, tenant_id: str) -> Tenant | None:
+        """The register's view of ``tenant_id``, or ``None`` if it is no tenant record."""
+        try:
+            record = batch.current(tenant_id)
+        except (RecordNotFound, ValidationError):
+            return None
+        return Tenant.of(record) if record.kind == "tenant" else None
 
     def _after_last_day(self, visit: Record, tenant: Tenant, now: pendulum.DateTime) -> bool:
         """Whether ``visit`` can no longer happen: the tenant's last day is over, or the
