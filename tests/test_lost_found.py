@@ -685,3 +685,28 @@ def test_items_survive_a_policy_that_dropped_their_category() -> None:
     assert rows[0].category == "其他 other"
     with pytest.raises(ValidationError, match="choose zh, en or both"):
         later.lost_found.register(at(2026, 11, 1), at(2026, 12, 1), lang="fr")
+
+
+def test_l6_owner_contact_found_while_due_for_disposal_keeps_the_item_again() -> None:
+    """An item due for disposal whose owner contact turns up goes back into storage
+    until the longer retention ends (6 months), and cannot be disposed of meanwhile."""
+    mall, clock = make_mall()
+    item = found(mall, category="umbrella")
+    mall.lost_found.close_day(actor=DESK)
+    clock.set(at(2027, 3, 1, 10))
+    mall.tick()
+    assert mall.get(item.id).state == "due_disposal"
+    kept = mall.lost_found.contact_owner(
+        item.id, actor=DESK, method="card in the bag", reached=False, contact="13800000000"
+    )
+    assert (kept.state, kept.fields["retention_class"]) == ("stored", "with_contact")
+    assert kept.fields["retention_until"] == "2027-05-20T10:00:00+08:00"
+    assert kept.fields["disposal_route"] is None
+    with pytest.raises(InvalidTransition):
+        mall.lost_found.dispose(item.id, actor=CS_HEAD, decision="donate")
+    assert mall.replay(item.id) == mall.get(item.id)
+    clock.set(at(2027, 5, 21, 10))
+    mall.tick()
+    again = mall.get(item.id)
+    assert (again.state, again.fields["disposal_route"]) == ("due_disposal", "management")
+    assert mall.replay(item.id) == again

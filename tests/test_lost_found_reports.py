@@ -140,3 +140,21 @@ def test_an_undone_match_is_not_closed_by_the_first_item() -> None:
     assert mall.get(report.id).state == "matched"
     return_to_owner(mall, second.id)
     assert mall.get(report.id).state == "closed"
+
+
+def test_an_item_is_matched_with_one_open_report_at_a_time() -> None:
+    """A second report cannot be matched with an item already matched with another one
+    (releasing it would close both as returned); after an unmatch it can."""
+    mall, _ = make_mall(at(2026, 11, 20, 10))
+    item = found(mall)
+    first = _report(mall)
+    second = _report(mall)
+    mall.lost_found.match(first.id, item.id, actor=DESK)
+    with pytest.raises(InvalidTransition, match="already matched"):
+        mall.lost_found.match(second.id, item.id, actor=DESK)
+    assert mall.get(second.id).state == "open"
+    assert mall.get(item.id).linked("lost_report") == (first.id,)
+    mall.fire(first.id, "unmatch", actor=DESK, reason="owner says the case is blue")
+    mall.lost_found.match(second.id, item.id, actor=DESK)
+    return_to_owner(mall, item.id)
+    assert (mall.get(first.id).state, mall.get(second.id).state) == ("open", "closed")

@@ -74,6 +74,16 @@ def test_r1_sources_are_tenant_customer_staff_or_inspection(mall: Mall) -> None:
         report(mall, source="passer-by")
 
 
+def test_r1_a_fault_that_occurs_in_the_future_is_refused(mall: Mall) -> None:
+    """occurred_at after now is refused naming the field; nothing is stored."""
+    with pytest.raises(ValidationError, match="in the future") as err:
+        report(mall, occurred_at=mall.now().add(days=3), major=True, plan="cut the power")
+    assert err.value.field == "occurred_at"
+    assert mall.repairs.query() == []
+    earlier = report(mall, occurred_at=mall.now().subtract(hours=1))
+    assert earlier.fields["occurred_at"] == mall.now().subtract(hours=1).isoformat()
+
+
 def test_r1_unknown_fault_type_is_refused_with_the_list(mall: Mall) -> None:
     """An unknown fault type names the allowed ones."""
     with pytest.raises(ValidationError, match="water"):
@@ -119,6 +129,19 @@ def test_r2_dispatcher_queries_order_by_urgency_then_age(mall: Mall, clock: Manu
     clock.advance(minutes=20)  # b: urgent, 15 min; c: normal, 30 min, not yet
     assert [r.id for r in mall.repairs.overdue()] == [b.id]
     assert mall.repairs.age(b) == 21 * 60
+
+
+def test_r2_dispatcher_queries_refuse_bad_arguments(mall: Mall) -> None:
+    """A queue of no technician or an age of something that is no order raises a
+    ValidationError (not TypeError or AttributeError); age also takes an order's id."""
+    b = report(mall, fault_type="water")
+    for bad in (None, 5, "  "):
+        with pytest.raises(ValidationError) as err:
+            mall.repairs.queue(bad)  # type: ignore[arg-type]
+        assert err.value.field == "technician"
+    with pytest.raises(ValidationError):
+        mall.repairs.age(None)  # type: ignore[arg-type]
+    assert mall.repairs.age(b.id) == mall.repairs.age(b) == 0
 
 
 # -- R3 ------------------------------------------------------------------------------------------

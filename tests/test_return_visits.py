@@ -391,6 +391,21 @@ def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) 
     assert mall.replay(visit.id) == mall.get(visit.id)
 
 
+def test_f7_account_visits_need_a_tenant_id(mall: Mall) -> None:
+    """A missing or non-text tenant (or source) is a ValidationError naming the field,
+    not a TypeError, nor a list of every tenant's visits; nothing is stored."""
+    mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    for bad in (None, 5, ""):
+        with pytest.raises(ValidationError) as err:
+            mall.return_visits.start_account_visits(actor=DESK, tenant=bad, since=at(2025, 1, 1))  # type: ignore[arg-type]
+        assert err.value.field == "tenant"
+        with pytest.raises(ValidationError):
+            mall.return_visits.account_visits(bad)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError):
+            mall.return_visits.of(bad)  # type: ignore[arg-type]
+    assert len(mall.return_visits.query()) == 1
+
+
 def test_f7_one_open_periodic_visit_per_account(mall: Mall) -> None:
     """Starting the periodic visits twice is refused; the intervals are policy data."""
     mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))

@@ -59,6 +59,19 @@ def test_g7_contact_parameters_are_marked_personal() -> None:
     assert {p.name for p in complete.params if p.personal} == {"confirmed_by"}
 
 
+def test_g7_a_short_phone_number_is_masked_too() -> None:
+    """A 7- or 8-digit local number is never shown whole in repr or export (G7)."""
+    assert mask("8765432") == "*****32"
+    assert mask("020-8765432") == "020****5432"
+    mall = new_mall()
+    t = mall.tenants.register(
+        actor=DESK, unit="B1-02", name="Kiosk", trade="retail", contact="张三",
+        phone="8765432", lease_start="2020-01-01",
+    )  # fmt: skip
+    assert "8765432" not in repr(mall.tenants.tenant(t.id))
+    assert "8765432" not in str(mall.tenants.export())
+
+
 def test_g7_mask_keeps_little() -> None:
     """A phone keeps 3 + 4 digits, a name its first character."""
     assert mask("13800001111") == "138****1111"
@@ -146,3 +159,19 @@ def test_tenant_record_replays() -> None:
     mall.tenants.update(t.id, actor=DESK, unit="L2-02")
     mall.tenants.leave(t.id, actor=DM, left_on="2026-05-01", reason="lease ended")
     assert mall.replay(t.id) == mall.get(t.id)
+
+
+def test_f7_a_tenant_leaving_ends_its_periodic_account_visits() -> None:
+    """When a tenant leaves, its open periodic account visit (F7) ends with the reason;
+    no visit stays due and nothing escalates for a tenant who is gone."""
+    mall = new_mall()
+    t = tenant(mall)
+    rv = mall.return_visits.start_account_visits(actor=DESK, tenant=t.id, since=at(2025, 12, 1))
+    mall.tenants.leave(t.id, actor=DM, left_on="2025-12-31", reason="lease ended")
+    ended = mall.get(rv.id)
+    assert ended.state == "ended"
+    assert "lease ended" in ended.fields["ended_because"]
+    assert mall.return_visits.account_visits(t.id, open_only=True) == []
+    clock_of(mall).set(at(2026, 6, 1, 10))
+    assert [e for e in mall.tick() if e.record_id == rv.id] == []
+    assert mall.replay(rv.id) == ended

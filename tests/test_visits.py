@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pendulum
 import pytest
 
 from mallops import (
@@ -14,8 +15,10 @@ from mallops import (
     Policy,
     PolicyError,
     Record,
+    Tenant,
     ValidationError,
 )
+from mallops.workflows.visits import VISIT
 
 from .visit_helpers import DM, GM, OPS, YEARS_2027, at, clock_of, new_mall, tenant, visit_done
 
@@ -444,3 +447,123 @@ def test_v3_an_extra_visit_outside_the_plan_counts_as_done() -> None:
     visit_done(mall, extra.id, at(2026, 1, 21, 10))
     cov = mall.visits.coverage(2026)
     assert (cov.tiers[1].required, cov.tiers[1].done, cov.rate) == (1, 1, 1.0)
+
+
+def test_v1_no_extra_visit_after_the_tenant_left() -> None:
+    """schedule() refuses a visit after the tenant's last day (left or lease ended)."""
+    mall = new_mall()
+    t = tenant(mall, lease_end="2026-06-30")
+    with pytest.raises(ValidationError, match="last day") as info:
+        mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 7, 6, 10))
+    assert info.value.field == "planned_at"
+    mall.tenants.leave(t.id, actor=GM, left_on="2026-01-30", reason="moved out")
+    with pytest.raises(ValidationError, match="last day"):
+        mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 2, 2, 10))
+    assert mall.visits.query() == []
+    assert mall.visits.schedule(t.id, actor=OPS, planned_at=at(2026, 1, 20, 10)).state == "planned"
+
+
+def test_v1_a_tenant_leaving_later_keeps_its_visits_before_the_last_day() -> None:
+    """Leaving at a later date withdraws only the visits after the last day, also on
+    re-planning; a visit before it stays planned and can be done."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    clock_of(mall).set(at(2026, 1, 5, 9))
+    mall.tenants.leave(t.id, actor=GM, left_on="2026-05-31", reason="lease terminated early")
+    assert [v.state for v in mall.visits.plan(2026, tenant=t.id)] == [
+        "planned",
+        "withdrawn",
+        "withdrawn",
+    ]
+    assert mall.visits.plan_year(2026, actor=OPS).dropped == ()
+    first = mall.visits.plan(2026, tenant=t.id)[0]
+    assert visit_done(mall, first.id, first.fields["planned_at"]).state == "done"
+    assert mall.replay(first.id) == mall.get(first.id)
+
+
+def test_v1_a_tenant_that_already_left_has_every_open_visit_withdrawn() -> None:
+    """Once the last day is past, every open visit is withdrawn, also those before it."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    clock_of(mall).set(at(2026, 8, 3, 9))
+    mall.tenants.leave(t.id, actor=GM, left_on="2026-07-31", reason="left without notice")
+    assert [v.state for v in mall.visits.plan(2026, tenant=t.id)] == ["withdrawn"] * 3
+
+
+def test_v1_no_visit_event_parameter_shadows_the_reason_of_fire() -> None:
+    """No event of the visit workflow declares a parameter that fire() already takes
+    (reason, actor), so every event can be fired with its parameters and a reason."""
+    taken = {"reason", "actor", "record_id", "event"}
+    for ev in (VISIT.create, *VISIT.events):
+        assert not taken & {p.name for p in ev.params}, ev.name
+
+
+def test_v1_plan_queries_refuse_bad_arguments() -> None:
+    """plan() with a non-text tenant and required() with something that is no tenant
+    raise a ValidationError naming the field; required() also takes a tenant's id."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    with pytest.raises(ValidationError) as err:
+        mall.visits.plan(2026, tenant=5)  # type: ignore[arg-type]
+    assert err.value.field == "tenant"
+    with pytest.raises(ValidationError) as err:
+        mall.visits.required(None, 2026)  # type: ignore[arg-type]
+    assert err.value.field == "tenant"
+    with pytest.raises(ValidationError) as err:
+        mall.visits.required(t.id, "2026")  # type: ignore[arg-type]
+    assert err.value.field == "year"
+    assert mall.visits.required(t.id, 2026) == mall.visits.required(Tenant.of(t), 2026) == 3
+
+
+def test_v2_a_tenant_becoming_a_restaurant_has_its_visits_moved_out_of_meal_peaks() -> None:
+    """A trade change to one with meal peaks moves planned visits inside a peak to the
+    nearest allowed start of the same day; other visits stay where they were."""
+    from mallops.workflows.visit_plan import VisitHours
+    from mallops.workflows.visit_spec import slot_problem
+
+    mall = new_mall()
+    shops = [tenant(mall, unit=f"L1-{i:02d}", tier="anchor") for i in range(12)]
+    mall.visits.plan_year(2026, actor=OPS)
+    hours = VisitHours.of(mall.policy.visits)
+    before = {v.id: v.fields["planned_at"] for v in mall.visits.query()}
+    for t in shops:
+        mall.tenants.update(t.id, actor=OPS, trade="restaurant")
+    moved = 0
+    for v in mall.visits.query():
+        planned = pendulum.parse(v.fields["planned_at"])
+        assert slot_problem(hours, mall.calendar, "restaurant", planned) is None, v.id
+        assert planned.date().isoformat() == before[v.id][:10]
+        moved += v.fields["planned_at"] != before[v.id]
+        assert mall.replay(v.id) == v
+    assert moved > 0
+    assert mall.visits.plan_year(2026, actor=OPS).created == ()
+
+
+def test_v1_a_shortened_lease_withdraws_the_visits_after_its_end() -> None:
+    """Moving the lease end earlier withdraws the planned visits after it, with the
+    reason; the visits before it stay planned."""
+    mall = new_mall()
+    t = tenant(mall, tier="anchor")
+    mall.visits.plan_year(2026, actor=OPS)
+    mall.tenants.update(t.id, actor=OPS, lease_end="2026-06-30")
+    plan = mall.visits.plan(2026, tenant=t.id)
+    assert [v.state for v in plan] == ["planned", "withdrawn", "withdrawn"]
+    assert "2026-06-30" in plan[1].fields["withdrawn_because"]
+    assert mall.visits.plan_year(2026, actor=OPS).created == ()
+
+
+def test_v1_replanning_drops_plan_visits_of_an_unknown_tenant() -> None:
+    """A plan visit opened by hand for an id that is no tenant does not break re-planning:
+    it is dropped like the visits of a tenant no longer active."""
+    mall = new_mall()
+    tenant(mall)
+    odd = mall.visits.open(
+        actor=OPS, tenant="T-999999", unit="X-1", trade="retail", tier="regular", year=2026,
+        slot=1, plan_key="T-999999/2026/1", planned_at=at(2026, 3, 2, 10),
+        due_at=at(2026, 4, 1),
+    )  # fmt: skip
+    result = mall.visits.plan_year(2026, actor=OPS)
+    assert result.dropped == (odd.id,)
+    assert mall.get(odd.id).state == "withdrawn"

@@ -118,6 +118,27 @@ def test_v5_a_suggestion_becomes_a_complaint_linked_to_the_visit() -> None:
     assert {r.id for r in mall.query(linked_to=c.id)} == {s.id, visit.id}
 
 
+def test_v5_a_suggestion_becomes_a_repair_order_linked_to_the_visit() -> None:
+    """to_repair opens an external repair order for the tenant in one commit; suggestion
+    and visit link to it; a bad fault type changes nothing."""
+    mall, visit, (s,) = _visited({"topic": "engineering", "text": "灯坏了"})
+    with pytest.raises(ValidationError, match="fault_type"):
+        mall.suggestions.to_repair(s.id, actor=OPS, fault_type="spaceship")
+    assert mall.repairs.query() == []
+    assert mall.get(s.id).linked("repair") == ()
+    r = mall.suggestions.to_repair(s.id, actor=OPS, fault_type="lighting")
+    assert (r.kind, r.tenant, r.category, r.fields["external"]) == (
+        "repair",
+        visit.tenant,
+        "lighting",
+        True,
+    )
+    assert (r.fields["description"], r.fields["reporter"]) == ("灯坏了", "张三丰")
+    assert mall.get(s.id).linked("repair") == (r.id,)
+    assert mall.get(visit.id).linked("repair") == (r.id,)
+    assert mall.replay(s.id) == mall.get(s.id)
+
+
 def test_v5_any_record_can_be_linked_later() -> None:
     """A repair order (or any record) is linked to a suggestion or a visit by id."""
     mall, visit, (s,) = _visited({"topic": "engineering", "text": "灯坏了"})

@@ -185,6 +185,17 @@ def _on_contact_owner(ctx: Context) -> None:
         if due != aware(ctx.get("retention_until"), tz=ctx.calendar.tz):
             ctx.set("retention_until", due)
             ctx.start_timer("retention", plan_until(ctx.now, due))
+            if ctx.draft.state == "due_disposal" and due > ctx.now:
+                ctx.follow("retention_extended")  # rule L6: kept until its new end
+
+
+def _on_retention_extended(ctx: Context) -> None:
+    # rule L6: an item due for disposal whose owner contact turns up is kept again
+    ctx.set("disposal_case", None)
+    ctx.set("disposal_route", None)
+    due = aware(ctx.get("retention_until"), tz=ctx.calendar.tz)
+    ctx.start_timer("retention", plan_until(ctx.now, due))
+    ctx.emit("retention_extended", number=ctx.get("number"), until=due)
 
 
 def _guard_claim(ctx: Context) -> str | None:
@@ -530,6 +541,16 @@ LOST_ITEM = WorkflowSpec(
             "保管期满",
             "retention ended",
             effect=_on_expired,
+            system=True,
+        ),
+        EventSpec(
+            "retention_extended",
+            ("due_disposal",),
+            "stored",
+            (),
+            "延长保管",
+            "retention extended",
+            effect=_on_retention_extended,
             system=True,
         ),
         EventSpec(

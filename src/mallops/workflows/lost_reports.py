@@ -319,5 +319,19 @@ class LostReportService(WorkflowService):
                 state=item.state,
                 event="match",
             )
+        for rid in item.linked("lost_report"):
+            other = batch.current(rid)
+            if (
+                rid != after.id
+                and other.state == "matched"
+                and other.fields.get("matched_item") == item_id
+            ):
+                raise InvalidTransition(
+                    f"{item_id} is already matched with the lost report {rid}; only one "
+                    "owner can get it back: unmatch that report first",
+                    record_id=after.id,
+                    state="open",
+                    event="match",
+                )
         items = self.mall.service("lost_item")
         items.fire_system_in(batch, item_id, "link_report", {"report": after.id}, entry.at)

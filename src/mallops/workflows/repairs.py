@@ -102,7 +102,14 @@ def _on_report(ctx: Context) -> None:
             ctx.set(name, ctx.param(name))
     # rule R6: a tenant or customer behind it makes the order external
     ctx.set("external", source in r.external_sources or d.tenant is not None)
-    ctx.set("occurred_at", ctx.param("occurred_at") or ctx.now)
+    occurred = ctx.param("occurred_at")
+    if occurred is not None and occurred > ctx.now:
+        raise ValidationError(
+            f"occurred_at: {occurred.isoformat()} is in the future (now {ctx.now.isoformat()}); "
+            "give when the fault appeared, or leave it out for now",
+            field="occurred_at",
+        )
+    ctx.set("occurred_at", occurred or ctx.now)
     ctx.set("rework_rounds", 0)
     ctx.set("inspections", [])
     ctx.set("reopen_count", 0)
@@ -593,10 +600,20 @@ class RepairService(WorkflowService):
 
     def queue(self, technician: str) -> list[Record]:
         """A technician's open orders, most urgent first."""
+        if not isinstance(technician, str) or not technician.strip():
+            raise ValidationError(
+                f"technician: expected a technician's id, got {technician!r}", field="technician"
+            )
         return self._sorted(self.query(owner=technician, is_open=True))
 
-    def age(self, record: Record, now: pendulum.DateTime | None = None) -> int:
-        """Seconds since the order was reported."""
+    def age(self, record: Record | str, now: pendulum.DateTime | None = None) -> int:
+        """Seconds since the order (a record or its id) was reported."""
+        if isinstance(record, str):
+            record = self.get(record)
+        elif not isinstance(record, Record) or record.kind != self.kind:
+            raise ValidationError(
+                f"record: expected a repair order or its id, got {record!r}", field="record"
+            )
         when = self.mall.now() if now is None else aware(now, field="now")
         return int((when - record.created_at).total_seconds())
 

@@ -415,6 +415,11 @@ RETURN_VISIT = WorkflowSpec(
 )
 
 
+def _need_id(value: Any, field: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field}: expected a record id, got {value!r}", field=field)
+
+
 class ReturnVisitService(WorkflowService):
     """``mall.return_visits``: return visits for complaints, repairs and accounts (F1-F7)."""
 
@@ -432,6 +437,7 @@ class ReturnVisitService(WorkflowService):
 
     def of(self, source_id: str, *, open_only: bool = False) -> list[Record]:
         """Return visits of ``source_id``, oldest first."""
+        _need_id(source_id, "source_id")
         return self.query(linked_to=source_id, is_open=True if open_only else None)
 
     def due_visits(self) -> list[Record]:
@@ -494,6 +500,7 @@ class ReturnVisitService(WorkflowService):
         """Rule F7: open the first periodic visit of ``tenant``'s account (started at
         ``since``); each visit made opens the next one in the same commit."""
         self.engine._check_actor(actor)
+        _need_id(tenant, "tenant")
         now = self.mall.now()
         start = aware(since, field="since", tz=self.mall.calendar.tz)
         if self.account_visits(tenant, open_only=True):
@@ -516,6 +523,7 @@ class ReturnVisitService(WorkflowService):
 
     def account_visits(self, tenant: str, *, open_only: bool = False) -> list[Record]:
         """Periodic account visits of ``tenant`` (F7), oldest first."""
+        _need_id(tenant, "tenant")
         return [
             r
             for r in self.query(tenant=tenant, is_open=True if open_only else None)

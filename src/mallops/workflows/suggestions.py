@@ -4,8 +4,8 @@ Each opinion is its own record: raised → forwarded in writing to the responsib
 department head, the general manager in copy → answered to the tenant within the
 policy's deadline (seed: one week; a missed deadline climbs ``visits.answer_escalation``)
 → tracked until solved, or declined with an explanation.  A suggestion can become a
-complaint (:meth:`SuggestionService.to_complaint`) and be linked to any other record,
-such as a repair order.
+complaint (:meth:`SuggestionService.to_complaint`) or a repair order
+(:meth:`SuggestionService.to_repair`), and be linked to any other record.
 """
 
 from __future__ import annotations
@@ -304,6 +304,48 @@ class SuggestionService(WorkflowService):
                 batch, str(s.fields["visit"]), "link", actor, link, None, now
             )
             return complaint
+
+        return self._run(operation)  # type: ignore[no-any-return]
+
+    def to_repair(
+        self,
+        suggestion_id: str,
+        *,
+        actor: Actor,
+        fault_type: str,
+        location: str | None = None,
+        description: str | None = None,
+        urgency: str | None = None,
+    ) -> Record:
+        """Open a repair order from the suggestion, in one commit: reported for the same
+        tenant (an external order, so it gets its return visit, R6), and the suggestion
+        and its visit link to it (V5)."""
+        s = self.get(suggestion_id)
+        tenant = self.mall.get(str(s.tenant))
+        now = self.mall.now()
+        rp = self.mall.policy.repairs
+
+        def operation(batch: Batch) -> Record:
+            repair = self.mall.repairs.create_in(
+                batch,
+                actor,
+                {
+                    "source": next(iter(rp.external_sources), rp.sources[0]),
+                    "fault_type": fault_type,
+                    "location": location or s.location or tenant.fields["unit"],
+                    "description": description or s.fields["text"],
+                    "urgency": urgency,
+                    "tenant": tenant.id,
+                    "reporter": tenant.fields["contact"],
+                    "contact": tenant.fields["phone"],
+                },
+            )
+            link = {"relation": "repair", "record": repair.id}
+            self.fire_in(batch, s.id, "link", actor, link, None, now)
+            self.mall.service("visit").fire_in(
+                batch, str(s.fields["visit"]), "link", actor, link, None, now
+            )
+            return repair
 
         return self._run(operation)  # type: ignore[no-any-return]
 

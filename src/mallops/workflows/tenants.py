@@ -32,6 +32,8 @@ def mask(value: str | None) -> str | None:
         return value
     digits = sum(ch.isdigit() for ch in value)
     if digits >= 7 and digits >= len(value) - 2:
+        if len(value) < 11:  # a short (local) number: 3 + 4 visible would show it whole
+            return "*" * (len(value) - 2) + value[-2:]
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
     return value[0] + "*" * max(1, len(value) - 1)
 
@@ -306,8 +308,15 @@ class TenantService(WorkflowService):
         visits = self.mall.service("visit")
         assert isinstance(visits, VisitService)
         if entry.event == "leave":
-            visits.drop_open_in(
-                batch, after.id, f"tenant left on {after.fields['left_on']}: {entry.reason}"
+            because = f"tenant left on {after.fields['left_on']}: {entry.reason}"
+            visits.drop_open_in(batch, after.id, because)
+            accounts = self.mall.return_visits  # rule F7: no periodic visits once gone
+            accounts._end(
+                batch, accounts.account_visits(after.id, open_only=True), because, entry.at
             )
         elif entry.event == "update":
             visits.sync_open_in(batch, Tenant.of(after))
+            if entry.data.get("lease_end") is not None:  # rule V1: no visit after the lease
+                visits.drop_open_in(
+                    batch, after.id, f"the lease now ends on {after.fields['lease_end']}"
+                )

@@ -135,13 +135,15 @@ def _on_sync(ctx: Context) -> None:
     """The tenant's unit, trade or tier changed: open visits follow (V2 checks the trade)."""
     for name in ("unit", "trade", "tier"):
         ctx.set(name, ctx.param(name))
+    if ctx.param("planned_at") is not None:
+        ctx.set("planned_at", ctx.param("planned_at"))  # rule V2: moved out of a meal peak
     ctx.draft.location = ctx.param("unit")
     ctx.draft.category = ctx.param("tier")
 
 
 def _on_withdraw(ctx: Context) -> None:
     ctx.stop_timer("due", cancel=True)
-    ctx.set("withdrawn_because", ctx.reason or ctx.param("reason"))
+    ctx.set("withdrawn_because", ctx.reason or ctx.param("because") or ctx.param("reason"))
 
 
 def _on_link(ctx: Context) -> None:
@@ -165,7 +167,7 @@ def link_event(sources: tuple[str, ...]) -> EventSpec:
     )
 
 
-_REASON = Param("reason", "text", required=True)
+_BECAUSE = Param("because", "text", required=True, doc="why it left the plan")
 
 VISIT = WorkflowSpec(
     kind="visit",
@@ -274,7 +276,7 @@ VISIT = WorkflowSpec(
             (),
             "撤出计划",
             "dropped from the plan",
-            params=(_REASON,),
+            params=(_BECAUSE,),
             effect=_on_withdraw,
             system=True,
         ),
@@ -285,7 +287,7 @@ VISIT = WorkflowSpec(
             (),
             "同步租户档案",
             "tenant details changed",
-            params=(Param("unit"), Param("trade"), Param("tier")),
+            params=(Param("unit"), Param("trade"), Param("tier"), Param("planned_at", "datetime")),
             effect=_on_sync,
             system=True,
         ),

@@ -16,7 +16,7 @@ import pendulum
 
 from ..clock import aware
 from ..domain.records import Actor, HistoryEntry, Record
-from ..errors import ValidationError
+from ..errors import RecordNotFound, ValidationError
 from .base import Batch, WorkflowService
 from .tenants import Tenant
 from .visit_plan import VisitHours, lease_days, phases, plan_slots, working_days_by_month
@@ -48,6 +48,11 @@ def _month_end(day: _dt.date, tz: str) -> pendulum.DateTime:
     return pendulum.datetime(nxt.year, nxt.month, nxt.day, tz=tz)
 
 
+def _check_year(year: Any) -> None:
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9000:
+        raise ValidationError(f"year: expected a year like 2027, got {year!r}", field="year")
+
+
 class VisitService(WorkflowService):
     """``mall.visits``: the annual plan (V1), appointments (V2) and visits (V3, V4)."""
 
@@ -66,13 +71,23 @@ class VisitService(WorkflowService):
             months = self._working_days[window] = working_days_by_month(window, self.mall.calendar)
         return phases(self.mall.policy.visits, tenant.tier, tenant.lease_start, months)
 
-    def required(self, tenant: Tenant, year: int) -> int:
-        """Visits ``tenant`` needs in ``year``: by tier, pro-rated by the policy's rule
-        (V1), or by account age (F7) when the policy's ``frequency`` says so."""
+    def required(self, tenant: Tenant | str, year: int) -> int:
+        """Visits ``tenant`` (a tenant or its id) needs in ``year``: by tier, pro-rated by
+        the policy's rule (V1), or by account age (F7) when the policy's ``frequency``
+        says so."""
+        _check_year(year)
+        if isinstance(tenant, str):
+            tenant = Tenant.of(self.mall.service("tenant").get(tenant))
+        elif not isinstance(tenant, Tenant):
+            raise ValidationError(
+                f"tenant: expected a tenant or its id, got {tenant!r}", field="tenant"
+            )
         return sum(count for count, _ in self._phases(tenant, year))
 
     def plan(self, year: int, *, tenant: str | None = None) -> list[Record]:
         """The year's plan visits (withdrawn ones included), in planned order."""
+        if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+            raise ValidationError(f"tenant: expected a tenant id, got {tenant!r}", field="tenant")
         found = [
             r
             for r in self.query(tenant=tenant)
@@ -90,8 +105,7 @@ class VisitService(WorkflowService):
         withdrew is not planned again); a tenant needing fewer visits than planned has
         the surplus dropped with a reason, and so do tenants no longer active.
         """
-        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9000:
-            raise ValidationError(f"year: expected a year like 2027, got {year!r}", field="year")
+        _check_year(year)
         now = self.mall.now()
         return self._run(lambda batch: self._plan_in(batch, year, actor, now))  # type: ignore[no-any-return]
 
@@ -118,7 +132,7 @@ class VisitService(WorkflowService):
             for number in sorted(have):
                 if number > need and have[number].is_open:
                     reason = f"no longer in the {year} plan: {tenant.id} needs {need} visits"
-                    self.fire_system_in(batch, have[number].id, "drop", {"reason": reason}, now)
+                    self.fire_system_in(batch, have[number].id, "drop", {"because": reason}, now)
                     dropped.append(have[number].id)
             kept += sum(1 for n in have if n <= need)
             if all(n in have for n in range(1, need + 1)):
@@ -145,29 +159,69 @@ class VisitService(WorkflowService):
                     "due_at": _month_end(slot.day, tz),
                 }
                 created.append(self._create(batch, actor, params, now).id)
-        for records in existing.values():  # tenants no longer active
+        for tenant_id, records in existing.items():  # tenants no longer active
+            gone = self._tenant_or_none(batch, tenant_id)
             for r in records:
-                if r.is_open:
+                if r.is_open and (gone is None or self._after_last_day(r, gone, now)):
                     reason = f"tenant {r.tenant} is no longer active"
-                    self.fire_system_in(batch, r.id, "drop", {"reason": reason}, now)
+                    self.fire_system_in(batch, r.id, "drop", {"because": reason}, now)
                     dropped.append(r.id)
         return PlanResult(year, tuple(created), tuple(dropped), kept, tuple(unplannable))
 
+    def _tenant_or_none(self, batch: Batch, tenant_id: str) -> Tenant | None:
+        """The register's view of ``tenant_id``, or ``None`` if it is no tenant record."""
+        try:
+            record = batch.current(tenant_id)
+        except (RecordNotFound, ValidationError):
+            return None
+        return Tenant.of(record) if record.kind == "tenant" else None
+
+    def _after_last_day(self, visit: Record, tenant: Tenant, now: pendulum.DateTime) -> bool:
+        """Whether ``visit`` can no longer happen: the tenant's last day is over, or the
+        visit falls after it (V1: a tenant leaving at a later date is still visited)."""
+        last = tenant.last_day
+        if last is None:
+            return False
+        tz = self.mall.calendar.tz
+        when = visit.fields.get("appointment_at") or visit.fields["planned_at"]
+        day = aware(when, field="planned_at", tz=tz).in_timezone(tz).date()
+        return last < now.in_timezone(tz).date() or day > last
+
     def drop_open_in(self, batch: Batch, tenant_id: str, reason: str) -> list[str]:
-        """Withdraw every open visit of ``tenant_id`` inside ``batch`` (tenant left, V1)."""
+        """Withdraw the open visits of ``tenant_id`` that can no longer happen, inside
+        ``batch`` (tenant left, V1): those after its last day, or all once that is past."""
         now = self.mall.now()
-        ids = [r.id for r in self.query(tenant=tenant_id, is_open=True)]
+        gone = Tenant.of(batch.current(tenant_id))
+        ids = [
+            r.id
+            for r in self.query(tenant=tenant_id, is_open=True)
+            if self._after_last_day(r, gone, now)
+        ]
         for rid in ids:
-            self.fire_system_in(batch, rid, "drop", {"reason": reason}, now)
+            self.fire_system_in(batch, rid, "drop", {"because": reason}, now)
         return ids
 
     def sync_open_in(self, batch: Batch, tenant: Tenant) -> None:
         """Carry the tenant's new unit, trade or tier into its open visits (in ``batch``)."""
         now = self.mall.now()
         data = {"unit": tenant.unit, "trade": tenant.trade, "tier": tenant.tier}
+        hours = VisitHours.of(self.mall.policy.visits)
+        tz = self.mall.calendar.tz
         for r in self.query(tenant=tenant.id, is_open=True):
             if any(r.fields.get(k) != v for k, v in data.items()):
-                self.fire_system_in(batch, r.id, "sync", data, now)
+                moved: dict[str, Any] = {}
+                planned = aware(r.fields["planned_at"], field="planned_at", tz=tz).in_timezone(tz)
+                if r.state != "appointed" and hours.problem(tenant.trade, planned.time()):
+                    # rule V2: a new trade with meal peaks moves the visit out of them,
+                    # to the nearest allowed start of the same day
+                    starts = hours.starts(tenant.trade)
+                    if starts:
+                        mins = planned.hour * 60 + planned.minute
+                        best = min(starts, key=lambda t: abs(t.hour * 60 + t.minute - mins))
+                        moved["planned_at"] = planned.set(
+                            hour=best.hour, minute=best.minute, second=0
+                        ).isoformat()
+                self.fire_system_in(batch, r.id, "sync", data | moved, now)
 
     # -- one visit --------------------------------------------------------------------------
 
@@ -178,6 +232,13 @@ class VisitService(WorkflowService):
         the planned month).  It counts as done in coverage, not as required."""
         t = Tenant.of(self.mall.service("tenant").get(tenant_id))
         when = aware(planned_at, field="planned_at", tz=self.mall.calendar.tz)
+        last = t.last_day
+        if last is not None and when.in_timezone(self.mall.calendar.tz).date() > last:
+            raise ValidationError(
+                f"planned_at: {when.date().isoformat()} is after {t.id}'s last day in the mall "
+                f"({last.isoformat()}); a visit is planned while the tenant is here (V1)",
+                field="planned_at",
+            )
         return self.open(
             actor=actor,
             tenant=t.id,
