@@ -889,7 +889,10 @@ class TenantGenerator(Generator):
                     "contact": _name(r),
                     "phone": _phone(r),
                     "lease_start": lease,
-                    "lease_end": pendulum.date(lease.year + r.choice((3, 5, 8, 10)), 12, 31),
+                    # every demo tenant is in the mall for the simulated month and beyond
+                    "lease_end": pendulum.date(
+                        max(lease.year + r.choice((3, 5, 8, 10)), day.year + 1), 12, 31
+                    ),
                 }
                 when = day.add(hours=7, seconds=i)
                 sim.at(when, functools.partial(self._open, sim, ops, params))
