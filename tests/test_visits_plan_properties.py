@@ -175,3 +175,32 @@ def test_v1_replanning_changes_nothing(
     again = mall.visits.plan_year(year, actor=OPS)
     assert (again.created, again.dropped) == ((), ())
     assert {r.id: r for r in mall.query()} == before
+
+
+def test_v1_single_visits_are_spread_over_the_year_not_clumped() -> None:
+    """Forty regular tenants with one visit each are not all due on one day: within the
+    month a visit falls in, the day is rotated per tenant, so the visitor's days are
+    spread too (V1)."""
+    from collections import Counter
+
+    import pendulum
+
+    from mallops import Actor, Mall, ManualClock, MemoryStore
+
+    clock = ManualClock(pendulum.datetime(2026, 9, 1, 8, tz="Asia/Shanghai"))
+    mall = Mall(store=MemoryStore(), clock=clock)
+    ops = Actor("ops-mgr", "department_manager", "operations")
+    for i in range(40):
+        mall.tenants.register(
+            actor=ops,
+            unit=f"1F-{i:03d}",
+            name=f"shop {i}",
+            trade="retail",
+            contact="x",
+            phone="13800000000",
+            lease_start="2020-01-01",
+        )
+    mall.visits.plan_year(2026, actor=ops)
+    days = Counter(str(r.fields["planned_at"])[:10] for r in mall.query(kind="visit"))
+    assert sum(days.values()) == 40
+    assert max(days.values()) <= 8, days.most_common(3)

@@ -203,12 +203,17 @@ def _merge(months: Months) -> Months:
     return [sorted(set(v)) for _, v in sorted(by_month.items())]
 
 
-def _spread(n: int, size: int) -> list[int]:
-    """How many of ``n`` items each of ``size`` places gets: evenly, extras centred."""
+def _spread(n: int, size: int, key: str = "") -> list[int]:
+    """How many of ``n`` items each of ``size`` places gets: evenly.  The extras are
+    spaced evenly and then rotated by ``key`` (the tenant and month), so that tenants
+    due in the same month do not all land on the same day."""
     counts = [n // size] * size
     extra = n % size
     for i in range(extra):
         counts[(2 * i + 1) * size // (2 * extra)] += 1
+    if extra and key:
+        k = zlib.crc32(key.encode()) % size
+        counts = counts[-k:] + counts[:-k] if k else counts
     return counts
 
 
@@ -231,10 +236,13 @@ def layout(
         return []
     offset = zlib.crc32(tenant.encode()) % len(starts)
     slots: list[tuple[_dt.date, _dt.time]] = []
-    for days, per_month in zip(months, _spread(n, len(months)), strict=True):
+    for index, (days, per_month) in enumerate(
+        zip(months, _spread(n, len(months)), strict=True)
+    ):
         if per_month == 0:
             continue
-        for day, per_day in zip(days, _spread(per_month, len(days)), strict=True):
+        month_key = f"{tenant}:{index}"
+        for day, per_day in zip(days, _spread(per_month, len(days), month_key), strict=True):
             if per_day > len(starts):
                 raise ValidationError(
                     f"cannot fit {per_day} visits of {tenant} on {day.isoformat()}: a day has "
