@@ -16,7 +16,18 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("MALLOPS_HYPOTHESIS_PROFILE", "default"))
+# CI explores a fixed set of examples (derandomized), so a landing never depends on
+# luck; local runs keep exploring new examples every time.
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+_default_profile = "ci" if os.environ.get("CI") else "default"
+settings.load_profile(os.environ.get("MALLOPS_HYPOTHESIS_PROFILE", _default_profile))
 
 TZ = "Asia/Shanghai"
 
