@@ -225,8 +225,10 @@ def _appointed(trade: str = "retail") -> tuple[Mall, str]:
     tenant(mall, trade=trade)
     mall.visits.plan_year(2026, actor=OPS)
     (v,) = mall.visits.plan(2026)
-    mall.visits.appoint(v.id, actor=OPS, at=at(2026, 3, 3, 10), phoned=True)
-    clock_of(mall).set(at(2026, 3, 3, 10))
+    day = pendulum.parse(v.fields["planned_at"]).date()  # within the visit's own month
+    when = at(day.year, day.month, day.day, 10)
+    mall.visits.appoint(v.id, actor=OPS, at=when, phoned=True)
+    clock_of(mall).set(when)
     return mall, v.id
 
 

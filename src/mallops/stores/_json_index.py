@@ -29,6 +29,7 @@ __all__ = [
     "may_match",
     "parse_dt",
     "parse_part",
+    "rebuild",
     "to_micros",
 ]
 
@@ -59,6 +60,14 @@ def _reindex(state: State, old: fmt.Entry | None, new: fmt.Entry) -> None:
                     del index[before]
         if after is not None:
             index.setdefault(after, set()).add(new.id)
+
+
+def rebuild(state: State) -> None:
+    """Build the hash indexes of a state whose records were installed directly
+    (a compaction moves every entry without going through :func:`apply_group`)."""
+    state.by = {name: {} for name in INDEXED}
+    for entry in state.records.values():
+        _reindex(state, None, entry)
 
 
 def candidates(state: State, q: Query) -> list[fmt.Entry]:

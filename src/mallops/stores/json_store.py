@@ -582,6 +582,7 @@ class JsonStore:
                     buffer, buffered = [], 0
                 if k == len(entries) // 2:
                     self._fault("compact:partial")
+            index.rebuild(new)  # the entries were moved in directly: index them
             if state.counters:
                 line = fmt.counters_line(state.seq, of, of, dict(state.counters))
                 buffer.append(line)

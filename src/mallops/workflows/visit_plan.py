@@ -236,7 +236,9 @@ def layout(
         return []
     offset = zlib.crc32(tenant.encode()) % len(starts)
     slots: list[tuple[_dt.date, _dt.time]] = []
-    for index, (days, per_month) in enumerate(zip(months, _spread(n, len(months)), strict=True)):
+    for index, (days, per_month) in enumerate(
+        zip(months, _spread(n, len(months), tenant if n == 1 else ""), strict=True)
+    ):
         if per_month == 0:
             continue
         month_key = f"{tenant}:{index}"
