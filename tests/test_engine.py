@@ -339,3 +339,36 @@ class TestTick:
         assert [h.event for h in c.history] == ["open", "_timer", "_timer", "assign"]
         assert [h.at for h in c.history] == sorted(h.at for h in c.history)
         assert mall.replay(c.id) == c
+
+
+class TestTickFailures:
+    def test_g9_a_record_that_cannot_fire_does_not_hold_up_the_others(
+        self, clock: ManualClock
+    ) -> None:
+        """A mark whose handling raises (here a CalendarError, as when a follow-up needs a
+        year without holiday data) leaves that record unchanged, is reported as a
+        tick_failed event, and every other record still fires; the next tick retries."""
+        from mallops import CalendarError
+
+        def on_mark(ctx: Context, timer: object, mark: object) -> None:
+            if ctx.get("title") == "bad":
+                raise CalendarError("no holiday data for 2027", year=2027)
+
+        def remember(ctx: Context) -> None:
+            ctx.set("title", ctx.param("title"))
+
+        base = spec()
+        timer = attrs.evolve(base.timers[0], on_mark=on_mark)
+        create = attrs.evolve(base.create, effect=remember)
+        mall, jobs = job_mall(clock, spec(timers=(timer,), create=create))
+        bad = jobs.open(actor=DESK, title="bad")
+        good = jobs.open(actor=DESK, title="good")
+        clock.advance(hours=6)
+        events = mall.tick()
+        assert [(e.type, e.record_id) for e in events] == [
+            ("tick_failed", bad.id),
+            ("timer_warning", good.id),
+        ]
+        assert events[0].data["error_type"] == "CalendarError"
+        assert mall.get(bad.id) == bad
+        assert [e.type for e in mall.tick()] == ["tick_failed"]

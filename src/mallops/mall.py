@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import heapq
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,13 @@ from .domain.events import DomainEvent
 from .domain.records import Actor, Record
 from .engine.engine import Engine
 from .engine.spec import WorkflowSpec
-from .errors import ConflictError, RecordNotFound, SubscriberError, ValidationError
+from .errors import (
+    ConflictError,
+    MallopsError,
+    RecordNotFound,
+    SubscriberError,
+    ValidationError,
+)
 from .policy import Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
@@ -40,6 +47,8 @@ from .workflows.tenants import TENANT, TenantService
 from .workflows.visits import VISIT, VisitService
 
 __all__ = ["Mall"]
+
+_LOG = logging.getLogger("mallops")
 
 Handler = Callable[[DomainEvent], None]
 
@@ -187,14 +196,22 @@ class Mall:
         Idempotent: a second call at the same time finds nothing.  After a week without
         ticking it catches up on everything missed.  Returns the domain events raised
         (also delivered to subscribers).
+
+        A record whose deadline cannot be processed (a mallops error, for example a
+        follow-up that needs holiday data for a year the calendar lacks, G9) does not
+        hold up the others: it is left unchanged, reported as a ``tick_failed`` event
+        (with the error) and tried again by the next tick.
         """
         now = self.now()
         self.store.refresh()
         queue = [(at.timestamp(), rid) for at, rid in self.store.due(now, property=self.property)]
         heapq.heapify(queue)
         events: list[DomainEvent] = []
+        failed: set[str] = set()
         while queue:
             _, rid = heapq.heappop(queue)
+            if rid in failed:
+                continue
             record = self.store.get(rid)
             service = self._services.get(record.kind)
             if service is None:
@@ -207,7 +224,29 @@ class Mall:
                 record, "_timer", at, {"timer": timer, "mark": index}
             )
             batch = Batch(self)
-            updated = service.apply_entry(batch, record, entry)
+            try:
+                updated = service.apply_entry(batch, record, entry)
+            except MallopsError as exc:
+                failed.add(rid)
+                _LOG.warning(
+                    "tick: %s %s timer %s could not fire: %s", record.kind, rid, timer, exc
+                )
+                events.append(
+                    DomainEvent(
+                        "tick_failed",
+                        rid,
+                        record.kind,
+                        record.property,
+                        at,
+                        {
+                            "timer": timer,
+                            "mark": index,
+                            "error": str(exc),
+                            "error_type": type(exc).__name__,
+                        },
+                    )
+                )
+                continue
             try:
                 batch.commit()
             except ConflictError:

@@ -16,7 +16,8 @@ class DomainEvent:
     """Something that happened to a record.
 
     ``type`` is one of ``created``, ``transitioned``, ``timer_warning``,
-    ``timer_breached``, ``escalated``, ``notify`` or a workflow's own type (documented on
+    ``timer_breached``, ``escalated``, ``notify``, ``tick_failed`` (a deadline that could
+    not be processed; see :meth:`Mall.tick`) or a workflow's own type (documented on
     its page).  ``at`` is when it happened: for a timer, its own due time, even when the
     ticker catches up later.  ``data`` holds JSON-compatible details.
     """
