@@ -22,7 +22,7 @@ from transitions import Machine, MachineError
 
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
-from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Record, evolve
 from ..errors import InvalidTransition, PermissionDenied, ValidationError
 from ..policy import Policy
 from . import timers as T
@@ -378,7 +378,7 @@ class Engine:
             draft.state = cursor.state
             self._auto_timers(ctx, entry.event)
         from_state = record.state if record is not None else None
-        final_entry = attrs.evolve(entry, from_state=from_state, to_state=draft.state)
+        final_entry = evolve(entry, from_state=from_state, to_state=draft.state)
         out = self._build(record, draft, final_entry, record_id, property)
         events = self._events_of(out, ctx, final_entry, from_state)
         for event, data in ctx.follow_ups:

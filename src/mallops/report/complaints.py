@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .compute import ReportContext, pct, register_section, share
+from .compute import ReportContext, count_row, pct, register_section, share
 from .model import Kpi, Section, Table
 
 HANDLED = ("resolved", "closed", "dismissed")
@@ -96,25 +96,21 @@ def complaint_section(ctx: ReportContext) -> Section | None:
         (ctx.t("项目", "item"), n, ctx.t("占比 %", "share %")),
         (
             (ctx.t("登记", "registered"), len(recs), 100.0),
-            (
-                ctx.t("已处理（含解释结案）", "handled (incl. explained)"),
-                len(handled),
-                pct(share(len(handled), len(recs))),
+            count_row(
+                ctx.t("已处理（含解释结案）", "handled (incl. explained)"), len(handled), len(recs)
             ),
-            (
-                ctx.t("解释结案（C11）", "closed with explanation (C11)"),
-                len(dismissed),
-                pct(share(len(dismissed), len(recs))),
+            count_row(
+                ctx.t("解释结案（C11）", "closed with explanation (C11)"), len(dismissed), len(recs)
             ),
-            (
+            count_row(
                 ctx.t("不满意重开（C12）", "reopened after dissatisfaction (C12)"),
                 len(reopened),
-                pct(share(len(reopened), len(recs))),
+                len(recs),
             ),
-            (
+            count_row(
                 ctx.t("公开渠道需审核（C13）", "public-channel replies (C13)"),
                 len(public),
-                pct(share(len(public), len(recs))),
+                len(recs),
             ),
             (
                 ctx.t("未结", "still open"),

@@ -147,6 +147,11 @@ def pct(value: float | None) -> Cell:
     return None if value is None else round(value * 100, 1)
 
 
+def count_row(label: str, part: int, whole: int) -> tuple[Cell, ...]:
+    """An overview row: label, count and its share of ``whole`` in percent."""
+    return (label, part, pct(share(part, whole)))
+
+
 def _count_table(
     ctx: ReportContext,
     key: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .compute import ReportContext, pct, register_labels, register_section, share
+from .compute import ReportContext, count_row, pct, register_labels, register_section, share
 from .model import Cell, Section, Table
 
 register_labels("lost_item", "category", lambda p: p.lost_found.categories)
@@ -34,17 +34,11 @@ def lost_found_section(ctx: ReportContext) -> Section | None:
         (ctx.t("项目", "item"), n, ctx.t("占比 %", "share %")),
         (
             (ctx.t("拾获登记（L1）", "found (L1)"), len(items), 100.0),
-            (
-                ctx.t("认领发还（L5）", "claimed and released (L5)"),
-                len(released),
-                pct(share(len(released), len(items))),
+            count_row(
+                ctx.t("认领发还（L5）", "claimed and released (L5)"), len(released), len(items)
             ),
-            (
-                ctx.t("处置（L7、L8）", "disposed (L7, L8)"),
-                len(disposed),
-                pct(share(len(disposed), len(items))),
-            ),
-            (ctx.t("在库保管", "in store"), len(kept), pct(share(len(kept), len(items)))),
+            count_row(ctx.t("处置（L7、L8）", "disposed (L7, L8)"), len(disposed), len(items)),
+            count_row(ctx.t("在库保管", "in store"), len(kept), len(items)),
             (
                 ctx.t("待处置（保管期满，L6）", "due for disposal (L6)"),
                 sum(r.state == "due_disposal" for r in items),

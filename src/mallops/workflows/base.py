@@ -81,10 +81,13 @@ class WorkflowService:
 
     def get(self, record_id: str) -> Record:
         """The record ``record_id`` of this workflow (``RecordNotFound`` otherwise)."""
-        record = self.mall.get(record_id)
+        return self._own(self.mall.get(record_id))
+
+    def _own(self, record: Record) -> Record:
+        """``record`` if it is of this workflow's kind, else ``RecordNotFound``."""
         if record.kind != self.kind:
             raise RecordNotFound(
-                f"{record_id!r} is a {record.kind}, not a {self.kind}", record_id=record_id
+                f"{record.id!r} is a {record.kind}, not a {self.kind}", record_id=record.id
             )
         return record
 
@@ -178,11 +181,7 @@ class WorkflowService:
         now: pendulum.DateTime,
     ) -> Record:
         """Fire ``event`` inside ``batch`` (catching up due timers first)."""
-        record = self.catch_up(batch, batch.current(record_id), now)
-        if record.kind != self.kind:
-            raise RecordNotFound(
-                f"{record_id!r} is a {record.kind}, not a {self.kind}", record_id=record_id
-            )
+        record = self.catch_up(batch, self._own(batch.current(record_id)), now)
         entry = self.engine.entry_for(record, event, actor, now, params, reason)
         return self.apply_entry(batch, record, entry)
 
@@ -209,7 +208,6 @@ class WorkflowService:
         ``RecordNotFound`` and ``ConflictError`` (someone else changed it meanwhile).
         """
         now = self.mall.now()
-        self.get(record_id)
         return self._run(  # type: ignore[no-any-return]
             lambda batch: self.fire_in(batch, record_id, event, actor, params, reason, now)
         )
