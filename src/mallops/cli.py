@@ -28,6 +28,7 @@ from .policy import Policy
 from .stores import open_store
 from .stores.codec import encode
 from .stores.protocol import Store
+from .workflows.bundle import Workflow, load_workflow, policy_sections
 
 __all__ = ["main"]
 
@@ -111,6 +112,14 @@ def _common(suppress: bool) -> argparse.ArgumentParser:
         "':memory:' for a throw-away store)",
     )
     g.add_argument("--policy", metavar="FILE", default=d(None), help="policy TOML overrides")
+    g.add_argument(
+        "--workflow",
+        action="append",
+        metavar="MODULE:NAME",
+        default=d([]),
+        help="a plug-in workflow to load (a module or .py file, and the Workflow's name); "
+        "repeatable (docs/workflows.md)",
+    )
     g.add_argument("--property", default=d("default"), help="property name (G11)")
     g.add_argument(
         "--now",
@@ -225,7 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _policy(args: argparse.Namespace, file: str | None = None) -> Policy:
     path = file or args.policy
-    return Policy.from_toml(path) if path else Policy.seed()
+    sections = policy_sections(_workflows(args))
+    return Policy.from_toml(path, sections=sections) if path else Policy.seed()
+
+
+def _workflows(args: argparse.Namespace) -> list[Workflow]:
+    loaded = getattr(args, "loaded_workflows", None)
+    if loaded is None:  # load each plug-in once per command
+        loaded = [load_workflow(text) for text in getattr(args, "workflow", None) or ()]
+        args.loaded_workflows = loaded
+    return list(loaded)
 
 
 def _clock(args: argparse.Namespace, policy: Policy) -> Clock | None:
@@ -237,7 +255,13 @@ def _mall(args: argparse.Namespace) -> Iterator[Mall]:
     policy = _policy(args)
     store: Store = open_store(args.store)
     try:
-        yield Mall(store=store, clock=_clock(args, policy), policy=policy, property=args.property)
+        yield Mall(
+            store=store,
+            clock=_clock(args, policy),
+            policy=policy,
+            property=args.property,
+            workflows=_workflows(args),
+        )
     finally:
         store.close()
 

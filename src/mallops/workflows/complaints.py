@@ -42,11 +42,11 @@ def _severities(p: Policy) -> tuple[str, ...]:
     return tuple(p.complaints.severities)
 
 
-def _channels(p: Policy) -> tuple[str, ...]:
+def channel_choices(p: Policy) -> tuple[str, ...]:
     return tuple(p.channels)
 
 
-def _departments(p: Policy) -> tuple[str, ...]:
+def department_choices(p: Policy) -> tuple[str, ...]:
     return tuple(p.departments)
 
 
@@ -169,7 +169,7 @@ def _on_contact(ctx: Context) -> None:
         ctx.set("contact_note", ctx.param("note"))
 
 
-def _guard_promise(ctx: Context) -> str | None:
+def guard_promise(ctx: Context) -> str | None:
     due = ctx.param("promised_by")
     if due is not None and due <= ctx.now:
         return f"the promised time {due.isoformat()} is not in the future"
@@ -271,14 +271,14 @@ def _on_dismiss(ctx: Context) -> None:
     ctx.emit("notify", role="front_desk", reason="explain_to_customer")
 
 
-def _rating(name: str) -> Param:
+def rating_param(name: str) -> Param:
     return Param(name, "int", required=True, minimum=1, maximum=10, doc=f"{name} rating (C12)")
 
 
 _SURVEY_PARAMS = (
-    _rating("speed"),
-    _rating("result"),
-    _rating("attitude"),
+    rating_param("speed"),
+    rating_param("result"),
+    rating_param("attitude"),
     Param("comment", "text"),
 )
 _PROMISE = Param("promised_by", "datetime", required=True, doc="committed completion time (G8)")
@@ -307,7 +307,13 @@ COMPLAINT = WorkflowSpec(
         "登记",
         "register",
         params=(
-            Param("channel", "choice", required=True, choices=_channels, doc="intake channel (G1)"),
+            Param(
+                "channel",
+                "choice",
+                required=True,
+                choices=channel_choices,
+                doc="intake channel (G1)",
+            ),
             Param("complainant", required=True, personal=True, doc="name (G2)"),
             Param("contact", required=True, personal=True, doc="phone or address (G2)"),
             Param("location", required=True, doc="where (G2)"),
@@ -355,7 +361,7 @@ COMPLAINT = WorkflowSpec(
             "派单",
             "assign",
             params=(
-                Param("department", "choice", required=True, choices=_departments),
+                Param("department", "choice", required=True, choices=department_choices),
                 Param("assignee", required=True, doc="responsible person (C4)"),
             ),
             effect=_on_assign,
@@ -369,7 +375,7 @@ COMPLAINT = WorkflowSpec(
             "transfer",
             params=(
                 Param("assignee", required=True, doc="new owner (G3)"),
-                Param("department", "choice", choices=_departments),
+                Param("department", "choice", choices=department_choices),
             ),
             effect=_on_transfer,
             reason_required=True,
@@ -392,7 +398,7 @@ COMPLAINT = WorkflowSpec(
             "初步答复",
             "first reply",
             params=(Param("message", "text", required=True), _PROMISE),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_reply,
         ),
         EventSpec(
@@ -403,7 +409,7 @@ COMPLAINT = WorkflowSpec(
             "重新承诺",
             "recommit",
             params=(_PROMISE,),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_commit_time,
             reason_required=True,
         ),
@@ -585,19 +591,12 @@ class ComplaintService(WorkflowService):
 
     def suggest_category(self, description: str) -> str:
         """The category the policy's keywords suggest for ``description`` (C2)."""
-        return suggest_category(description, self.mall.policy)
+        return suggest_category(description, self.runtime.policy)
 
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        if before is None or entry.event == "classify":
-            self._check_recurrence(batch, after, entry)
-        self.mall.return_visits.on_source_change(batch, before, after, entry)  # rules F1, F2
-
-    def _check_recurrence(self, batch: Batch, record: Record, entry: HistoryEntry) -> None:
-        """C9: the Nth complaint of one category for one tenant or location within the
-        window escalates at once, whatever its age."""
-        p = self.mall.policy.complaints
+    def check_recurrence(self, batch: Batch, record: Record, entry: HistoryEntry) -> None:
+        """Rule C9 (a reaction, docs/architecture.md): the Nth complaint of one category
+        for one tenant or location within the window escalates at once, whatever its age."""
+        p = self.runtime.policy.complaints
         if record.escalation_level >= p.recurrence_level or not record.is_open:
             return
         window = p.recurrence_window
