@@ -54,7 +54,7 @@ def test_a_missing_store_is_refused_and_not_created(
 ) -> None:
     """Every command but demo and init refuses a missing store, naming its path, and
     leaves the directory as it was (no empty store created)."""
-    code, out, err = _run(capsys, *argv)
+    code, _out, err = _run(capsys, *argv)
     assert code == 1
     store = next((a.split("=", 1)[1] for a in argv if a.startswith("--store=")), None)
     assert f"store {store or 'mallops-store.json'} does not exist" in err
@@ -136,7 +136,7 @@ def test_policy_check_lists_every_error(tmp_path: Path, capsys: pytest.CaptureFi
     bad = tmp_path / "bad.toml"
     bad.write_text(
         "[targets]\ncustomer_satisfaction = 1.5\n"
-        "[complaints.first_contact]\nduration = \"soon\"\n"
+        '[complaints.first_contact]\nduration = "soon"\n'
         "[complaints]\nnonsense = 1\n",
         encoding="utf-8",
     )
