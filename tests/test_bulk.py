@@ -96,9 +96,14 @@ def test_a_failing_block_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "ops.json"
     mall = Mall(JsonStore(path), ManualClock(START))
     _open(mall, 0)
-    with pytest.raises(ValidationError), mall.bulk():
-        _open(mall, 1)
-        _open(mall, 2, channel="telepathy")
+
+    def block() -> None:
+        with mall.bulk():
+            _open(mall, 1)
+            _open(mall, 2, channel="telepathy")
+
+    with pytest.raises(ValidationError):
+        block()
     assert isinstance(mall.store, JsonStore)
     assert len(mall.query()) == 1
     assert mall.store.counter("id:complaint") == 1
@@ -112,10 +117,15 @@ def test_a_conflict_at_the_end_writes_nothing(tmp_path: Path) -> None:
     mall = Mall(SqlStore(url), ManualClock(START))
     other = Mall(SqlStore(url), ManualClock(START))
     cid = _open(mall, 0)
-    with pytest.raises(ConflictError), mall.bulk():
-        _open(mall, 1)
-        mall.complaints.fire(cid, "assign", actor=DESK, department="cleaning", assignee="a")
-        other.complaints.fire(cid, "assign", actor=DESK, department="security", assignee="b")
+
+    def block() -> None:
+        with mall.bulk():
+            _open(mall, 1)
+            mall.complaints.fire(cid, "assign", actor=DESK, department="cleaning", assignee="a")
+            other.complaints.fire(cid, "assign", actor=DESK, department="security", assignee="b")
+
+    with pytest.raises(ConflictError):
+        block()
     assert mall.get(cid).department == "security"
     assert len(mall.query()) == 1
 
