@@ -17,6 +17,7 @@ from typing import Any
 
 import pendulum
 
+from ._version import __version__
 from .clock import Clock, ManualClock, aware
 from .domain.events import DomainEvent
 from .domain.records import Actor, Record
@@ -135,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         "SLA timers, escalation, monthly reports.",
         parents=[_common(suppress=False)],
         epilog="Run 'mallops COMMAND --help' for a command's options. See docs/cli.md.",
+    )
+    parser.add_argument(  # one source: mallops._version (issue 21)
+        "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
