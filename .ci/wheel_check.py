@@ -324,9 +324,11 @@ def check_testing_venv(tmp: Path, wheel: Path, version: str, step: Steps) -> Non
 
 
 def check_extra(tmp: Path, wheel: Path, extra: str, requires: list[str], step: Steps) -> None:
-    """``mallops[extra]`` alone installs, is consistent and imports what it requires."""
+    """``mallops[extra]`` alone installs, is consistent and imports what it requires
+    (``testing`` reuses the venv of :func:`check_testing_venv`, made the same way)."""
     with step(f"extra [{extra}]: {', '.join(requires) or 'no packages'}"):
-        python = make_venv(tmp / f"venv-{extra}", wheel, extra)
+        venv = tmp / f"venv-{extra}"
+        python = venv / "bin" / "python" if venv.exists() else make_venv(venv, wheel, extra)
         run([python, "-m", "pip", "check"], tmp)
         run([python, "-c", "import mallops; print(mallops.__version__)"], tmp)
         if requires:
