@@ -14,9 +14,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pendulum
@@ -37,6 +38,7 @@ from .errors import (
     ValidationError,
 )
 from .policy import Policy
+from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
@@ -82,6 +84,7 @@ class Mall:
         self.calendar: BusinessCalendar = self.policy.build_calendar()
         self._replan_checked: BusinessCalendar | None = None  # G9: scanned once per calendar
         self._subscribers: list[Handler] = []
+        self._held: list[DomainEvent] | None = None  # events of a bulk() until its commit
         self._services: dict[str, WorkflowService] = {}
         self.complaints = ComplaintService(self, self._engine(COMPLAINT))
         self._services["complaint"] = self.complaints
@@ -173,6 +176,9 @@ class Mall:
         return unsubscribe
 
     def _deliver(self, events: list[DomainEvent]) -> None:
+        if self._held is not None:
+            self._held.extend(events)  # inside bulk(): delivered after its one commit
+            return
         if not events or not self._subscribers:
             return
         errors: list[BaseException] = []
@@ -240,6 +246,39 @@ class Mall:
                 continue
             return batch.events
         raise ConflictError(f"{rid}: changed by others 16 times while being re-planned")
+
+    # -- bulk work --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[Mall]:
+        """Run many operations with **one** durable commit (imports, simulations).
+
+        >>> with mall.bulk():                                        # doctest: +SKIP
+        ...     for row in rows:
+        ...         mall.complaints.open(actor=desk, **row)
+
+        Inside the block every operation is checked and applied as usual (a failing one
+        raises and stages nothing) and later operations see the earlier ones; the
+        records are held in memory and written to the store in one commit when the block
+        ends, and only then are the domain events delivered to subscribers.  If the
+        block raises, or that commit meets a concurrent change (``ConflictError``),
+        nothing of the block is written.  Other processes see the records only after
+        the block.  A nested ``bulk()`` joins the outer one.  One thread per mall
+        while a bulk is open.
+        """
+        if isinstance(self.store, BufferedStore):
+            yield self
+            return
+        base = self.store
+        buffer = BufferedStore(base)
+        self.store, self._held = buffer, []
+        try:
+            yield self
+            buffer.flush()
+        finally:
+            self.store = base
+            held, self._held = self._held, None
+        self._deliver(held)
 
     # -- the ticker -------------------------------------------------------------------------
 

@@ -143,6 +143,10 @@ class MemoryStore:
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, in the same order."""
+        return [r.id for r in self.query(query)]
+
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
