@@ -17,7 +17,7 @@ import attrs
 
 from ..calendar import BusinessCalendar
 from ..errors import PolicyError
-from ._load import field, reference_rows, structure_class, unstructure
+from ._load import collect_errors, field, reference_rows, structure_class, unstructure
 from .access import AccessPolicy
 from .complaints import CategoryPolicy, ComplaintPolicy, SeverityPolicy
 from .core import (
@@ -172,7 +172,9 @@ class Policy:
         """``base`` (default: the seed) with ``data`` merged over it; tables merge key by key."""
         if not isinstance(data, Mapping):
             raise PolicyError(f"a policy is a table of keys, got {type(data).__name__}")
-        return structure_class(cls, data, "", base if base is not None else cls.seed())
+        start = base if base is not None else cls.seed()
+        # every mistake of the file at once (`mallops policy check`), not the first only
+        return collect_errors(lambda: structure_class(cls, data, "", start))
 
     @classmethod
     def from_toml(cls, path: str | Path, *, base: Policy | None = None) -> Policy:
@@ -189,7 +191,8 @@ class Policy:
         try:
             return cls.from_dict(data, base=base)
         except PolicyError as exc:
-            raise PolicyError(f"{p}: {exc.reason}", key=exc.key) from None
+            many = exc.errors if len(exc.errors) > 1 else ()
+            raise PolicyError(f"{p}: {exc.reason}", key=exc.key, errors=many) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy."""
