@@ -136,8 +136,7 @@ class Mall:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this property matching ``filters`` (see :class:`Query`)."""
-        filters.pop("property", None)
-        return self.store.query(Query(property=self.property, **filters))
+        return self.store.query(Query.scoped({"property": self.property}, filters))
 
     def history_of(self, tenant: str) -> list[Record]:
         """Every record concerning ``tenant`` (G4), oldest first."""
