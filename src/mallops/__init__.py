@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any as _Any
 
 from ._moved import moved_attribute as _moved_attribute
+from ._version import __version__
 from .clock import Clock, ManualClock, SystemClock
 from .domain.events import DomainEvent
 from .domain.records import Actor, Record
@@ -37,8 +38,6 @@ from .stores.json_store import JsonStore
 from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store
 from .stores.sql_store import SqlStore
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Actor",

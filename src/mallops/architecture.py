@@ -37,7 +37,11 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     ("workflows", "the built-in workflows and their reaction table", ("mallops.workflows",)),
-    ("facade", "Mall: the one composition root", ("mallops.mall",)),
+    (
+        "facade",
+        "Mall: the one composition root, and its calendar operations",
+        ("mallops.mall", "mallops.calendar_ops"),
+    ),
     (
         "read side and plug-in API",
         "masking, reports, diagrams, this page, the public plug-in API",

@@ -14,25 +14,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pendulum
 
-from .calendar import BusinessCalendar
+from . import calendar_ops
+from .calendar import BusinessCalendar, Coverage
 from .clock import Clock, SystemClock
 from .domain.events import DomainEvent
-from .domain.records import Actor, Record
+from .domain.records import SYSTEM, Actor, Record
 from .engine.engine import Engine
+from .engine.replan import replan_record
 from .errors import ConflictError, MallopsError, ValidationError
 from .policy import Policy
+from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
 from .stores.protocol import Store
 from .workflows.base import WorkflowService
 from .workflows.builtin import BUILTIN_WORKFLOWS
-from .workflows.bundle import Workflow, policy_sections
+from .workflows.bundle import Workflow, policy_sections, workflow_list
 from .workflows.complaints import ComplaintService
 from .workflows.lost_found import LostFoundService
 from .workflows.repairs import RepairService
@@ -81,30 +85,22 @@ class Mall:
         policy = policy if policy is not None else Policy.seed()
         if not isinstance(policy, Policy):
             raise ValidationError(f"policy: expected a Policy, got {type(policy).__name__}")
-        if isinstance(workflows, Workflow | str | bytes) or not isinstance(workflows, Iterable):
-            raise ValidationError("workflows: expected a list of Workflow", field="workflows")
-        extra = list(workflows)
-        for wf in extra:
-            if not isinstance(wf, Workflow):
-                raise ValidationError(
-                    f"workflows: expected Workflow values, got {type(wf).__name__}",
-                    field="workflows",
-                )
-        self.workflows: tuple[Workflow, ...] = (*BUILTIN_WORKFLOWS, *extra)
+        self.workflows = (*BUILTIN_WORKFLOWS, *workflow_list(workflows))
         self.policy = policy.with_sections(policy_sections(self.workflows))
-        self.store: Store = store if store is not None else MemoryStore()
+        store = store if store is not None else MemoryStore()
         self.clock: Clock = (
             clock if clock is not None else SystemClock(self.policy.calendar.timezone)
         )
         self.calendar: BusinessCalendar = self.policy.build_calendar()
         self.runtime = Runtime(
-            store=self.store,
+            store=store,
             clock=self.clock,
             policy=self.policy,
             calendar=self.calendar,
             property=property,
         )
         self.property = self.runtime.property
+        self._replan_checked: BusinessCalendar | None = None  # G9: scanned once per calendar
         self._attributes: dict[str, WorkflowService] = {}
         for wf in self.workflows:
             self._register(wf)
@@ -135,6 +131,15 @@ class Mall:
                     field="workflows",
                 )
             self._attributes[wf.attribute] = service
+
+    @property
+    def store(self) -> Store:
+        """The store this mall reads and writes (shared with its services)."""
+        return self.runtime.store
+
+    @store.setter
+    def store(self, store: Store) -> None:
+        self.runtime.store = store  # bulk() swaps in a buffer for its one commit
 
     def __getattr__(self, name: str) -> WorkflowService:
         # plug-in workflows by their attribute (``mall.notices``); only called for
@@ -208,6 +213,99 @@ class Mall:
         unsubscribe function."""
         return self.runtime.subscribe(handler)
 
+    def _deliver(self, events: list[DomainEvent]) -> None:
+        self.runtime.deliver(events)
+
+    # -- the calendar (G9) -----------------------------------------------------------------
+
+    def calendar_coverage(self, today: Any = None) -> Coverage:
+        """Which years of holiday data this property's calendar covers and when the data
+        runs out, seen from ``today`` (a date; default the clock's local date)."""
+        return calendar_ops.coverage(self, today)
+
+    def replan_provisional(
+        self, *, actor: Actor = SYSTEM, reason: str | None = None
+    ) -> list[calendar_ops.Replanned]:
+        """Re-plan every open record's provisional timers whose year the calendar now
+        covers (G9), each recorded as a ``_replan`` history entry with the old and new
+        due times; marks that fell due before now fire first under the plan in force, and
+        nothing already fired is un-fired.  Returns what changed.  ``tick()`` does this
+        by itself the first time it runs with a calendar."""
+        calendar_ops.check_replan_actor(self, actor, reason)
+        self.store.refresh()
+        events = self._replan_all(actor, reason)
+        self._deliver(events)
+        return calendar_ops.replanned_of(events)
+
+    def _replan_all(self, actor: Actor, reason: str | None) -> list[DomainEvent]:
+        self._replan_checked = self.calendar
+        events: list[DomainEvent] = []
+        for record in self.query(is_open=True):
+            if calendar_ops.needs_replan(self, record):
+                events.extend(self._replan_one(record.id, actor, reason))
+        return events
+
+    def _replan_one(self, rid: str, actor: Actor, reason: str | None) -> list[DomainEvent]:
+        for _ in range(16):
+            batch = self.runtime.batch()
+            now = self.now()
+            record = batch.current(rid)
+            if record.kind not in self.runtime.services:
+                return []
+            service = self.service(record.kind)
+            record = service.catch_up(batch, record, now)
+            result = replan_record(service.engine, record, now, actor=actor, reason=reason)
+            if result is None:
+                return []
+            batch.put(record, result[0])
+            batch.events.extend(result[1])
+            try:
+                batch.commit()
+            except ConflictError:
+                self.store.refresh()
+                continue
+            return batch.events
+        raise ConflictError(f"{rid}: changed by others 16 times while being re-planned")
+
+    # -- bulk work --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def bulk(self, *, hold_events: bool = True) -> Iterator[Mall]:
+        """Run many operations with **one** durable commit (imports, simulations).
+
+        >>> with mall.bulk():                                        # doctest: +SKIP
+        ...     for row in rows:
+        ...         mall.complaints.open(actor=desk, **row)
+
+        Inside the block every operation is checked and applied as usual (a failing one
+        raises and stages nothing) and later operations see the earlier ones; the
+        records are held in memory and written to the store in one commit when the block
+        ends, and only then are the domain events delivered to subscribers.
+        ``hold_events=False`` delivers each operation's events as soon as it is staged
+        instead (for simulations whose subscribers react inside the block; they may then
+        hear of work that a failing block never writes).  If the block raises, or that
+        commit meets a concurrent change (``ConflictError``), nothing of the block is
+        written.  Other processes see the records only after
+        the block.  A nested ``bulk()`` joins the outer one.  One thread per mall
+        while a bulk is open.
+        """
+        if isinstance(self.store, BufferedStore):
+            yield self
+            return
+        base = self.store
+        buffer = BufferedStore(base)
+        self.store = buffer
+        if hold_events:
+            self.runtime.held = []
+        try:
+            yield self
+            buffer.flush()
+        finally:
+            self.store = base
+            held, self.runtime.held = self.runtime.held, None
+        if held:
+            self._deliver(held)
+
     # -- the ticker -------------------------------------------------------------------------
 
     def tick(self) -> list[DomainEvent]:
@@ -225,9 +323,14 @@ class Mall:
         """
         now = self.now()
         self.store.refresh()
+        events: list[DomainEvent] = []
+        if self._replan_checked is not self.calendar:  # G9: holiday data may have arrived
+            events.extend(self._replan_all(SYSTEM, None))
+        horizon = calendar_ops.horizon_event(self, now)
+        if horizon is not None:
+            events.append(horizon)
         queue = [(at.timestamp(), rid) for at, rid in self.store.due(now, property=self.property)]
         heapq.heapify(queue)
-        events: list[DomainEvent] = []
         failed: set[str] = set()
         while queue:
             _, rid = heapq.heappop(queue)
@@ -280,7 +383,7 @@ class Mall:
             for other in batch.records.values():
                 if other.id != rid and other.wake_at is not None and other.wake_at < now:
                     heapq.heappush(queue, (other.wake_at.timestamp(), other.id))
-        self.runtime.deliver(events)
+        self._deliver(events)
         return events
 
     def __repr__(self) -> str:

@@ -17,7 +17,8 @@ import attrs
 
 from ..calendar import BusinessCalendar
 from ..errors import PolicyError
-from ._load import field, reference_rows, structure_class, unstructure
+from ._load import collect_errors, field, reference_rows, structure_class, unstructure
+from .access import AccessPolicy
 from .complaints import CategoryPolicy, ComplaintPolicy, SeverityPolicy
 from .core import (
     SEED_CHANNELS,
@@ -44,6 +45,7 @@ from .visits import LadderPolicy, TierPolicy, TopicPolicy, TradePolicy, VisitPol
 _S = TypeVar("_S")
 
 __all__ = [
+    "AccessPolicy",
     "CalendarPolicy",
     "CategoryPolicy",
     "ComplaintPolicy",
@@ -93,6 +95,7 @@ class Policy:
         VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
     lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
+    access: AccessPolicy = field(AccessPolicy(), doc="who may act on a record", rule="G5")
     extensions: Mapping[str, Any] = attrs.field(
         factory=dict, kw_only=True, repr=False, metadata={"extensions": True}
     )
@@ -147,9 +150,16 @@ class Policy:
                     f"{', '.join(self.departments)}",
                     key=f"repairs.fault_types.{name}.department",
                 )
+            for dept in ft.qualified:
+                if dept not in self.departments:
+                    raise PolicyError(
+                        f"unknown department {dept!r}; departments: {', '.join(self.departments)}",
+                        key=f"repairs.fault_types.{name}.qualified.{dept}",
+                    )
 
         self.visits.check_references(roles, self.departments, self.channels)
         self.lost_found.check_references(roles, self.departments)
+        self.check_role(self.access.manager_role, "access.manager_role")
 
     # -- construction -------------------------------------------------------------------
 
@@ -186,9 +196,14 @@ class Policy:
                 "unknown key; write a plug-in's section by its name", key="extensions"
             )
         core = {k: v for k, v in data.items() if k not in known}
-        policy = structure_class(cls, core, "", start)
         ext = {k: data[k] for k in known if k in data}
-        return policy.with_sections(known, data=ext) if known else policy
+
+        def build() -> Policy:
+            policy = structure_class(cls, core, "", start)
+            return policy.with_sections(known, data=ext) if known else policy
+
+        # every mistake of the file at once (`mallops policy check`), not the first only
+        return collect_errors(build)
 
     @classmethod
     def from_toml(
@@ -211,7 +226,8 @@ class Policy:
         try:
             return cls.from_dict(data, base=base, sections=sections)
         except PolicyError as exc:
-            raise PolicyError(f"{p}: {exc.reason}", key=exc.key) from None
+            many = exc.errors if len(exc.errors) > 1 else ()
+            raise PolicyError(f"{p}: {exc.reason}", key=exc.key, errors=many) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy

@@ -21,7 +21,7 @@ import pendulum
 from ..domain.records import Actor, HistoryEntry, Record
 from ..engine.engine import Engine
 from ..errors import RecordNotFound
-from ..stores.protocol import Query
+from ..stores.protocol import Query, check_id
 from .runtime import Batch, Runtime, Services
 
 __all__ = ["Batch", "WorkflowService"]
@@ -58,9 +58,8 @@ class WorkflowService:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this workflow in this property matching ``filters`` (see ``Query``)."""
-        return self.runtime.store.query(
-            Query(kind=self.kind, property=self.runtime.property, **filters)
-        )
+        scope = {"kind": self.kind, "property": self.runtime.property}
+        return self.runtime.store.query(Query.scoped(scope, filters))
 
     def allowed_events(self, record: Record | str, actor: Actor) -> tuple[str, ...]:
         """What ``actor`` may do to the record next."""
@@ -133,6 +132,7 @@ class WorkflowService:
         now: pendulum.DateTime,
     ) -> Record:
         """Fire ``event`` inside ``batch`` (catching up due timers first)."""
+        check_id(record_id)
         record = self.catch_up(batch, self._own(batch.current(record_id)), now)
         entry = self.engine.entry_for(record, event, actor, now, params, reason)
         return self.apply_entry(batch, record, entry)

@@ -22,7 +22,13 @@ from ..errors import InvalidDefinition, ValidationError
 from .base import WorkflowService
 from .runtime import Reaction, Runtime
 
-__all__ = ["ServiceFactory", "Workflow", "load_workflow", "policy_sections"]
+__all__ = [
+    "ServiceFactory",
+    "Workflow",
+    "load_workflow",
+    "policy_sections",
+    "workflow_list",
+]
 
 ServiceFactory = Callable[[Runtime, Engine], WorkflowService]
 """Builds a workflow's service: a ``WorkflowService`` subclass itself is one."""
@@ -109,6 +115,20 @@ class Workflow:
         if self.policy_section is None or self.policy_class is None:
             return {}
         return {self.policy_section: self.policy_class}
+
+
+def workflow_list(workflows: Any) -> tuple[Workflow, ...]:
+    """``workflows`` checked to be a list of :class:`Workflow` (``ValidationError``)."""
+    if isinstance(workflows, Workflow | str | bytes) or not isinstance(workflows, Iterable):
+        raise ValidationError("workflows: expected a list of Workflow", field="workflows")
+    out = tuple(workflows)
+    for wf in out:
+        if not isinstance(wf, Workflow):
+            raise ValidationError(
+                f"workflows: expected Workflow values, got {type(wf).__name__}",
+                field="workflows",
+            )
+    return out
 
 
 def policy_sections(workflows: Iterable[Workflow]) -> dict[str, type[Any]]:

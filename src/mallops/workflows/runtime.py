@@ -205,6 +205,8 @@ class Runtime:
         self.services = Services()
         self._reactions: dict[str, tuple[Reaction, ...]] = {}
         self._subscribers: list[Handler] = []
+        self.held: list[DomainEvent] | None = None
+        """Events held back until a bulk commit (``Mall.bulk``); ``None`` outside one."""
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -221,8 +223,7 @@ class Runtime:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this property matching ``filters`` (see :class:`Query`)."""
-        filters.pop("property", None)
-        return self.store.query(Query(property=self.property, **filters))
+        return self.store.query(Query.scoped({"property": self.property}, filters))
 
     # -- reactions --------------------------------------------------------------------------
 
@@ -306,7 +307,11 @@ class Runtime:
 
     def deliver(self, events: Sequence[DomainEvent]) -> None:
         """Hand committed ``events`` to every subscriber; failures are collected and
-        raised together as one ``SubscriberError`` (the commit stands)."""
+        raised together as one ``SubscriberError`` (the commit stands).  Inside a bulk
+        (``held`` is a list) they wait there for its one commit."""
+        if self.held is not None:
+            self.held.extend(events)
+            return
         if not events or not self._subscribers:
             return
         errors: list[BaseException] = []
