@@ -18,11 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mallops
-from mallops import Actor, HistoryEntry, Link, MemoryStore, Record, Write
+from mallops import Actor, MemoryStore, Record
 from mallops._hypothesis import _hypothesis_setup_hook, records
 from mallops._version import __version__ as source_version
 from mallops.cli import main
+from mallops.domain.records import HistoryEntry, Link  # module paths: names move (issue 14)
 from mallops.stores.codec import decode, encode
+from mallops.stores.protocol import Write
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
