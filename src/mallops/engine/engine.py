@@ -28,6 +28,7 @@ from ..policy import Policy
 from . import access as _access
 from . import timers as T
 from .context import Context, Draft
+from .replan import REPLAN_EVENT, provisional_events
 from .spec import EventSpec, Param, WorkflowSpec, describe_params, validate_with_policy
 
 TIMER_EVENT = "_timer"
@@ -281,7 +282,7 @@ class Engine:
     ) -> HistoryEntry:
         """A history entry for an event mallops fires itself (timer marks, escalations,
         system events of the spec such as a source reopening after a return visit)."""
-        if event not in (TIMER_EVENT, ESCALATE_EVENT):
+        if event not in (TIMER_EVENT, ESCALATE_EVENT, REPLAN_EVENT):
             branches = self._events.get(event)
             if not branches or not branches[0].system:
                 raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
@@ -327,6 +328,10 @@ class Engine:
                 self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
             )
             ctx.escalate(int(entry.data["level"]), str(entry.data["cause"]))
+        elif entry.event == REPLAN_EVENT:
+            ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
+            for name, t in list(draft.timers.items()):
+                draft.timers[name] = T.replan(t, self.calendar, now)
         elif record is None:
             spec = self.spec.create
             if entry.event != spec.name:
@@ -388,6 +393,7 @@ class Engine:
         final_entry = evolve(entry, from_state=from_state, to_state=draft.state)
         out = self._build(record, draft, final_entry, record_id, property)
         events = self._events_of(out, ctx, final_entry, from_state)
+        events.extend(provisional_events(record, out, entry.at))
         for event, data in ctx.follow_ups:
             follow = HistoryEntry(
                 len(out.history) + 1, now, SYSTEM, event, out.state, out.state, data

@@ -440,6 +440,16 @@ class JsonStore:
                         break
             return out
 
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, from the in-memory index alone (every
+        filter of a ``Query`` is in the index, so nothing is decoded)."""
+        with self._guarded():
+            state = self._fresh()
+            found = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
+            if query.limit is not None:
+                found = found[: max(0, query.limit)]
+            return [e.id for e in found]
+
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:

@@ -35,6 +35,7 @@ __all__ = [
     "check_due",
     "check_id",
     "check_ids",
+    "query_ids",
 ]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
@@ -286,3 +287,16 @@ def counters_as_mapping(counters: Sequence[CounterWrite]) -> Mapping[str, Counte
             raise ValidationError(f"counter {c.name!r} must move forward ({c.expected} -> {c.new})")
         out[c.name] = c
     return out
+
+
+def query_ids(store: Store, query: Query) -> list[str]:
+    """Ids of the records ``store.query(query)`` returns, in the same order.
+
+    Backends that can answer from their indexes without decoding a record offer an
+    ``ids(query)`` method (all of mallops' own do); any other store is asked for the
+    records.  The engine uses this where it only counts (the C9 recurrence check).
+    """
+    ids = getattr(store, "ids", None)
+    if callable(ids):
+        return list(ids(query))
+    return [r.id for r in store.query(query)]

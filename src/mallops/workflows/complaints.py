@@ -15,6 +15,7 @@ from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
 from ..policy import Policy
+from ..stores.protocol import Query, query_ids
 from .base import Batch, WorkflowService
 
 __all__ = ["COMPLAINT", "ComplaintService", "suggest_category"]
@@ -616,14 +617,24 @@ class ComplaintService(WorkflowService):
             if window.basis == "calendar"
             else entry.at.subtract(seconds=window.seconds())
         )
-        matches: dict[str, Record] = {}
+        matches = {record.id}
         for key in ("tenant", "location"):
             value = getattr(record, key)
             if not value:
                 continue
-            for r in self.query(**{key: value}, category=record.category, created_from=since):
-                matches[r.id] = r
-        matches[record.id] = record
+            # counted from the store's indexes, no record decoded (issue 16)
+            matches.update(
+                query_ids(
+                    self.mall.store,
+                    Query(
+                        kind=self.kind,
+                        property=self.mall.property,
+                        category=record.category,
+                        created_from=since,
+                        **{key: value},
+                    ),
+                )
+            )
         if len(matches) >= p.recurrence_count:
             data = {"level": p.recurrence_level, "cause": "recurrence"}
             sys_entry = self.engine.entry_for_system(record, "_escalate", entry.at, data)
