@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "the Workflow bundle",
         (
             "mallops.workflows.runtime",
+            "mallops.workflows.references",
             "mallops.workflows.base",
             "mallops.workflows.bundle",
         ),

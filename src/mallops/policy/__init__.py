@@ -79,6 +79,15 @@ class Policy:
     """The complete operating policy of one property."""
 
     name: str = field("seed", doc="a name for this policy, shown in reports")
+    title: Label = field(
+        Label("种子政策", "seed policy"),
+        doc="the policy's display name in reports (a TOML file without one: its file name)",
+    )
+    properties: Mapping[str, Label] = field(
+        {"default": Label("默认物业", "default property")},
+        doc="display names of the properties (malls, buildings) by id",
+        rule="G11",
+    )
     calendar: CalendarPolicy = field(CalendarPolicy(), doc="working time", rule="G9")
     roles: Mapping[str, RolePolicy] = field(SEED_ROLES, doc="roles", rule="G5")
     departments: Mapping[str, Label] = field(
@@ -223,6 +232,10 @@ class Policy:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{p}: not valid TOML: {exc}") from None
+        if "name" not in data:  # overrides are not "seed": name them after their file
+            data["name"] = p.stem
+        if "title" not in data:
+            data["title"] = {"zh": f"{p.stem}（{p.name}）", "en": f"{p.stem} ({p.name})"}
         try:
             return cls.from_dict(data, base=base, sections=sections)
         except PolicyError as exc:
