@@ -196,3 +196,17 @@ def test_buffered_store_refuses_stale_work() -> None:
     with pytest.raises(ConflictError):
         store.commit([Write(record, 1)])
     assert store.pending == 0
+
+
+def test_hold_events_false_delivers_as_each_step_is_staged() -> None:
+    """With hold_events=False a subscriber hears each operation inside the block (the
+    demo reacts to them), while the store still gets one commit at the end."""
+    store = MemoryStore()
+    mall = Mall(store, ManualClock(START))
+    heard: list[str] = []
+    mall.subscribe(lambda e: heard.append(e.record_id))
+    with mall.bulk(hold_events=False):
+        cid = _open(mall, 0)
+        assert cid in heard
+        assert len(store) == 0
+    assert len(store) == 1

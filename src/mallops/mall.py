@@ -136,8 +136,7 @@ class Mall:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this property matching ``filters`` (see :class:`Query`)."""
-        filters.pop("property", None)
-        return self.store.query(Query(property=self.property, **filters))
+        return self.store.query(Query.scoped({"property": self.property}, filters))
 
     def history_of(self, tenant: str) -> list[Record]:
         """Every record concerning ``tenant`` (G4), oldest first."""
@@ -250,7 +249,7 @@ class Mall:
     # -- bulk work --------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def bulk(self) -> Iterator[Mall]:
+    def bulk(self, *, hold_events: bool = True) -> Iterator[Mall]:
         """Run many operations with **one** durable commit (imports, simulations).
 
         >>> with mall.bulk():                                        # doctest: +SKIP
@@ -260,9 +259,12 @@ class Mall:
         Inside the block every operation is checked and applied as usual (a failing one
         raises and stages nothing) and later operations see the earlier ones; the
         records are held in memory and written to the store in one commit when the block
-        ends, and only then are the domain events delivered to subscribers.  If the
-        block raises, or that commit meets a concurrent change (``ConflictError``),
-        nothing of the block is written.  Other processes see the records only after
+        ends, and only then are the domain events delivered to subscribers.
+        ``hold_events=False`` delivers each operation's events as soon as it is staged
+        instead (for simulations whose subscribers react inside the block; they may then
+        hear of work that a failing block never writes).  If the block raises, or that
+        commit meets a concurrent change (``ConflictError``), nothing of the block is
+        written.  Other processes see the records only after
         the block.  A nested ``bulk()`` joins the outer one.  One thread per mall
         while a bulk is open.
         """
@@ -271,14 +273,17 @@ class Mall:
             return
         base = self.store
         buffer = BufferedStore(base)
-        self.store, self._held = buffer, []
+        self.store = buffer
+        if hold_events:
+            self._held = []
         try:
             yield self
             buffer.flush()
         finally:
             self.store = base
             held, self._held = self._held, None
-        self._deliver(held)
+        if held:
+            self._deliver(held)
 
     # -- the ticker -------------------------------------------------------------------------
 

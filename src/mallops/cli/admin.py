@@ -171,8 +171,10 @@ def policy_errors(path: str) -> list[PolicyError]:
         try:
             Policy.from_dict(data)
         except PolicyError as exc:
-            errors.append(exc)
-            if not _drop(data, exc.key):
+            # the policy loader already reports several errors at once (exc.errors)
+            errors.extend(exc.errors)
+            dropped = [_drop(data, e.key) for e in exc.errors]
+            if not all(dropped):
                 break
         else:
             break

@@ -25,6 +25,7 @@ from ..domain.events import DomainEvent
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Record, evolve
 from ..errors import InvalidTransition, PermissionDenied, ValidationError
 from ..policy import Policy
+from . import access as _access
 from . import timers as T
 from .context import Context, Draft
 from .replan import REPLAN_EVENT, provisional_events
@@ -119,6 +120,7 @@ class Engine:
             name: spec.branches(name) for name in spec.event_names
         }
         self._pauses = {t.name: frozenset(t.pauses_in(policy)) for t in spec.timers}
+        self._who = _access.rules_for(spec, policy)  # rule G5: who may act on a record
         # sources of each event for "allowed" messages
         self._sources: dict[str, frozenset[str]] = {
             name: frozenset(s for b in branches for s in b.sources)
@@ -141,6 +143,8 @@ class Engine:
         for name in self.events_from(record.state):
             spec = self._events[name][0]
             if actor.role not in spec.roles:
+                continue
+            if _access.refusal(self._who[name], record, actor, self.policy) is not None:
                 continue
             if spec.permit is not None:
                 ctx = Context(
@@ -258,6 +262,9 @@ class Engine:
                 role=actor.role,
                 allowed=spec.roles,
             )
+        why = _access.refusal(self._who[event], record, actor, self.policy)
+        if why is not None:
+            raise PermissionDenied(why, record_id=record.id, event=event, role=actor.role)
         data, clean_reason = self._dump_params(spec, params, reason)
         return HistoryEntry(
             len(record.history) + 1,

@@ -213,6 +213,10 @@ class EscalationPolicy:
     on_reopen: str = field("keep", doc="when the record reopens: keep, restart or recompute")
 
     def __attrs_post_init__(self) -> None:
+        if self.warn_at is not None and not 0 < self.warn_at < 1:  # inf and nan too
+            raise PolicyError(
+                f"must be between 0 and 1 (exclusive), got {self.warn_at}", key="warn_at"
+            )
         if not self.ladder:
             raise PolicyError("an escalation ladder needs at least one level", key="ladder")
         if len(set(self.ladder)) != len(self.ladder):

@@ -79,11 +79,13 @@ def kpi_columns(lang: str) -> tuple[str, ...]:
 
 def meta_line(report: Report) -> str:
     """Property, policy, period and generation time in one line."""
+    prop = report.property_name or report.property
+    policy = report.policy_name or report.policy
     return text(
         report.lang,
-        f"物业 {report.property} · 政策 {report.policy} · 共 {report.total} 件"
+        f"物业 {prop} · 政策 {policy} · 共 {report.total} 件"
         f" · 生成于 {report.generated_at.format('YYYY-MM-DD HH:mm')}",
-        f"property {report.property} · policy {report.policy} · {report.total} records"
+        f"property {prop} · policy {policy} · {report.total} records"
         f" · made {report.generated_at.format('YYYY-MM-DD HH:mm')}",
     )
 
