@@ -46,6 +46,7 @@ def _setup_demo(p: argparse.ArgumentParser) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ..demo import DemoConfig, run_demo
     from ..report import build_report, render
+    from .calendar_cmd import horizon_note
 
     config = DemoConfig(
         seed=args.seed,
@@ -79,6 +80,9 @@ def _run_demo(args: argparse.Namespace) -> int:
             )
         else:
             out(render(report, "text"))
+            note = horizon_note(result.mall)  # G9: the holiday data runs out soon
+            if note:
+                out(note)
             key = "out.demo_continued" if result.continued else "out.demo_simulated"
             out(t(key, days=result.days_run, store=args.store, records=records))
             out(t("out.demo_html", path=html_path.resolve()))
