@@ -14,7 +14,7 @@ from ..mall import Mall
 from ..policy import Policy
 from ..stores import open_store
 from ..stores.memory import MemoryStore
-from ._common import emit_json, load_policy, out, store_path, write_text
+from ._common import emit_json, load_policy, out, store_path, workflows, write_text
 from ._parser import Command, UsageError
 from .messages import t
 
@@ -114,7 +114,7 @@ def _run_diagram(args: argparse.Namespace) -> int:
     from ..diagrams import diagram
     from ._args import check_kind
 
-    mall = Mall(store=MemoryStore(), policy=load_policy(args))
+    mall = Mall(store=MemoryStore(), policy=load_policy(args), workflows=workflows(args))
     kinds = [check_kind(mall, args.kind)] if args.kind else list(mall.services)
     parts = [diagram(mall.service(k).engine.spec, args.format, args.lang) for k in kinds]
     out("\n".join(parts))
