@@ -71,6 +71,8 @@ keeping the original next to it as ``<name>.v<v>.bak``."""
 _CACHE_SIZE = 4096
 _COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
 _CHUNK = 1 << 20
+_HEAD_READ = 64 << 10  # the header line is well under this
+_LOAD_CHUNK = 32 << 20  # opening reads the file in pieces of this size
 
 
 class JsonStore:
@@ -146,9 +148,11 @@ class JsonStore:
             except OSError as exc:
                 raise StoreError(f"{self._path}: {exc}") from exc
 
-    def _apply(self, state: State, data: bytes, start: int, *, snapshot: bool = False) -> None:
+    def _apply(
+        self, state: State, data: bytes, start: int, *, snapshot: bool = False, final: bool = True
+    ) -> None:
         try:
-            changed = index.apply(state, data, start, snapshot=snapshot)
+            changed = index.apply(state, data, start, snapshot=snapshot, final=final)
         except index.Damaged as exc:
             raise self._corrupt(exc.where, exc.reason) from None
         for rid in changed:
@@ -181,7 +185,7 @@ class JsonStore:
         try:
             state = State(fd, ident)
             size = os.fstat(fd).st_size
-            data = files.read_all(fd, 0, size)
+            data = files.read_all(fd, 0, min(size, _HEAD_READ))
             first = data.find(b"\n")
             if first < 0:
                 raise self._corrupt(
@@ -210,7 +214,7 @@ class JsonStore:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # a bulk load allocates millions of objects that all survive
             try:
-                self._apply(state, data, first + 1, snapshot=True)
+                self._load_chunks(state, size)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -228,6 +232,21 @@ class JsonStore:
             raise
         fcntl.flock(fd, fcntl.LOCK_UN)
         return state
+
+    def _load_chunks(self, state: State, size: int) -> None:
+        """Index the file after its header a chunk at a time, so opening never holds the
+        whole file in memory (issue 16: a 1M-record file is gigabytes); a chunk ends
+        before the first commit group it cuts, and grows if one group is larger."""
+        chunk = _LOAD_CHUNK
+        while state.end < size:
+            upto = min(size, state.end + chunk)
+            before = state.end
+            data = files.read_all(state.fd, state.end, upto)
+            self._apply(state, data, 0, snapshot=True, final=upto == size)
+            if upto == size:
+                return
+            if state.end == before:
+                chunk *= 2  # one commit group larger than the chunk: read more at once
 
     def _migrate(self) -> None:
         """Bring an older file to the current version (exclusive lock, backup kept)."""
