@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mallops.cli.data_out",  # report, export
     "mallops.cli.admin",  # demo, init, diagram, policy
     # -- subcommands registered from other modules: add one line each -----------------
+    "mallops.cli.store",  # store copy (issue 16)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
 

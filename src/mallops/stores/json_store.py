@@ -415,6 +415,11 @@ class JsonStore:
         with self._guarded():
             return self._fresh().counters.get(name, 0)
 
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._guarded():
+            return dict(self._fresh().counters)
+
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first (index filters first, then the reference
         semantics of :meth:`Query.matches` on the decoded candidates)."""
