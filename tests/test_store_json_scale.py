@@ -52,3 +52,19 @@ def test_a_commit_larger_than_the_chunk_is_read_whole(tmp_path: Path) -> None:
     with JsonStore(path) as again:
         assert len(again) == 201
         assert again.get("C-000150") == records[150]
+
+
+def test_a_store_near_its_ceiling_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Opening a store holding more than ``warn_at`` records logs a warning (in both
+    languages) naming ``mallops store copy``; a smaller one opens silently."""
+    path = tmp_path / "big.json"
+    with JsonStore(path) as store:
+        store.commit([Write(sample_record(f"C-{i:06d}"), 0) for i in range(5)])
+    with caplog.at_level("WARNING", logger="mallops.stores.json"), JsonStore(path, warn_at=5):
+        pass
+    assert not caplog.records
+    with caplog.at_level("WARNING", logger="mallops.stores.json"), JsonStore(path, warn_at=4):
+        pass
+    assert "mallops store copy" in caplog.text
+    assert "上限" in caplog.text
+    assert json_store.WARN_AT < json_store.CEILING
