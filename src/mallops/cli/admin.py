@@ -154,25 +154,28 @@ def _drop(data: dict[str, Any], key: str | None) -> bool:
 
 
 def policy_errors(path: str) -> list[PolicyError]:
-    """Every error of a policy file, not only the first: the file is checked, the key of
-    each error is taken out and the rest checked again, until it passes."""
+    """Every error of a policy file: the file is checked, the keys of its errors are
+    taken out and the rest checked again (errors hidden behind others show), until it
+    passes."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         return [PolicyError(f"cannot read policy file {path}: {exc.strerror}")]
     except tomllib.TOMLDecodeError as exc:
         return [PolicyError(f"{path}: not valid TOML: {exc}")]
-    errors: list[PolicyError] = []
+    errors: dict[tuple[str | None, str], PolicyError] = {}
     for _ in range(1000):
         try:
             Policy.from_dict(data)
         except PolicyError as exc:
-            errors.append(exc)
-            if not _drop(data, exc.key):
+            found = [e for e in exc.errors if (e.key, e.reason) not in errors]
+            errors.update({(e.key, e.reason): e for e in found})
+            dropped = [_drop(data, e.key) for e in found]
+            if not found or not any(dropped):
                 break
         else:
             break
-    return errors
+    return list(errors.values())
 
 
 def _policy_failed(args: argparse.Namespace, errors: list[PolicyError]) -> None:
