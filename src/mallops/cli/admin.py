@@ -63,7 +63,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         result = run_demo(store, config, policy=policy, progress=bar)
         report = build_report(result.mall, result.start, result.end, lang=args.lang)
         html_path = Path(args.html or f"mallops-report-{result.start.format('YYYY-MM')}.html")
-        write_text(html_path, render(report, "html"))
+        write_text(html_path, render(report, "html", embed_font=True))
         records = len(result.mall.query())
         if args.json:
             emit_json(

@@ -35,7 +35,7 @@ def _run_report(args: argparse.Namespace) -> int:
     fmt = args.format or ("json" if args.json else "text")
     with open_mall(args) as mall:
         start, end = parse_period(mall, args.month, args.start, args.end)
-        text = render(build_report(mall, start, end, lang=args.lang), fmt)
+        text = render(build_report(mall, start, end, lang=args.lang), fmt, embed_font=True)
     if args.output:
         write_text(Path(args.output), text)
         out(t("out.wrote", path=args.output))
