@@ -55,7 +55,16 @@ from . import _json_format as fmt
 from . import _json_index as index
 from ._json_index import State
 from .codec import decode, encode
-from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+from .protocol import (
+    CounterWrite,
+    Query,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+)
 
 __all__ = ["MIGRATIONS", "JsonStore"]
 
@@ -400,7 +409,7 @@ class JsonStore:
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist."""
-        ids = [check_id(rid) for rid in record_ids]
+        ids = check_ids(record_ids)
         with self._guarded():
             state = self._fresh()
             out = {}
@@ -412,6 +421,7 @@ class JsonStore:
 
     def counter(self, name: str) -> int:
         """The counter's current value (0 if never advanced)."""
+        check_counter(name)
         with self._guarded():
             return self._fresh().counters.get(name, 0)
 
@@ -444,6 +454,7 @@ class JsonStore:
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
+        check_due(until, property, limit)
         cutoff = index.to_micros(until)
         with self._guarded():
             state = self._fresh()

@@ -20,6 +20,7 @@ from ..domain.records import Actor, HistoryEntry, Record
 from ..engine.engine import Engine
 from ..errors import ConflictError, RecordNotFound
 from ..stores.protocol import CounterWrite, Query, Write, check_id
+from .references import check_references
 
 if TYPE_CHECKING:
     from ..mall import Mall
@@ -128,6 +129,7 @@ class WorkflowService:
         self, batch: Batch, actor: Actor, params: Mapping[str, Any], now: pendulum.DateTime
     ) -> Record:
         entry = self.engine.entry_for_create(actor, now, params)
+        check_references(batch, self.engine.spec.create.params, entry.data)  # rule G11
         number = batch.next_number(f"id:{self.kind}")
         record_id = f"{self.engine.spec.prefix}-{number:06d}"
         applied = self.engine.apply(None, entry, record_id=record_id, property=self.mall.property)
@@ -185,6 +187,7 @@ class WorkflowService:
         check_id(record_id)
         record = self.catch_up(batch, self._own(batch.current(record_id)), now)
         entry = self.engine.entry_for(record, event, actor, now, params, reason)
+        check_references(batch, self.engine.param_specs(event), entry.data)  # rule G11
         return self.apply_entry(batch, record, entry)
 
     def fire_system_in(

@@ -300,7 +300,12 @@ REPAIR = WorkflowSpec(
             Param(
                 "urgency", "choice", choices=_urgencies, doc="R2; from the fault type if omitted"
             ),
-            Param("tenant", doc="tenant concerned (G4); makes the order external (R6)"),
+            Param(
+                "tenant",
+                doc="tenant concerned (G4); makes the order external (R6)",
+                refers=("tenant",),
+                must_exist=False,
+            ),
             Param("reporter", personal=True, doc="name of who reported it (G2)"),
             Param("contact", personal=True, doc="phone of who reported it (G2)"),
             Param("channel", "choice", choices=_channels, doc="intake channel (G1)"),
