@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mallops.cli.data_out",  # report, export
     "mallops.cli.admin",  # demo, init, diagram, policy
     # -- subcommands registered from other modules: add one line each -----------------
+    "mallops.cli.calendar_cmd",  # calendar check (issue 13, G9)
+    "mallops.cli.store",  # store copy (issue 16)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
 

@@ -17,7 +17,7 @@ from ..clock import ManualClock
 from ..domain.records import Record
 from ..errors import StoreError, ValidationError
 from ..mall import Mall
-from ..masking import mask_value, personal_fields
+from ..masking import mask_free_text, mask_value, personal_fields
 from ..policy import Policy
 from ..stores import open_store
 from ..stores.codec import encode
@@ -131,8 +131,10 @@ def record_data(mall: Mall, record: Record, *, reveal: bool = False) -> dict[str
         return data
     personal = personal_fields(s.engine.spec for s in mall.services.values())
     data["fields"] = masked(data["fields"], personal)
+    data["location"] = mask_free_text(data.get("location"))
     for h in data["history"]:
         h["data"] = masked(h["data"], personal)
+        h["reason"] = mask_free_text(h.get("reason"))
     return data
 
 
@@ -145,7 +147,7 @@ def masked(value: Any, personal: Collection[str]) -> Any:
         }
     if isinstance(value, list):
         return [masked(v, personal) for v in value]
-    return value
+    return mask_free_text(value)  # phone or ID numbers typed into free text (G7)
 
 
 def label(zh: str, en: str) -> str:

@@ -149,6 +149,11 @@ class MemoryStore:
         """The counter's current value (0 if never advanced)."""
         return self._counters.get(check_counter(name), 0)
 
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._lock:
+            return dict(self._counters)
+
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
         with self._lock:
