@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mallops import JsonStore, Write
+from mallops import JsonStore
+from mallops.stores import Write
 from mallops.stores import json_store
 from mallops.testing import StoreContract, sample_record
 
