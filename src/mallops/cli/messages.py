@@ -48,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "':memory:' for a throw-away store)",
     ),
     "opt.policy": ("政策 TOML 覆盖文件", "policy TOML overrides"),
+    "opt.workflow": (
+        "加载插件流程（模块或 .py 文件:名称，可重复；见 docs/workflows.md）",
+        "load a plug-in workflow (module or .py file:NAME, repeatable; docs/workflows.md)",
+    ),
     "opt.property": ("物业名称（G11，默认 default）", "property name (G11, default: default)"),
     "opt.now": (
         "当前时间，如 2026-10-01T09:00:00+08:00（默认：真实时间）",

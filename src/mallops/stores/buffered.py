@@ -25,7 +25,10 @@ from .protocol import (
     Query,
     Store,
     Write,
+    check_counter,
+    check_due,
     check_id,
+    check_ids,
     counters_as_mapping,
     query_ids,
 )
@@ -60,14 +63,14 @@ class BufferedStore:
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist, staged ones first."""
-        ids = list(record_ids)
-        out = self.base.get_many([i for i in ids if check_id(i) not in self._staged])
+        ids = check_ids(record_ids)
+        out = self.base.get_many([i for i in ids if i not in self._staged])
         out.update({i: self._staged[i] for i in ids if i in self._staged})
         return {i: out[i] for i in ids if i in out}
 
     def counter(self, name: str) -> int:
         """The counter as staged (or the base store's)."""
-        staged = self._counters.get(name)
+        staged = self._counters.get(check_counter(name))
         return staged[1] if staged is not None else self.base.counter(name)
 
     def counters(self) -> dict[str, int]:
@@ -107,6 +110,7 @@ class BufferedStore:
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """Due records of the base store and the staged ones, earliest first."""
+        check_due(until, property, limit)
         out = [
             (at, rid)
             for at, rid in self.base.due(until, property=property)

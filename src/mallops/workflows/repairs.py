@@ -10,21 +10,21 @@ from typing import Any
 import pendulum
 
 from ..clock import aware
-from ..domain.records import Actor, HistoryEntry, Record
+from ..domain.records import Actor, Record
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
 from ..errors import ValidationError
 from ..policy import Policy
-from .base import Batch, WorkflowService
+from .base import WorkflowService
 from .complaints import (
     ANYONE,
     DISPATCHERS,
     HANDLERS,
     MANAGERS,
-    _channels,
-    _departments,
-    _guard_promise,
+    channel_choices,
+    department_choices,
+    guard_promise,
 )
 
 __all__ = ["REPAIR", "RepairService"]
@@ -150,6 +150,22 @@ def _on_dispatch(ctx: Context) -> None:
     )
     ctx.set_department(dept, ctx.param("technician"))  # rule R2
     ctx.set("dispatched_at", ctx.now)
+
+
+def _qualified(keep_department: bool) -> Any:
+    """Rule R2: a dispatch (or reassignment) names a technician qualified for the fault
+    type: a department qualified for it and, where the policy lists them, one of its
+    qualified technicians."""
+
+    def permit(ctx: Context) -> str | None:
+        technician = ctx.param("technician")
+        fault = ctx.policy.repairs.fault_types.get(ctx.draft.category or "")
+        if technician is None or fault is None:
+            return None
+        default = ctx.draft.department if keep_department else fault.department
+        return fault.refuses(ctx.param("department") or default or "", technician)
+
+    return permit
 
 
 def _on_reassign(ctx: Context) -> None:
@@ -284,10 +300,15 @@ REPAIR = WorkflowSpec(
             Param(
                 "urgency", "choice", choices=_urgencies, doc="R2; from the fault type if omitted"
             ),
-            Param("tenant", doc="tenant concerned (G4); makes the order external (R6)"),
+            Param(
+                "tenant",
+                doc="tenant concerned (G4); makes the order external (R6)",
+                refers=("tenant",),
+                must_exist=False,
+            ),
             Param("reporter", personal=True, doc="name of who reported it (G2)"),
             Param("contact", personal=True, doc="phone of who reported it (G2)"),
-            Param("channel", "choice", choices=_channels, doc="intake channel (G1)"),
+            Param("channel", "choice", choices=channel_choices, doc="intake channel (G1)"),
             Param("inspection", doc="the inspection or patrol that found it (R8)"),
             Param("occurred_at", "datetime", doc="when the fault appeared, if not now"),
             Param("major", "bool", doc="a major fault (R7)"),
@@ -305,9 +326,10 @@ REPAIR = WorkflowSpec(
             "dispatch",
             params=(
                 Param("technician", required=True, doc="the technician sent (R2)"),
-                Param("department", "choice", choices=_departments),
+                Param("department", "choice", choices=department_choices),
             ),
             effect=_on_dispatch,
+            permit=_qualified(False),
         ),
         EventSpec(
             "reassign",
@@ -318,9 +340,10 @@ REPAIR = WorkflowSpec(
             "reassign",
             params=(
                 Param("technician", required=True),
-                Param("department", "choice", choices=_departments),
+                Param("department", "choice", choices=department_choices),
             ),
             effect=_on_reassign,
+            permit=_qualified(True),
             reason_required=True,
         ),
         EventSpec(
@@ -352,8 +375,11 @@ REPAIR = WorkflowSpec(
             "到场",
             "arrive",
             effect=_on_arrive,
+            who="assignee",
         ),
-        EventSpec("start", ("on_site",), "in_progress", HANDLERS, "开始维修", "start work"),
+        EventSpec(
+            "start", ("on_site",), "in_progress", HANDLERS, "开始维修", "start work", who="handler"
+        ),
         EventSpec(
             "wait_parts",
             ("on_site", "in_progress", "rework"),
@@ -362,8 +388,9 @@ REPAIR = WorkflowSpec(
             "等待配件",
             "wait for parts",
             params=(Param("note", "text", required=True), _PROMISE),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_wait,
+            who="handler",
         ),
         EventSpec(
             "wait_access",
@@ -373,10 +400,19 @@ REPAIR = WorkflowSpec(
             "等待进场",
             "wait for access",
             params=(Param("note", "text", required=True), _PROMISE),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_wait,
+            who="handler",
         ),
-        EventSpec("resume", ("waiting_parts",), "in_progress", HANDLERS, "恢复维修", "resume work"),
+        EventSpec(
+            "resume",
+            ("waiting_parts",),
+            "in_progress",
+            HANDLERS,
+            "恢复维修",
+            "resume work",
+            who="handler",
+        ),
         EventSpec(
             "commit_time",
             WORKING,
@@ -385,8 +421,9 @@ REPAIR = WorkflowSpec(
             "承诺完工时间",
             "commit completion time",
             params=(Param("promised_by", "datetime", required=True, doc="committed time (G8)"),),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_commit,
+            who="handler",
         ),
         EventSpec(
             "complete",
@@ -397,6 +434,7 @@ REPAIR = WorkflowSpec(
             "complete",
             params=(Param("work_done", "text", required=True),),
             effect=_on_complete,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -408,6 +446,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(True, True),
             effect=_on_accept,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -419,6 +458,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(True, False),
             effect=_on_accept,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -430,6 +470,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(False, None),
             effect=_on_fail,
+            who="handler",
         ),
         EventSpec(
             "cannot_complete",
@@ -440,6 +481,7 @@ REPAIR = WorkflowSpec(
             "cannot complete",
             effect=_on_end,
             reason_required=True,
+            who="handler",
         ),
         EventSpec(
             "cancel",
@@ -567,7 +609,7 @@ class RepairService(WorkflowService):
     # -- dispatcher queries -------------------------------------------------------------------
 
     def _sorted(self, records: list[Record]) -> list[Record]:
-        policy = self.mall.policy
+        policy = self.runtime.policy
         return sorted(records, key=lambda r: (-_urgency_rank(policy, r), r.created_at, r.id))
 
     def open_orders(self) -> list[Record]:
@@ -576,7 +618,7 @@ class RepairService(WorkflowService):
 
     def by_urgency(self) -> dict[str, list[Record]]:
         """Open orders grouped by urgency (policy order), oldest first in each group."""
-        out: dict[str, list[Record]] = {u: [] for u in self.mall.policy.repairs.urgencies}
+        out: dict[str, list[Record]] = {u: [] for u in self.runtime.policy.repairs.urgencies}
         for r in self.open_orders():
             out.setdefault(r.severity or "", []).append(r)
         return out
@@ -588,7 +630,7 @@ class RepairService(WorkflowService):
     def overdue(self, now: pendulum.DateTime | None = None) -> list[Record]:
         """Open orders with a response or committed time that has passed and is still
         pending (nobody on site yet, or not completed yet), most urgent first."""
-        when = self.mall.now() if now is None else aware(now, field="now")
+        when = self.runtime.now() if now is None else aware(now, field="now")
         out = []
         for r in self.query(is_open=True):
             for t in r.timers:
@@ -614,12 +656,5 @@ class RepairService(WorkflowService):
             raise ValidationError(
                 f"record: expected a repair order or its id, got {record!r}", field="record"
             )
-        when = self.mall.now() if now is None else aware(now, field="now")
+        when = self.runtime.now() if now is None else aware(now, field="now")
         return int((when - record.created_at).total_seconds())
-
-    # -- hooks ------------------------------------------------------------------------------
-
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        self.mall.return_visits.on_source_change(batch, before, after, entry)
