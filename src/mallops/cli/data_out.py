@@ -36,7 +36,7 @@ def _run_report(args: argparse.Namespace) -> int:
     fmt = args.format or ("json" if args.json else "text")
     with open_mall(args) as mall:
         start, end = parse_period(mall, args.month, args.start, args.end)
-        text = render(build_report(mall, start, end, lang=args.lang), fmt)
+        text = render(build_report(mall, start, end, lang=args.lang), fmt, embed_font=True)
         note = horizon_note(mall) if fmt == "text" else None  # G9: holiday data runs out
     if note:
         text = f"{text.rstrip()}\n{note}\n"
