@@ -60,7 +60,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
         bar = None if args.quiet else _progress
-        result = run_demo(store, config, policy=policy, progress=bar)
+        result = run_demo(store, config, policy=policy, progress=bar, property=args.property)
         report = build_report(result.mall, result.start, result.end, lang=args.lang)
         html_path = Path(args.html or f"mallops-report-{result.start.format('YYYY-MM')}.html")
         write_text(html_path, render(report, "html"))
@@ -167,8 +167,9 @@ def policy_errors(path: str) -> list[PolicyError]:
         try:
             Policy.from_dict(data)
         except PolicyError as exc:
-            errors.append(exc)
-            if not _drop(data, exc.key):
+            errors.extend(exc.errors)  # Policy.from_dict reports every error it can at once
+            dropped = [_drop(data, e.key) for e in exc.errors]  # every key, not the first
+            if not all(dropped):
                 break
         else:
             break
