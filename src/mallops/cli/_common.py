@@ -22,6 +22,7 @@ from ..policy import Policy
 from ..stores import open_store
 from ..stores.codec import encode
 from ..stores.protocol import Store
+from ..workflows.bundle import Workflow, load_workflow, policy_sections
 from .messages import language, t
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "store_path",
     "timer_label",
     "value_label",
+    "workflows",
     "write_text",
 ]
 
@@ -52,7 +54,17 @@ PROG = "mallops"
 def load_policy(args: argparse.Namespace, file: str | None = None) -> Policy:
     """The policy of ``--policy`` (or ``file``) merged onto the seed."""
     path = file or args.policy
-    return Policy.from_toml(path) if path else Policy.seed()
+    sections = policy_sections(workflows(args))
+    return Policy.from_toml(path, sections=sections) if path else Policy.seed()
+
+
+def workflows(args: argparse.Namespace) -> list[Workflow]:
+    """The plug-in workflows of ``--workflow`` (each loaded once per command)."""
+    loaded = getattr(args, "loaded_workflows", None)
+    if loaded is None:
+        loaded = [load_workflow(text) for text in getattr(args, "workflow", None) or ()]
+        args.loaded_workflows = loaded
+    return list(loaded)
 
 
 def store_path(location: str) -> Path | None:
@@ -81,7 +93,13 @@ def open_mall(args: argparse.Namespace) -> Iterator[Mall]:
     store = existing_store(args.store)
     clock = ManualClock(args.now) if args.now is not None else None
     try:
-        yield Mall(store=store, clock=clock, policy=policy, property=args.property)
+        yield Mall(
+            store=store,
+            clock=clock,
+            policy=policy,
+            property=args.property,
+            workflows=workflows(args),
+        )
     finally:
         store.close()
 
