@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pendulum
 
-from mallops import ConflictError, CounterWrite, Query, Record, RecordNotFound, Write
+from mallops import ConflictError, Query, Record, RecordNotFound
+from mallops.stores import CounterWrite, Write
 from mallops.stores.codec import decode, encode
 from mallops.stores.protocol import check_id, counters_as_mapping
 from mallops.testing import StoreContract

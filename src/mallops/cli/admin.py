@@ -14,7 +14,7 @@ from ..mall import Mall
 from ..policy import Policy
 from ..stores import open_store
 from ..stores.memory import MemoryStore
-from ._common import emit_json, load_policy, out, store_path, write_text
+from ._common import emit_json, load_policy, out, store_path, workflows, write_text
 from ._parser import Command, UsageError
 from .messages import t
 
@@ -46,6 +46,7 @@ def _setup_demo(p: argparse.ArgumentParser) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ..demo import DemoConfig, run_demo
     from ..report import build_report, render
+    from .calendar_cmd import horizon_note
 
     config = DemoConfig(
         seed=args.seed,
@@ -79,6 +80,9 @@ def _run_demo(args: argparse.Namespace) -> int:
             )
         else:
             out(render(report, "text"))
+            note = horizon_note(result.mall)  # G9: the holiday data runs out soon
+            if note:
+                out(note)
             key = "out.demo_continued" if result.continued else "out.demo_simulated"
             out(t(key, days=result.days_run, store=args.store, records=records))
             out(t("out.demo_html", path=html_path.resolve()))
@@ -110,7 +114,7 @@ def _run_diagram(args: argparse.Namespace) -> int:
     from ..diagrams import diagram
     from ._args import check_kind
 
-    mall = Mall(store=MemoryStore(), policy=load_policy(args))
+    mall = Mall(store=MemoryStore(), policy=load_policy(args), workflows=workflows(args))
     kinds = [check_kind(mall, args.kind)] if args.kind else list(mall.services)
     parts = [diagram(mall.service(k).engine.spec, args.format, args.lang) for k in kinds]
     out("\n".join(parts))

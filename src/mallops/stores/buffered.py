@@ -19,6 +19,7 @@ import pendulum
 
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
+from .copy import store_counters
 from .protocol import (
     CounterWrite,
     Query,
@@ -71,6 +72,12 @@ class BufferedStore:
         """The counter as staged (or the base store's)."""
         staged = self._counters.get(check_counter(name))
         return staged[1] if staged is not None else self.base.counter(name)
+
+    def counters(self) -> dict[str, int]:
+        """Every counter by name, as staged."""
+        out = store_counters(self.base)
+        out.update({name: value for name, (_, value) in self._counters.items()})
+        return out
 
     def _version(self, record_id: str) -> int:
         staged = self._staged.get(record_id)

@@ -156,6 +156,12 @@ class SqlStore:
             rows = self._db.rows("SELECT value FROM mallops_counters WHERE name = ?", (name,))
         return int(rows[0][0]) if rows else 0
 
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._lock:
+            rows = self._db.rows("SELECT name, value FROM mallops_counters ORDER BY name")
+        return {str(name): int(value) for name, value in rows}
+
     def _where(self, query: Query) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
