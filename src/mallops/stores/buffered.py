@@ -20,6 +20,7 @@ import pendulum
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
 from .copy import store_counters
+from .memory import MemoryStore
 from .protocol import (
     CounterWrite,
     Query,
@@ -48,6 +49,7 @@ class BufferedStore:
         self._staged: dict[str, Record] = {}
         self._based_on: dict[str, int] = {}
         self._counters: dict[str, tuple[int, int]] = {}
+        self._index = MemoryStore()  # the staged records, indexed for queries and due
 
     @property
     def pending(self) -> int:
@@ -92,7 +94,7 @@ class BufferedStore:
         """The base store's matches with staged records merged in, oldest first."""
         unlimited = attrs.evolve(query, limit=None)
         merged = {r.id: r for r in self.base.query(unlimited) if r.id not in self._staged}
-        merged.update({r.id: r for r in self._staged.values() if query.matches(r)})
+        merged.update({r.id: r for r in self._index.query(unlimited)})
         found = sorted(merged.values(), key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 
@@ -101,7 +103,7 @@ class BufferedStore:
         when it can answer from its indexes)."""
         unlimited = attrs.evolve(query, limit=None)
         out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
-        out.extend(r.id for r in self._staged.values() if query.matches(r))
+        out.extend(self._index.ids(unlimited))
         if query.limit is None:
             return out
         return [r.id for r in self.query(query)]
@@ -116,13 +118,7 @@ class BufferedStore:
             for at, rid in self.base.due(until, property=property)
             if rid not in self._staged
         ]
-        out.extend(
-            (r.wake_at, r.id)
-            for r in self._staged.values()
-            if r.wake_at is not None
-            and r.wake_at <= until
-            and (property is None or r.property == property)
-        )
+        out.extend(self._index.due(until, property=property))
         out.sort(key=lambda x: (x[0], x[1]))
         return out[:limit] if limit is not None else out
 
@@ -154,6 +150,11 @@ class BufferedStore:
                     expected=c.expected,
                     actual=actual,
                 )
+        staging = []
+        for w in writes:
+            before = self._staged.get(w.record.id)
+            staging.append(Write(w.record, before.version if before is not None else 0))
+        self._index.commit(staging)
         for w in writes:
             rid = w.record.id
             if rid not in self._based_on:
@@ -179,6 +180,7 @@ class BufferedStore:
         self._staged.clear()
         self._based_on.clear()
         self._counters.clear()
+        self._index = MemoryStore()
 
     def refresh(self) -> None:
         """Catch the base store up with other processes."""

@@ -53,6 +53,7 @@ from ..errors import (
 from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
+from . import _json_scale as scale
 from ._json_index import State
 from .codec import decode, encode
 from .protocol import (
@@ -66,7 +67,7 @@ from .protocol import (
     counters_as_mapping,
 )
 
-__all__ = ["CEILING", "MIGRATIONS", "WARN_AT", "JsonStore"]
+__all__ = ["MIGRATIONS", "JsonStore"]
 
 if sys.platform != "win32":
     import fcntl
@@ -78,21 +79,9 @@ MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {}
 Opening an older file applies them in turn and writes the result (temp file + rename),
 keeping the original next to it as ``<name>.v<v>.bak``."""
 
-CEILING = 500_000
-"""Records a JSON store is meant to hold (it opens in about 15 s); beyond it, use SQL."""
-WARN_AT = CEILING * 4 // 5
-"""Opening a store holding more records than this logs a warning (80 % of the ceiling)."""
-_CEILING_WARNING = (
-    "%s holds %d records, near or above the JSON store's ceiling of %d (slow to open, "
-    "memory grows with it); move it to SQLite or PostgreSQL with: mallops store copy "
-    "SRC sqlite:///mall.db | JSON 存储记录数已接近或超过上限，打开变慢、内存随之增长；"
-    "请用 mallops store copy 迁移到 SQLite 或 PostgreSQL"
-)
 _CACHE_SIZE = 4096
 _COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
 _CHUNK = 1 << 20
-_HEAD_READ = 64 << 10  # the header line is well under this
-_LOAD_CHUNK = 32 << 20  # opening reads the file in pieces of this size
 
 
 class JsonStore:
@@ -105,19 +94,12 @@ class JsonStore:
     simulations.  The file must be on a local filesystem (network filesystems break the
     locking).  POSIX only (Linux, macOS).
 
-    **Ceiling.**  Opening indexes every line (about 27 µs of CPU per record) and keeps
-    about 1.1 KB per record in memory: a million records open in about 30 s and 1.1 GB.
-    The store is meant for up to :data:`CEILING` records (about 15 s to open); opening
-    one holding more than ``warn_at`` records (default 80 % of the ceiling) logs a
-    warning naming ``mallops store copy``, which moves it to SQLite or PostgreSQL.
+    Opening a store holding more than ``warn_at`` records (default 80 % of the
+    :data:`CEILING`, see :mod:`._json_scale`) logs a warning naming ``mallops store copy``.
     """
 
     def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        durable: bool = True,
-        warn_at: int = WARN_AT,
+        self, path: str | os.PathLike[str], *, durable: bool = True, warn_at: int = scale.WARN_AT
     ) -> None:
         self._path = Path(os.path.abspath(os.fspath(path)))
         self._durable = bool(durable)
@@ -147,7 +129,7 @@ class JsonStore:
                 self._migrate()
                 self._state = self._load()
         if len(self._state.records) > warn_at:
-            log.warning(_CEILING_WARNING, self._path, len(self._state.records), CEILING)
+            log.warning(scale.CEILING_WARNING, self._path, len(self._state.records), scale.CEILING)
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -183,11 +165,9 @@ class JsonStore:
             except OSError as exc:
                 raise StoreError(f"{self._path}: {exc}") from exc
 
-    def _apply(
-        self, state: State, data: bytes, start: int, *, snapshot: bool = False, final: bool = True
-    ) -> None:
+    def _apply(self, state: State, data: bytes, start: int, **flags: bool) -> None:
         try:
-            changed = index.apply(state, data, start, snapshot=snapshot, final=final)
+            changed = index.apply(state, data, start, **flags)  # snapshot=, final=
         except index.Damaged as exc:
             raise self._corrupt(exc.where, exc.reason) from None
         for rid in changed:
@@ -237,7 +217,7 @@ class JsonStore:
         try:
             state = State(fd, ident)
             size = os.fstat(fd).st_size
-            data = files.read_all(fd, 0, min(size, _HEAD_READ))
+            data = files.read_all(fd, 0, min(size, scale.HEAD_READ))
             first = data.find(b"\n")
             if first < 0:
                 raise self._corrupt(
@@ -266,7 +246,7 @@ class JsonStore:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # a bulk load allocates millions of objects that all survive
             try:
-                self._load_chunks(state, size)
+                scale.load_chunks(state, size, self._apply)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -285,46 +265,12 @@ class JsonStore:
         fcntl.flock(fd, fcntl.LOCK_UN)
         return state
 
-    def _load_chunks(self, state: State, size: int) -> None:
-        """Index the file after its header a chunk at a time, so opening never holds the
-        whole file in memory (issue 16: a 1M-record file is gigabytes); a chunk ends
-        before the first commit group it cuts, and grows if one group is larger."""
-        chunk = _LOAD_CHUNK
-        while state.end < size:
-            upto = min(size, state.end + chunk)
-            before = state.end
-            data = files.read_all(state.fd, state.end, upto)
-            self._apply(state, data, 0, snapshot=True, final=upto == size)
-            if upto == size:
-                return
-            if state.end == before:
-                chunk *= 2  # one commit group larger than the chunk: read more at once
-
     def _migrate(self) -> None:
         """Bring an older file to the current version (exclusive lock, backup kept)."""
         fd, _ = self._open_fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            data = files.read_all(fd, 0, os.fstat(fd).st_size)
-            head_end = data.find(b"\n")
-            try:
-                current = fmt.parse_header(data[:head_end])["version"]
-            except fmt.BadLine as exc:
-                raise self._corrupt("line 1, offset 0", exc.reason) from None
-            if current >= fmt.VERSION:
-                return  # another process migrated it meanwhile
-            for v in range(current, fmt.VERSION):
-                step = MIGRATIONS.get(v)
-                if step is None:
-                    raise self._corrupt(
-                        "line 1",
-                        f"format version {v} is no longer supported by this mallops "
-                        f"(no migration from {v} to {v + 1})",
-                    )
-                data = step(data)
-            backup = self._path.with_name(f"{self._path.name}.v{current}.bak")
-            files.replace(self._path, data, backup=backup)
-            log.warning("%s: migrated from format %d (kept %s)", self._path, current, backup)
+            scale.migrate_file(self._path, fd, MIGRATIONS, self._corrupt)
         except StoreError:
             raise
         except OSError as exc:
@@ -489,14 +435,9 @@ class JsonStore:
             return out
 
     def ids(self, query: Query) -> list[str]:
-        """Ids of the records :meth:`query` returns, from the in-memory index alone (every
-        filter of a ``Query`` is in the index, so nothing is decoded)."""
+        """Ids of the records :meth:`query` returns, from the index alone (no decoding)."""
         with self._guarded():
-            state = self._fresh()
-            found = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
-            if query.limit is not None:
-                found = found[: max(0, query.limit)]
-            return [e.id for e in found]
+            return scale.ids(self._fresh(), query)
 
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
