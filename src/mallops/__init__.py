@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .calendar import BusinessCalendar, YearSchedule
 from .clock import Clock, ManualClock, SystemClock
-from .domain.events import DomainEvent
+from .domain.events import DomainEvent, FeedEvent
 from .domain.records import SYSTEM, Actor, Escalation, HistoryEntry, Link, Mark, Record, Timer
 from .duration import Duration
 from .engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
@@ -15,6 +15,7 @@ from .errors import (
     CalendarError,
     ConflictError,
     CorruptStoreError,
+    EventsPruned,
     InvalidDefinition,
     InvalidTransition,
     MallopsError,
@@ -25,6 +26,7 @@ from .errors import (
     SubscriberError,
     ValidationError,
 )
+from .feed import Consumer, Feed
 from .mall import Mall
 from .policy import LostFoundPolicy, Policy
 from .stores.json_store import JsonStore
@@ -49,6 +51,7 @@ __all__ = [
     "CalendarError",
     "Clock",
     "ConflictError",
+    "Consumer",
     "CorruptStoreError",
     "CounterWrite",
     "Coverage",
@@ -56,6 +59,9 @@ __all__ = [
     "Duration",
     "Escalation",
     "EventSpec",
+    "EventsPruned",
+    "Feed",
+    "FeedEvent",
     "HistoryEntry",
     "InvalidDefinition",
     "InvalidTransition",

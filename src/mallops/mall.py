@@ -31,9 +31,9 @@ from .errors import (
     ConflictError,
     MallopsError,
     RecordNotFound,
-    SubscriberError,
     ValidationError,
 )
+from .feed import Feed
 from .policy import Policy
 from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
@@ -78,7 +78,7 @@ class Mall:
         )
         self.property = check_id(property)
         self.calendar: BusinessCalendar = self.policy.build_calendar()
-        self._subscribers: list[Handler] = []
+        self.feed = Feed(self)  # the durable event feed of this property (G6)
         self._services: dict[str, WorkflowService] = {}
         self.complaints = ComplaintService(self, self._engine(COMPLAINT))
         self._services["complaint"] = self.complaints
@@ -157,35 +157,15 @@ class Mall:
     # -- events -----------------------------------------------------------------------------
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event after its commit; returns an
-        unsubscribe function."""
-        if not callable(handler):
-            raise ValidationError("handler: expected a callable")
-        self._subscribers.append(handler)
-
-        def unsubscribe() -> None:
-            if handler in self._subscribers:
-                self._subscribers.remove(handler)
-
-        return unsubscribe
+        """Call ``handler`` with every domain event of this property after its commit,
+        read from the durable feed (G6); returns an unsubscribe function.  A handler
+        that raises is logged and retried on later deliveries (``mall.feed.deliver()``);
+        the operation that committed never raises for it."""
+        return self.feed.subscribe(handler)
 
     def _deliver(self, events: list[DomainEvent]) -> None:
-        if not events or not self._subscribers:
-            return
-        errors: list[BaseException] = []
-        for event in events:
-            for handler in list(self._subscribers):
-                try:
-                    handler(event)
-                except Exception as exc:
-                    errors.append(exc)
-        if errors:
-            raise SubscriberError(
-                f"{len(errors)} subscriber call(s) failed ({errors[0]!r}); the operation "
-                "itself was committed",
-                errors=errors,
-                events=events,
-            )
+        # committed events come from the feed; tick_failed is in no commit: given as is
+        self.feed.deliver([e for e in events if e.type == "tick_failed"])
 
     # -- the ticker -------------------------------------------------------------------------
 

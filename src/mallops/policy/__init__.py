@@ -29,6 +29,7 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .feed import FeedPolicy
 from .lost_found import (
     DisposalPolicy,
     ItemCategoryPolicy,
@@ -48,6 +49,7 @@ __all__ = [
     "DisposalPolicy",
     "EscalationPolicy",
     "FaultTypePolicy",
+    "FeedPolicy",
     "ItemCategoryPolicy",
     "Label",
     "LadderPolicy",
@@ -90,6 +92,7 @@ class Policy:
         VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
     lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
+    feed: FeedPolicy = field(FeedPolicy(), doc="the durable event feed", rule="G6")
 
     def __attrs_post_init__(self) -> None:
         self._check_references()

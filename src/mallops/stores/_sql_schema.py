@@ -16,6 +16,9 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
 * **v2** — the query columns (updated_at, is_open, tenant, owner, department, location,
   category) filled from each record's JSON, the links table for ``linked_to``, and the
   indexes for due timers per property, kind/state, tenant, owner and time ranges.
+* **v3** — the event feed (G6): ``mallops_events`` holds each domain event at its
+  position, written in the commit of the records that raised it; the position comes
+  from the ``feed:position`` counter row, moved in the same transaction.
 """
 
 from __future__ import annotations
@@ -128,9 +131,21 @@ def _v2(db: Database) -> None:
         db.run(ddl)
 
 
+def _v3(db: Database) -> None:
+    db.run(
+        """CREATE TABLE mallops_events (
+            position BIGINT PRIMARY KEY,
+            property TEXT NOT NULL,
+            data TEXT NOT NULL
+        )"""
+    )
+    db.run("CREATE INDEX mallops_events_property ON mallops_events (property, position)")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("records, counters and due index", _v1),
     ("query columns, links and indexes", _v2),
+    ("event feed", _v3),
 )
 """``(name, apply)`` per schema version, in order: version ``i + 1`` is ``MIGRATIONS[i]``."""
 

@@ -16,8 +16,10 @@ from collections.abc import Iterable, Sequence
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
+from ._feed import EventLog, encode_events
 from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
 
 __all__ = ["MemoryStore"]
@@ -34,6 +36,7 @@ class MemoryStore:
         self._heap: list[tuple[float, str]] = []
         self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
         self._lock = threading.RLock()
+        self._feed = EventLog()
 
     def _reindex(self, old: Record | None, new: Record) -> None:
         for name, index in self._index.items():
@@ -70,9 +73,15 @@ class MemoryStore:
                 out[rid] = r
         return out
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
         """Write everything or nothing; see the protocol."""
         wanted = counters_as_mapping(counters)
+        encode_events(events)  # refuse what is not an event before anything changes
         with self._lock:
             seen: set[str] = set()
             for w in writes:
@@ -107,6 +116,7 @@ class MemoryStore:
                     heapq.heappush(self._heap, (w.record.wake_at.timestamp(), w.record.id))
             for c in wanted.values():
                 self._counters[c.name] = c.new
+            self._feed.append(events)
             if len(self._heap) > 2 * len(self._records) + 1024:
                 self._heap = [
                     (r.wake_at.timestamp(), r.id)
@@ -165,6 +175,22 @@ class MemoryStore:
                 heapq.heappush(self._heap, item)
         out.sort(key=lambda x: (x[0], x[1]))
         return out[:limit] if limit is not None else out
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        with self._lock:
+            return self._feed.since(position, property, limit)
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        return self._feed.head
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto``; returns how many."""
+        with self._lock:
+            return self._feed.prune(upto)
 
     def refresh(self) -> None:
         """Nothing to catch up with: the store is private to this process."""

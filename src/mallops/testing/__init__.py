@@ -14,7 +14,7 @@ Requires the test extras (pytest, hypothesis).  Guide: docs/testing.md.
 from __future__ import annotations
 
 from ._postgres import TemporaryPostgres, postgres_unavailable
-from ._store_contract import StoreContract, sample_record
+from ._store_contract import StoreContract, sample_event, sample_record
 from .machine import MallMachine, check_invariants
 from .strategies import (
     actors,
@@ -40,6 +40,7 @@ __all__ = [
     "param_values",
     "policies",
     "postgres_unavailable",
+    "sample_event",
     "sample_record",
     "texts",
 ]

@@ -66,7 +66,7 @@ class Batch:
         """Write the batch atomically."""
         writes = [Write(r, self.expected[rid]) for rid, r in self.records.items()]
         counters = [CounterWrite(n, a, b) for n, (a, b) in self.counters.items()]
-        self.mall.store.commit(writes, counters)
+        self.mall.store.commit(writes, counters, self.events)  # events: the feed (G6)
 
 
 class WorkflowService:
