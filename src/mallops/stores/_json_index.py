@@ -18,7 +18,7 @@ import pendulum
 from ..domain.events import FeedEvent
 from ..errors import CorruptStoreError, ValidationError
 from . import _json_format as fmt
-from ._feed import EventLog, decode_event
+from .eventlog import EventLog, decode_event
 from .protocol import FEED_HEAD, Query, check_id
 
 __all__ = [

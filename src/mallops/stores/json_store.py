@@ -53,9 +53,9 @@ from ..errors import (
 from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
-from ._feed import encode_event, encode_events
 from ._json_index import State
 from .codec import decode, encode
+from .eventlog import encode_event, encode_events
 from .protocol import FEED_HEAD, CounterWrite, Query, Write, check_id, counters_as_mapping
 
 __all__ = ["MIGRATIONS", "JsonStore"]

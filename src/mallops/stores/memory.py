@@ -19,7 +19,7 @@ import pendulum
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
-from ._feed import EventLog, encode_events
+from .eventlog import EventLog, encode_events
 from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
 
 __all__ = ["MemoryStore"]

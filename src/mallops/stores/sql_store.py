@@ -33,10 +33,10 @@ import pendulum
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, CorruptStoreError, RecordNotFound, ValidationError
-from ._feed import check_limit, check_since, decode_event, encode_events
 from ._sql_db import Database, open_database
 from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
 from .codec import decode, encode
+from .eventlog import check_limit, check_since, decode_event, encode_events
 from .protocol import FEED_HEAD, CounterWrite, Query, Write, check_id, counters_as_mapping
 
 __all__ = ["SqlStore"]

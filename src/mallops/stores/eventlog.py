@@ -1,4 +1,6 @@
-"""The event feed's shared parts: its JSON form and an in-memory log (G6).
+"""Building blocks for a store's event feed (G6): its JSON form, cursor checks and an
+in-memory log.  mallops' backends use them; so can a backend of your own
+(examples/custom_backend.py).
 
 Every backend keeps the domain events of a commit in the same commit, numbered by a
 global, gap-free position.  The memory and JSON stores keep the retained events in an
