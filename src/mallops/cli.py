@@ -214,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", nargs="?", help="record kind (default: every workflow)")
     p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
 
+    from .server._cli import add_arguments as serve_arguments  # no Starlette import
+
+    serve_arguments(cmd("serve", "the HTTP API and web front desk (docs/http.md)", cmd_serve))
+
     p = cmd("policy", "show the policy or check a policy file", cmd_policy)
     p.add_argument("action", choices=("show", "check"))
     p.add_argument("file", nargs="?", help="the TOML file (check; show merges it onto the seed)")
@@ -514,6 +518,19 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     parts = [diagram(mall.service(k).engine.spec, args.format, args.lang) for k in kinds]
     _out("\n".join(parts))
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``mallops serve --tokens FILE [--host H --port P]`` (mallops.server)."""
+    from .server._cli import run
+
+    if args.hash_token is not None:
+        from .server._tokens import hash_secret
+
+        _out(hash_secret(args.hash_token))
+        return 0
+    with _mall(args) as mall:
+        return run(args, mall.store, mall.policy, _clock(args, mall.policy))
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
