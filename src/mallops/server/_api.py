@@ -19,6 +19,7 @@ from ..domain.events import FeedEvent
 from ..domain.records import Record
 from ..errors import MallopsError, ValidationError
 from ..mall import Mall
+from ..workflows.base import WorkflowService
 from ._app import Call, ServerState, authenticate, error_response, handler, run_work
 from ._errors import HttpError, language
 
@@ -144,7 +145,7 @@ def _event_info(mall: Mall, kind: str, event: str) -> dict[str, Any]:
 
 def open_record(call: Call) -> Any:
     service = call.mall.service(call.path["kind"])
-    return _full(call, service.open(actor=call.token.actor, **call.body))
+    return _full(call, WorkflowService.open(service, actor=call.token.actor, **call.body))
 
 
 def list_kind(call: Call) -> Any:

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from ..cli import convert
 from ..domain.records import Record
 from ..errors import MallopsError
+from ..workflows.base import WorkflowService
 from ._api import overdue, summary
 from ._app import COOKIE, Call, ServerState, authenticate, read_body, run_work
 from ._errors import HttpError, error_body
@@ -61,8 +62,9 @@ def _form_fields(params: Any, lang: str, mall: Any) -> str:
         label = escape(p.name) + (" *" if p.required else "")
         name = escape(p.name)
         if p.kind == "choice" and p.choices is not None:
+            labels = [(c, _choice_label(mall, p.name, c, lang)) for c in p.choices(mall.policy)]
             opts = "".join(
-                f'<option value="{escape(c)}">{escape(c)}</option>' for c in p.choices(mall.policy)
+                f'<option value="{escape(c)}">{escape(label)}</option>' for c, label in labels
             )
             empty = "" if p.required else '<option value=""></option>'
             widget = f'<select name="{name}" id="f-{name}">{empty}{opts}</select>'
@@ -79,6 +81,13 @@ def _form_fields(params: Any, lang: str, mall: Any) -> str:
             widget = f'<input type="{kind}" name="{name}" id="f-{name}">'
         out.append(f'<label for="f-{name}">{label}</label>{widget}')
     return "".join(out)
+
+
+def _choice_label(mall: Any, param: str, value: str, lang: str) -> str:
+    """A choice's label from the policy's tables (channels, departments), else itself."""
+    table = {"channel": mall.policy.channels, "department": mall.policy.departments}.get(param)
+    label = table.get(value) if table is not None else None
+    return value if label is None else (label.zh if lang == "zh" else label.en)
 
 
 def _params(form: dict[str, str], params: Any) -> dict[str, Any]:
@@ -100,14 +109,21 @@ async def _form(request: Request, state: ServerState) -> dict[str, str]:
     return dict(pairs)
 
 
-def _row(r: Record, now: Any, lang: str) -> str:
+def _state_label(mall: Any, record: Record, lang: str) -> str:
+    spec = mall.service(record.kind).engine.spec
+    state = next((s for s in spec.states if s.name == record.state), None)
+    return record.state if state is None else (state.zh if lang == "zh" else state.en)
+
+
+def _row(r: Record, now: Any, lang: str, mall: Any) -> str:
     s = summary(r, now)
     late = ", ".join(s["overdue"])
     flag = f'<span class="late">{t("overdue", lang)}: {escape(late)}</span>' if late else ""
     deadline = (s["next_deadline"] or "-")[:16].replace("T", " ")
     return (
         f'<tr class="{"late" if late else ""}"><td><a href="/desk/records/{escape(r.id)}">'
-        f"{escape(r.id)}</a></td><td>{escape(r.state)}</td><td>{escape(deadline)}</td>"
+        f"{escape(r.id)}</a></td><td>{escape(_state_label(mall, r, lang))}</td>"
+        f"<td>{escape(deadline)}</td>"
         f"<td>{flag}</td></tr>"
     )
 
@@ -131,7 +147,7 @@ def _today(call: Call, lang: str) -> str:
     )
     parts.append(f'<h2 id="overdue">{t("overdue_list", lang)} ({len(late)})</h2>')
     parts.append(
-        f'<table id="overdue-list">{head}{"".join(_row(r, now, lang) for r in late)}</table>'
+        f'<table id="overdue-list">{head}{"".join(_row(r, now, lang, mall) for r in late)}</table>'
         if late
         else f"<p>{t('none', lang)}</p>"
     )
@@ -142,7 +158,7 @@ def _today(call: Call, lang: str) -> str:
     for dept, rows in sorted(by_dept.items()):
         label = mall.policy.departments.get(dept)
         name = (label.zh if lang == "zh" else label.en) if label is not None else dept
-        body = "".join(_row(r, now, lang) for r in rows)
+        body = "".join(_row(r, now, lang, mall) for r in rows)
         parts.append(f"<h3>{escape(name)} ({len(rows)})</h3><table>{head}{body}</table>")
     return "".join(parts)
 
@@ -151,8 +167,7 @@ def _record(call: Call, record: Record, lang: str) -> str:
     mall = call.mall
     spec = mall.service(record.kind).engine.spec
     now = mall.now()
-    state = next((s for s in spec.states if s.name == record.state), None)
-    state_label = (state.zh if lang == "zh" else state.en) if state else record.state
+    state_label = _state_label(mall, record, lang)
     parts = [f'<p>{t("state", lang)}: <strong id="state">{escape(state_label)}</strong></p>']
     rows = []
     for timer in record.timers:
@@ -255,7 +270,9 @@ def desk_routes(state: ServerState) -> list[Route]:
             )
             name = spec.zh if call.lang == "zh" else spec.en
             return body, f"{t('register', call.lang)} {name}"
-        record = service.open(actor=call.token.actor, **_params(form, spec.create.params))
+        record = WorkflowService.open(
+            service, actor=call.token.actor, **_params(form, spec.create.params)
+        )
         return f"/desk/records/{record.id}"
 
     async def new(request: Request) -> Response:
