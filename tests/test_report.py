@@ -391,7 +391,7 @@ def test_json_and_csv_carry_the_figures(demo: DemoResult) -> None:
     assert data["total"] == report.total
     assert {k["key"] for k in data["kpis"]} == {k.key for k in report.kpis}
     csv_text = render(report, "csv")
-    assert csv_text.startswith("section,table,row,column,value\n")
+    assert csv_text.startswith("\ufeffsection,table,row,column,value\n")  # BOM for Excel
     assert f"meta,total,,,{report.total}" in csv_text
 
 

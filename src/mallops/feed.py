@@ -206,6 +206,20 @@ class Feed:
             finally:
                 self._lock.release()
 
+    def deliver_now(self, events: Sequence[DomainEvent]) -> None:
+        """Give ``events`` to every subscriber at once, failures logged (used inside
+        ``Mall.bulk(hold_events=False)``, whose events reach the feed at its end)."""
+        for event in events:
+            for sub in list(self._subs):
+                self._call(sub, event)
+
+    def skip_to_head(self) -> None:
+        """Move every subscriber past the feed's last event (after a bulk commit whose
+        events :meth:`deliver_now` already gave them)."""
+        head = self.head()
+        for sub in self._subs:
+            sub.position, sub.failures = max(sub.position, head), 0
+
     def _pass(self) -> bool:
         """Deliver what is pending once; whether anything was delivered."""
         progressed = False

@@ -154,7 +154,9 @@ class EventSpec:
     keeps the state.  ``guard`` returns ``None`` to allow or a sentence saying why not.
     ``permit`` may refuse an actor beyond the role list (F3) with a sentence.
     ``effect`` changes the record through the context.  ``system`` events are fired by
-    mallops itself (timers), never by users.
+    mallops itself (timers), never by users.  ``who`` names the access rule of
+    :mod:`mallops.engine.access` deciding which actors of those roles may act on this
+    record (G5, C4: ``"any"``, ``"handler"``, ``"assignee"``); the policy may override it.
     """
 
     name: str
@@ -169,6 +171,7 @@ class EventSpec:
     effect: Callable[[Context], None] | None = None
     reason_required: bool = False
     system: bool = False
+    who: str = "any"
 
 
 @attrs.frozen

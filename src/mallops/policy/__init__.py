@@ -17,7 +17,8 @@ import attrs
 
 from ..calendar import BusinessCalendar
 from ..errors import PolicyError
-from ._load import field, reference_rows, structure_class, unstructure
+from ._load import collect_errors, field, reference_rows, structure_class, unstructure
+from .access import AccessPolicy
 from .complaints import CategoryPolicy, ComplaintPolicy, SeverityPolicy
 from .core import (
     SEED_CHANNELS,
@@ -43,6 +44,7 @@ from .targets import TargetPolicy
 from .visits import LadderPolicy, TierPolicy, TopicPolicy, TradePolicy, VisitPolicy
 
 __all__ = [
+    "AccessPolicy",
     "CalendarPolicy",
     "CategoryPolicy",
     "ComplaintPolicy",
@@ -93,6 +95,7 @@ class Policy:
     )
     lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
     feed: FeedPolicy = field(FeedPolicy(), doc="the durable event feed", rule="G6")
+    access: AccessPolicy = field(AccessPolicy(), doc="who may act on a record", rule="G5")
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -143,9 +146,16 @@ class Policy:
                     f"{', '.join(self.departments)}",
                     key=f"repairs.fault_types.{name}.department",
                 )
+            for dept in ft.qualified:
+                if dept not in self.departments:
+                    raise PolicyError(
+                        f"unknown department {dept!r}; departments: {', '.join(self.departments)}",
+                        key=f"repairs.fault_types.{name}.qualified.{dept}",
+                    )
 
         self.visits.check_references(roles, self.departments, self.channels)
         self.lost_found.check_references(roles, self.departments)
+        self.check_role(self.access.manager_role, "access.manager_role")
 
     # -- construction -------------------------------------------------------------------
 
@@ -165,7 +175,9 @@ class Policy:
         """``base`` (default: the seed) with ``data`` merged over it; tables merge key by key."""
         if not isinstance(data, Mapping):
             raise PolicyError(f"a policy is a table of keys, got {type(data).__name__}")
-        return structure_class(cls, data, "", base if base is not None else cls.seed())
+        start = base if base is not None else cls.seed()
+        # every mistake of the file at once (`mallops policy check`), not the first only
+        return collect_errors(lambda: structure_class(cls, data, "", start))
 
     @classmethod
     def from_toml(cls, path: str | Path, *, base: Policy | None = None) -> Policy:
@@ -182,7 +194,8 @@ class Policy:
         try:
             return cls.from_dict(data, base=base)
         except PolicyError as exc:
-            raise PolicyError(f"{p}: {exc.reason}", key=exc.key) from None
+            many = exc.errors if len(exc.errors) > 1 else ()
+            raise PolicyError(f"{p}: {exc.reason}", key=exc.key, errors=many) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy."""

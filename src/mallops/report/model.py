@@ -133,8 +133,9 @@ class Report:
                             "key": t.key,
                             "title": t.title,
                             "columns": list(t.columns),
-                            "rows": [list(r) for r in t.rows],
-                            "keys": list(t.keys),
+                            # named cells: each row maps its column names to values,
+                            # with the row's raw key (``None`` where the row has none)
+                            "rows": [_row_dict(t, i, r) for i, r in enumerate(t.rows)],
                         }
                         for t in s.tables
                     ],
@@ -143,6 +144,11 @@ class Report:
             ],
             "analysis": list(self.analysis),
         }
+
+
+def _row_dict(t: Table, i: int, row: Sequence[Cell]) -> dict[str, Any]:
+    cells = dict(zip(t.columns, row, strict=False))
+    return {"key": t.keys[i] if i < len(t.keys) else None, "cells": cells}
 
 
 def _kpi_dict(k: Kpi) -> dict[str, Any]:

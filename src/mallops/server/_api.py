@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..cli import record_data
 from ..domain.events import FeedEvent
 from ..domain.records import Record
 from ..errors import MallopsError, ValidationError
 from ..mall import Mall
 from ..workflows.base import WorkflowService
 from ._app import Call, ServerState, authenticate, error_response, handler, run_work
+from ._convert import masked_record
 from ._errors import HttpError, language
 
 __all__ = ["api_routes", "at_risk", "overdue", "summary"]
@@ -88,7 +88,7 @@ def _feed_item(item: FeedEvent) -> dict[str, Any]:
 
 
 def _full(call: Call, record: Record) -> dict[str, Any]:
-    data = record_data(call.mall, record)
+    data = masked_record(call.mall, record)
     data["allowed_events"] = list(call.mall.allowed_events(record.id, call.token.actor))
     data["overdue"] = overdue(record, call.mall.now())
     data["at_risk"] = at_risk(record, call.mall.now())

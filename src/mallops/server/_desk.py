@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..cli import convert
 from ..domain.records import Record
 from ..errors import MallopsError
 from ..workflows.base import WorkflowService
 from ._api import overdue, summary
 from ._app import COOKIE, Call, ServerState, authenticate, read_body, run_work
+from ._convert import from_form
 from ._errors import HttpError, error_body
 from ._i18n import CSS, t
 
@@ -90,13 +90,13 @@ def _choice_label(mall: Any, param: str, value: str, lang: str) -> str:
     return value if label is None else (label.zh if lang == "zh" else label.en)
 
 
-def _params(form: dict[str, str], params: Any) -> dict[str, Any]:
+def _params(form: dict[str, str], params: Any, tz: str) -> dict[str, Any]:
     specs = {p.name: p for p in params}
     out: dict[str, Any] = {}
     for key, value in form.items():
         if key in ("reason", "_") or value == "":
             continue
-        out[key] = convert(value, specs.get(key))
+        out[key] = from_form(value, specs.get(key), tz)
     return out
 
 
@@ -271,7 +271,9 @@ def desk_routes(state: ServerState) -> list[Route]:
             name = spec.zh if call.lang == "zh" else spec.en
             return body, f"{t('register', call.lang)} {name}"
         record = WorkflowService.open(
-            service, actor=call.token.actor, **_params(form, spec.create.params)
+            service,
+            actor=call.token.actor,
+            **_params(form, spec.create.params, call.mall.policy.calendar.timezone),
         )
         return f"/desk/records/{record.id}"
 
@@ -295,7 +297,7 @@ def desk_routes(state: ServerState) -> list[Route]:
             event,
             actor=call.token.actor,
             reason=reason,
-            **_params(form, engine.param_specs(event)),
+            **_params(form, engine.param_specs(event), call.mall.policy.calendar.timezone),
         )
         return f"/desk/records/{rid}"
 

@@ -16,7 +16,12 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
 * **v2** — the query columns (updated_at, is_open, tenant, owner, department, location,
   category) filled from each record's JSON, the links table for ``linked_to``, and the
   indexes for due timers per property, kind/state, tenant, owner and time ranges.
-* **v3** — the event feed (G6): ``mallops_events`` holds each domain event at its
+* **v3** — an index for every query the engine and the reports make (issue 16): the C9
+  recurrence count by (tenant, category, time) and (location, category, time), open
+  records per kind, records of a kind in a time range, and location and department
+  lookups (a property's month, for the report, uses v2's ``created`` index).
+  ``tests/test_sql_plans.py`` checks each query's plan.
+* **v4** — the event feed (G6): ``mallops_events`` holds each domain event at its
   position, written in the commit of the records that raised it; the position comes
   from the ``feed:position`` counter row, moved in the same transaction.
 """
@@ -131,7 +136,7 @@ def _v2(db: Database) -> None:
         db.run(ddl)
 
 
-def _v3(db: Database) -> None:
+def _v4(db: Database) -> None:
     db.run(
         """CREATE TABLE mallops_events (
             position BIGINT PRIMARY KEY,
@@ -142,10 +147,38 @@ def _v3(db: Database) -> None:
     db.run("CREATE INDEX mallops_events_property ON mallops_events (property, position)")
 
 
+_V3_INDEXES = (
+    # C9: the Nth complaint of a category for one tenant or location within a window.
+    # The kind leads each index so SQLite prefers it to an index that only saves the sort.
+    "CREATE INDEX mallops_records_recur_tenant ON mallops_records "
+    "(kind, tenant, category, created_at)",
+    "CREATE INDEX mallops_records_recur_location ON mallops_records "
+    "(kind, location, category, created_at)",
+    # a tenant's visits and return visits (open or all); a technician's open repairs
+    "CREATE INDEX mallops_records_kind_tenant ON mallops_records (kind, tenant, created_at)",
+    "CREATE INDEX mallops_records_kind_tenant_open ON mallops_records "
+    "(kind, tenant, is_open, created_at)",
+    "CREATE INDEX mallops_records_kind_owner_open ON mallops_records "
+    "(kind, owner, is_open, created_at)",
+    # open records of a kind (worklists, overdue lists), also within a time range
+    "CREATE INDEX mallops_records_kind_open ON mallops_records (kind, is_open, created_at)",
+    # a kind in a time range (lost-and-found windows, weekly demo figures)
+    "CREATE INDEX mallops_records_kind_created ON mallops_records (kind, created_at)",
+    "CREATE INDEX mallops_records_location ON mallops_records (location, created_at)",
+    "CREATE INDEX mallops_records_department ON mallops_records (department, created_at)",
+)
+
+
+def _v3(db: Database) -> None:
+    for ddl in _V3_INDEXES:
+        db.run(ddl)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("records, counters and due index", _v1),
     ("query columns, links and indexes", _v2),
-    ("event feed", _v3),
+    ("indexes for every engine and report query", _v3),
+    ("event feed", _v4),
 )
 """``(name, apply)`` per schema version, in order: version ``i + 1`` is ``MIGRATIONS[i]``."""
 

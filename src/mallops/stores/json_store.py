@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import gc
 import heapq
 import json
@@ -99,6 +100,7 @@ class JsonStore:
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._fault_hook: Callable[[str], None] | None = None
         self._closed = False
+        self._read_only = False  # set when the file can only be opened for reading
         if sys.platform == "win32":
             raise StoreError("JsonStore needs POSIX file locking (Linux, macOS)")
         if self._path.is_dir():
@@ -162,11 +164,28 @@ class JsonStore:
         for rid in changed:
             self._cache.pop(rid, None)
 
+    def _open_file(self) -> int:
+        """The file opened for reading and writing, or for reading only when it (or its
+        directory) is read-only: the store then reads and refuses commits."""
+        if not self._read_only:
+            try:
+                return os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                self._read_only = True
+        return os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the file could only be opened for reading (commits are refused)."""
+        return self._read_only
+
     def _open_fd(self) -> tuple[int, tuple[int, int]]:
         """A descriptor on the current file, shared-locked, and its identity."""
         while True:
             try:
-                fd = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+                fd = self._open_file()
             except FileNotFoundError:
                 raise StoreError(f"{self._path} no longer exists") from None
             except OSError as exc:
@@ -419,6 +438,16 @@ class JsonStore:
                         break
             return out
 
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, from the in-memory index alone (every
+        filter of a ``Query`` is in the index, so nothing is decoded)."""
+        with self._guarded():
+            state = self._fresh()
+            found = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
+            if query.limit is not None:
+                found = found[: max(0, query.limit)]
+            return [e.id for e in found]
+
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
@@ -459,6 +488,8 @@ class JsonStore:
         """Write all records, counters and feed events or none; see the protocol.
         Returns once the commit is on disk (``durable=True``) or in the operating system
         (``False``)."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); nothing was written")
         wanted = counters_as_mapping(counters)
         feed = encode_events(events)
         seen: set[str] = set()
@@ -566,6 +597,8 @@ class JsonStore:
     def compact(self) -> None:
         """Rewrite the file with only the current records and counters (temp file, sync,
         rename, directory sync).  Commits do this on their own when most lines are dead."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); not compacted")
         with self._guarded(), self._locked(exclusive=True) as state:
             self._compact(state)
 
@@ -660,6 +693,8 @@ class JsonStore:
     def prune_events(self, upto: int) -> int:
         """Remove the feed events at or before ``upto`` (by compacting the file);
         returns how many."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); nothing was pruned")
         with self._guarded(), self._locked(exclusive=True) as state:
             removed = state.feed.prune(upto)
             if removed:

@@ -186,14 +186,32 @@ class SqlStore:
 
     def query(self, query: Query) -> list[Record]:
         """Records matching ``query``, ordered by creation time then id."""
-        where, params = self._where(query)
-        sql = f"SELECT id, data FROM mallops_records{where} ORDER BY created_at, id"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            params.append(max(0, int(query.limit)))
+        sql, params = self._query_sql(query, "id, data")
         with self._lock:
             rows = self._db.rows(sql, params)
         return [self._decode(rid, data) for rid, data in rows]
+
+    def _query_sql(self, query: Query, columns: str) -> tuple[str, list[Any]]:
+        where, params = self._where(query)
+        sql = f"SELECT {columns} FROM mallops_records{where} ORDER BY created_at, id"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(query.limit)))
+        return sql, params
+
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, from the indexes (no record's JSON
+        is read or decoded)."""
+        sql, params = self._query_sql(query, "id")
+        with self._lock:
+            return [str(row[0]) for row in self._db.rows(sql, params)]
+
+    def explain_query(self, query: Query, *, ids_only: bool = False) -> str:
+        """The database's plan for :meth:`query` (or :meth:`ids`): check which index it
+        uses (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL)."""
+        sql, params = self._query_sql(query, "id" if ids_only else "id, data")
+        with self._lock:
+            return self._db.explain(sql, params)
 
     def _due_sql(
         self, until: pendulum.DateTime, property: str | None, limit: int | None

@@ -8,11 +8,14 @@
 - :class:`StoreContract`, the storage contract suite every backend passes;
 - :class:`TemporaryPostgres`, a throwaway PostgreSQL server for tests (docs/deploy.md).
 
-Requires the test extras (pytest, hypothesis).  Guide: docs/testing.md.
+Requires the ``testing`` extra (pytest, hypothesis): ``pip install 'mallops[testing]'``.
+Guide: docs/testing.md.
 """
 
 from __future__ import annotations
 
+# First: without the extra, an ImportError that names it (issue 21).
+from . import _requirements  # noqa: F401
 from ._postgres import TemporaryPostgres, postgres_unavailable
 from ._store_contract import StoreContract, sample_event, sample_record
 from .machine import MallMachine, check_invariants

@@ -19,7 +19,7 @@ from ..domain.events import DomainEvent
 from ..domain.records import Actor, HistoryEntry, Record
 from ..engine.engine import Engine
 from ..errors import ConflictError, RecordNotFound
-from ..stores.protocol import CounterWrite, Query, Write
+from ..stores.protocol import CounterWrite, Query, Write, check_id
 
 if TYPE_CHECKING:
     from ..mall import Mall
@@ -93,7 +93,8 @@ class WorkflowService:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this workflow in this property matching ``filters`` (see ``Query``)."""
-        return self.mall.store.query(Query(kind=self.kind, property=self.mall.property, **filters))
+        scope = {"kind": self.kind, "property": self.mall.property}
+        return self.mall.store.query(Query.scoped(scope, filters))
 
     def allowed_events(self, record: Record | str, actor: Actor) -> tuple[str, ...]:
         """What ``actor`` may do to the record next."""
@@ -181,6 +182,7 @@ class WorkflowService:
         now: pendulum.DateTime,
     ) -> Record:
         """Fire ``event`` inside ``batch`` (catching up due timers first)."""
+        check_id(record_id)
         record = self.catch_up(batch, self._own(batch.current(record_id)), now)
         entry = self.engine.entry_for(record, event, actor, now, params, reason)
         return self.apply_entry(batch, record, entry)

@@ -152,6 +152,22 @@ def _on_dispatch(ctx: Context) -> None:
     ctx.set("dispatched_at", ctx.now)
 
 
+def _qualified(keep_department: bool) -> Any:
+    """Rule R2: a dispatch (or reassignment) names a technician qualified for the fault
+    type: a department qualified for it and, where the policy lists them, one of its
+    qualified technicians."""
+
+    def permit(ctx: Context) -> str | None:
+        technician = ctx.param("technician")
+        fault = ctx.policy.repairs.fault_types.get(ctx.draft.category or "")
+        if technician is None or fault is None:
+            return None
+        default = ctx.draft.department if keep_department else fault.department
+        return fault.refuses(ctx.param("department") or default or "", technician)
+
+    return permit
+
+
 def _on_reassign(ctx: Context) -> None:
     ctx.set_department(ctx.param("department") or ctx.draft.department, ctx.param("technician"))
 
@@ -308,6 +324,7 @@ REPAIR = WorkflowSpec(
                 Param("department", "choice", choices=_departments),
             ),
             effect=_on_dispatch,
+            permit=_qualified(False),
         ),
         EventSpec(
             "reassign",
@@ -321,6 +338,7 @@ REPAIR = WorkflowSpec(
                 Param("department", "choice", choices=_departments),
             ),
             effect=_on_reassign,
+            permit=_qualified(True),
             reason_required=True,
         ),
         EventSpec(
@@ -352,8 +370,11 @@ REPAIR = WorkflowSpec(
             "到场",
             "arrive",
             effect=_on_arrive,
+            who="assignee",
         ),
-        EventSpec("start", ("on_site",), "in_progress", HANDLERS, "开始维修", "start work"),
+        EventSpec(
+            "start", ("on_site",), "in_progress", HANDLERS, "开始维修", "start work", who="handler"
+        ),
         EventSpec(
             "wait_parts",
             ("on_site", "in_progress", "rework"),
@@ -364,6 +385,7 @@ REPAIR = WorkflowSpec(
             params=(Param("note", "text", required=True), _PROMISE),
             guard=_guard_promise,
             effect=_on_wait,
+            who="handler",
         ),
         EventSpec(
             "wait_access",
@@ -375,8 +397,17 @@ REPAIR = WorkflowSpec(
             params=(Param("note", "text", required=True), _PROMISE),
             guard=_guard_promise,
             effect=_on_wait,
+            who="handler",
         ),
-        EventSpec("resume", ("waiting_parts",), "in_progress", HANDLERS, "恢复维修", "resume work"),
+        EventSpec(
+            "resume",
+            ("waiting_parts",),
+            "in_progress",
+            HANDLERS,
+            "恢复维修",
+            "resume work",
+            who="handler",
+        ),
         EventSpec(
             "commit_time",
             WORKING,
@@ -387,6 +418,7 @@ REPAIR = WorkflowSpec(
             params=(Param("promised_by", "datetime", required=True, doc="committed time (G8)"),),
             guard=_guard_promise,
             effect=_on_commit,
+            who="handler",
         ),
         EventSpec(
             "complete",
@@ -397,6 +429,7 @@ REPAIR = WorkflowSpec(
             "complete",
             params=(Param("work_done", "text", required=True),),
             effect=_on_complete,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -408,6 +441,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(True, True),
             effect=_on_accept,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -419,6 +453,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(True, False),
             effect=_on_accept,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -430,6 +465,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(False, None),
             effect=_on_fail,
+            who="handler",
         ),
         EventSpec(
             "cannot_complete",
@@ -440,6 +476,7 @@ REPAIR = WorkflowSpec(
             "cannot complete",
             effect=_on_end,
             reason_required=True,
+            who="handler",
         ),
         EventSpec(
             "cancel",
