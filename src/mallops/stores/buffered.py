@@ -19,8 +19,8 @@ import pendulum
 
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
-from ..errors import ConflictError, RecordNotFound
-from .eventlog import encode_events
+from ..errors import ConflictError, RecordNotFound, ValidationError
+from .eventlog import check_limit, check_since, encode_events
 from .protocol import (
     CounterWrite,
     Query,
@@ -47,6 +47,7 @@ class BufferedStore:
         self._based_on: dict[str, int] = {}
         self._counters: dict[str, tuple[int, int]] = {}
         self._events: list[DomainEvent] = []  # feed events, written with the flush (G6)
+        self._pruned = 0  # feed positions pruned while staged (pruned after the flush)
 
     @property
     def pending(self) -> int:
@@ -171,6 +172,8 @@ class BufferedStore:
         counters = [CounterWrite(n, a, b) for n, (a, b) in self._counters.items()]
         if writes or counters or self._events:
             self.base.commit(writes, counters, self._events)
+        if self._pruned:
+            self.base.prune_events(self._pruned)
         self.discard()
         return len(writes)
 
@@ -184,16 +187,32 @@ class BufferedStore:
     def events_since(
         self, position: int, *, property: str | None = None, limit: int | None = None
     ) -> list[FeedEvent]:
-        """The base store's feed (staged events join it with :meth:`flush`)."""
-        return self.base.events_since(position, property=property, limit=limit)
+        """The base store's feed, then the staged events at the positions they take if
+        nobody else commits before :meth:`flush` (one writer, as documented)."""
+        check_limit(limit)
+        base_head = self.base.feed_head()
+        check_since(position, self._pruned + 1 if self._pruned > base_head else 1)
+        out = self.base.events_since(min(position, base_head), property=property, limit=limit)
+        out = [e for e in out if e.position > max(position, self._pruned)]
+        for i, event in enumerate(self._events, start=base_head + 1):
+            if i > max(position, self._pruned) and (property is None or event.property == property):
+                out.append(FeedEvent(i, event))
+        return out[:limit] if limit is not None else out
 
     def feed_head(self) -> int:
-        """The base store's last feed position."""
-        return self.base.feed_head()
+        """The base store's last feed position plus the staged events."""
+        return self.base.feed_head() + len(self._events)
 
     def prune_events(self, upto: int) -> int:
-        """Prune the base store's feed."""
-        return self.base.prune_events(upto)
+        """Prune the base store's feed now, staged events once :meth:`flush` wrote them."""
+        if type(upto) is not int or upto < 0:
+            raise ValidationError(f"upto: expected a non-negative integer, got {upto!r}")
+        base_head = self.base.feed_head()
+        upto = min(upto, base_head + len(self._events))
+        removed = self.base.prune_events(min(upto, base_head))
+        staged = max(0, upto - max(base_head, self._pruned))
+        self._pruned = max(self._pruned, upto)
+        return removed + staged
 
     def refresh(self) -> None:
         """Catch the base store up with other processes."""
