@@ -7,6 +7,8 @@ At a release the lead runs::
 
     python3 .ci/changelog.py check                 # fragments and CHANGELOG.md are sound
     python3 .ci/changelog.py draft                 # print the next release's section
+    python3 .ci/changelog.py migration             # rows for _migrating.md from the
+                                                   # `old` → `new` pairs of deprecations
     python3 .ci/changelog.py build [--date D]      # write it into CHANGELOG.md
 
 ``build`` takes the version from src/mallops/_version.py, puts the new section on top of
@@ -112,6 +114,27 @@ def migration_rows(text: str) -> list[str]:
     return [r for r in rows[2:] if r.strip("| -")]
 
 
+_MOVE = re.compile(r"`([\w.]+)`\s*(?:→|->)\s*`([\w.]+)`")
+
+
+def suggested_rows(pending: Sequence[Fragment], migration: str) -> list[str]:
+    """Migration table rows for every ```old` → `new``` pair that a ``deprecated`` or
+    ``removed`` fragment names and the table does not have yet."""
+    have = {row.split("|")[1].strip() for row in migration_rows(migration)}
+    rows: list[str] = []
+    for fragment in pending:
+        if fragment.type not in ("deprecated", "removed"):
+            continue
+        for old, new in _MOVE.findall(fragment.text):
+            if f"`{old}`" in have:
+                continue
+            have.add(f"`{old}`")
+            module, _, name = new.rpartition(".")
+            todo = f"`from {module} import {name}`" if module else f"use `{new}`"
+            rows.append(f"| `{old}` | `{new}` | {todo} |")
+    return rows
+
+
 def check(root: Path, version: str) -> list[Fragment]:
     """Raise ``ChangelogError`` unless fragments and CHANGELOG.md are sound:
 
@@ -198,7 +221,7 @@ def package_version(root: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="CHANGELOG.md from changelog.d/ fragments")
-    parser.add_argument("action", choices=("check", "draft", "build"))
+    parser.add_argument("action", choices=("check", "draft", "build", "migration"))
     parser.add_argument("--date", default=_dt.date.today().isoformat(), help="release date")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -212,6 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrating = args.root / "changelog.d" / "_migrating.md"
             notes = migrating.read_text(encoding="utf-8") if migrating.exists() else ""
             print(render(version, args.date, pending, notes))
+        elif args.action == "migration":
+            migrating = args.root / "changelog.d" / "_migrating.md"
+            notes = migrating.read_text(encoding="utf-8") if migrating.exists() else ""
+            rows = suggested_rows(check(args.root, version), notes)
+            migrating.write_text((notes or MIGRATION_SKELETON) + "".join(f"{r}\n" for r in rows))
+            print(f"changelog: {len(rows)} row(s) added to {migrating.name}; review them")
         else:
             print(build(args.root, version, args.date))
     except ChangelogError as exc:

@@ -24,16 +24,9 @@ from pathlib import Path
 
 import pendulum
 
-from mallops import (
-    ConflictError,
-    CounterWrite,
-    DomainEvent,
-    FeedEvent,
-    Query,
-    Record,
-    RecordNotFound,
-    Write,
-)
+from mallops import ConflictError, Query, Record, RecordNotFound
+from mallops.domain.events import DomainEvent, FeedEvent
+from mallops.stores import CounterWrite, Write
 from mallops.stores.codec import decode, encode
 from mallops.stores.eventlog import check_limit, check_since, decode_event, encode_events
 from mallops.stores.protocol import check_id, counters_as_mapping

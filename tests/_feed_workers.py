@@ -15,8 +15,8 @@ import time
 
 import pendulum
 
-from mallops import Actor, ConflictError, CounterWrite, Mall, ManualClock, Store
-from mallops.stores import open_store
+from mallops import Actor, ConflictError, Mall, ManualClock, Store
+from mallops.stores import CounterWrite, open_store
 
 DESK = Actor("desk-1", "front_desk", "customer_service", "Desk One")
 T0 = pendulum.datetime(2026, 9, 30, 10, tz="Asia/Shanghai")

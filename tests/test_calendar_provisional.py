@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from mallops import SYSTEM, Actor, CalendarError, Mall, ManualClock, MemoryStore, Policy
+from mallops import Actor, CalendarError, Mall, ManualClock, MemoryStore, Policy
+from mallops.domain import SYSTEM
 from mallops.domain.events import DomainEvent
 from mallops.engine.replan import replan_changes, replan_record
 from mallops.errors import PermissionDenied, PolicyError, ValidationError

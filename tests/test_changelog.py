@@ -30,9 +30,11 @@ def test_script_reads_the_package_version() -> None:
     assert changelog.package_version(ROOT) == mallops.__version__
 
 
-def test_migration_notes_exist_with_their_table() -> None:
+def test_migration_notes_are_the_skeleton_and_rows() -> None:
     text = (ROOT / "changelog.d" / "_migrating.md").read_text(encoding="utf-8")
-    assert "| Before | Now | What to do |" in text
+    assert text.startswith(changelog.MIGRATION_SKELETON)
+    rest = text.removeprefix(changelog.MIGRATION_SKELETON).splitlines()
+    assert all(line.startswith("| `") and line.endswith(" |") for line in rest), rest
 
 
 # -- the rules, on a copy -----------------------------------------------------------------------
@@ -138,3 +140,29 @@ def test_command_line(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _fragment(repo, "release-y.bad.md")
     assert changelog.main(["check", "--root", str(repo)]) == 1
     assert "release-y.bad.md" in capsys.readouterr().err
+
+
+def test_migration_rows_are_drafted_from_deprecations(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fragment(
+        repo,
+        "engine-moved.deprecated.md",
+        "Moved, old → new:\n\n- `mallops.Link` → `mallops.domain.Link`\n"
+        "- `mallops.Write` -> `mallops.stores.Write`",
+    )
+    _fragment(repo, "cli-x.added.md", "`a` → `b` is not a move.")
+    notes = repo / "changelog.d" / "_migrating.md"
+    notes.write_text(notes.read_text() + "| `mallops.Link` | `mallops.domain.Link` | kept |\n")
+    assert changelog.main(["migration", "--root", str(repo)]) == 0
+    assert "1 row(s) added" in capsys.readouterr().out
+    text = notes.read_text()
+    assert text.startswith(changelog.MIGRATION_SKELETON)
+    assert text.count("`mallops.Link`") == 1  # an existing row is kept, not repeated
+    assert "| `mallops.Write` | `mallops.stores.Write` | `from mallops.stores import Write` |" in (
+        text
+    )
+    assert "`a`" not in text
+    section = changelog.build(repo, "0.2.0", "2026-12-01")
+    assert "### Migrating from 0.1" in section
+    assert "`mallops.stores.Write`" in section

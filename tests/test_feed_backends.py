@@ -138,7 +138,7 @@ def test_every_backend_agrees_on_records_outcomes_and_feed(
 
     Backends.TestCase.settings = settings(
         # 12 under the default profiles; the thorough one (400) runs 50
-        max_examples=max(12, settings.default.max_examples // 8),
+        max_examples=max(12, settings().max_examples // 8),
         stateful_step_count=12,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

@@ -40,7 +40,7 @@ from .errors import EventsPruned, ValidationError
 from .stores.protocol import CounterWrite, Write
 
 if TYPE_CHECKING:
-    from .mall import Mall
+    from .workflows.runtime import Runtime
 
 __all__ = ["Consumer", "Feed"]
 
@@ -67,12 +67,12 @@ class Consumer:
             )
         self._feed = feed
         self.name = name
-        self.counter = f"feed-cursor:{feed.mall.property}:{name}"
+        self.counter = f"feed-cursor:{feed.runtime.property}:{name}"
 
     @property
     def position(self) -> int:
         """The last position this consumer committed (0 = none yet)."""
-        store = self._feed.mall.store
+        store = self._feed.runtime.store
         store.refresh()
         return store.counter(self.counter)
 
@@ -100,7 +100,7 @@ class Consumer:
                 f"feed's last position {head}, got {position!r}",
                 field="position",
             )
-        self._feed.mall.store.commit(
+        self._feed.runtime.store.commit(
             list(writes), [*counters, CounterWrite(self.counter, base, position)]
         )
 
@@ -117,8 +117,8 @@ class _Subscription:
 class Feed:
     """The feed of one property (see the module docstring); ``mall.feed``."""
 
-    def __init__(self, mall: Mall) -> None:
-        self.mall = mall
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self._subs: list[_Subscription] = []
         self._lock = threading.Lock()
         self._dirty = False
@@ -128,13 +128,15 @@ class Feed:
     def events_since(self, position: int, *, limit: int | None = None) -> list[FeedEvent]:
         """This property's events after ``position`` (0 = from the start), oldest first;
         ``EventsPruned`` if the retention policy removed some of them."""
-        self.mall.store.refresh()
-        return self.mall.store.events_since(position, property=self.mall.property, limit=limit)
+        self.runtime.store.refresh()
+        return self.runtime.store.events_since(
+            position, property=self.runtime.property, limit=limit
+        )
 
     def head(self) -> int:
         """The store's last feed position (global across properties; 0 = none)."""
-        self.mall.store.refresh()
-        return self.mall.store.feed_head()
+        self.runtime.store.refresh()
+        return self.runtime.store.feed_head()
 
     def consumer(self, name: str) -> Consumer:
         """The durable consumer ``name`` of this property (see :class:`Consumer`)."""
@@ -144,11 +146,11 @@ class Feed:
         """Apply the retention policy (``feed.retention_days``): remove the oldest events
         whose time is before ``now - retention_days``, up to the first younger one.
         Returns how many were removed."""
-        days = self.mall.policy.feed.retention_days
+        days = self.runtime.policy.feed.retention_days
         if days == 0:
             return 0
-        cutoff = self.mall.now().subtract(days=days)
-        store = self.mall.store
+        cutoff = self.runtime.now().subtract(days=days)
+        store = self.runtime.store
         store.refresh()
         upto, position = 0, 0
         for _ in range(1_000_000):  # pages of 500: bounded, far beyond any real feed
@@ -234,7 +236,7 @@ class Feed:
             for item in items:
                 if not self._call(sub, item.event):
                     sub.failures += 1
-                    if sub.failures < self.mall.policy.feed.subscriber_attempts:
+                    if sub.failures < self.runtime.policy.feed.subscriber_attempts:
                         break  # retried on the next delivery
                     _LOG.error(
                         "subscriber %r failed %d times on event %d; skipping it",

@@ -16,6 +16,7 @@ Three sources answer "is this day a working day?", the first that knows wins:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +52,7 @@ class YearSchedule:
     workdays: tuple[_dt.date, ...] = ()
 
 
+@functools.cache
 def _chinese_years() -> tuple[int, int]:
     from chinese_calendar import constants
 

@@ -17,9 +17,11 @@ class DomainEvent:
 
     ``type`` is one of ``created``, ``transitioned``, ``timer_warning``,
     ``timer_breached``, ``escalated``, ``notify``, ``tick_failed`` (a deadline that could
-    not be processed; see :meth:`Mall.tick`) or a workflow's own type (documented on
-    its page).  ``at`` is when it happened: for a timer, its own due time, even when the
-    ticker catches up later.  ``data`` holds JSON-compatible details.
+    not be processed; see :meth:`Mall.tick`), ``timer_provisional``,
+    ``timer_replanned`` and ``calendar_horizon`` (G9, docs/calendar.md; the horizon
+    warning concerns a property, its ``record_id`` is empty) or a workflow's own type
+    (documented on its page).  ``at`` is when it happened: for a timer, its own due
+    time, even when the ticker catches up later.  ``data`` holds JSON-compatible details.
     """
 
     type: str

@@ -204,6 +204,16 @@ class Engine:
             raise ValidationError(f"{spec.name}: a reason is required", field="reason")
         return data, reason
 
+    def check_actor(self, actor: Actor) -> None:
+        """Raise unless ``actor`` is an :class:`Actor` with a role of the policy (G5)."""
+        self._check_actor(actor)
+
+    def dump_params(
+        self, spec: EventSpec, params: Mapping[str, Any], reason: str | None = None
+    ) -> tuple[dict[str, Any], str | None]:
+        """``params`` of event ``spec`` validated and in stored form, and the reason."""
+        return self._dump_params(spec, params, reason)
+
     def entry_for_create(
         self, actor: Actor, now: pendulum.DateTime, params: Mapping[str, Any]
     ) -> HistoryEntry:

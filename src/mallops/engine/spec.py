@@ -80,6 +80,10 @@ class Param:
     ``choices(policy)``), ``int`` (``minimum``..``maximum``), ``bool``, ``datetime``
     (aware; stored as ISO 8601), ``strlist`` (list of one-line strings) and ``json``
     (any JSON value).  ``personal`` marks personal data (G7), masked in outputs.
+    ``refers`` makes the value a reference to another record (G11) of one of those
+    kinds (``()``: any kind), checked for existence and property when it is used;
+    ``must_exist=False`` also accepts an id that names no record (a tenant outside the
+    register), never one of another property or kind.
     """
 
     name: str
@@ -91,6 +95,8 @@ class Param:
     maximum: int | None = None
     max_len: int = 500
     personal: bool = False
+    refers: tuple[str, ...] | None = None
+    must_exist: bool = True
 
     def dump(self, value: Any, policy: Policy, tz: str) -> Any:
         """Validate ``value`` and return its stored (JSON) form."""

@@ -6,7 +6,13 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..calendar import MISSING_YEAR_MODES, REGIONS, BusinessCalendar, YearSchedule
+from ..calendar import (
+    MISSING_YEAR_MODES,
+    REGIONS,
+    BusinessCalendar,
+    YearSchedule,
+    check_intervals,
+)
 from ..duration import Duration
 from ..errors import PolicyError
 from ._load import field
@@ -123,9 +129,14 @@ class CalendarPolicy:
     def _check_hours(self, key: str) -> None:
         value = getattr(self, key)
         if isinstance(value, Mapping):
-            BusinessCalendar(region="NONE", weekly=value)
+            for weekday, texts in value.items():
+                if not 1 <= weekday <= 7:
+                    raise PolicyError(f"weekday {weekday} is not 1..7 (ISO)", key=key)
+                check_intervals(texts, f"{key}.{weekday}")
         elif value or key == "working_hours":
-            BusinessCalendar(region="NONE", intervals=value)
+            if not value:
+                raise PolicyError("at least one working interval is needed", key=key)
+            check_intervals(value, key)
 
     def build(self) -> BusinessCalendar:
         """The :class:`~mallops.calendar.BusinessCalendar` this policy describes (its

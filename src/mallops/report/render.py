@@ -20,8 +20,9 @@ BOM = "\ufeff"
 FORMATS = ("text", "markdown", "json", "csv", "html")
 
 
-def render(report: Report, fmt: str = "text") -> str:
-    """The report in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: Report, fmt: str = "text", *, embed_font: bool = False) -> str:
+    """The report in format ``fmt`` (one of :data:`FORMATS`); ``embed_font`` makes the
+    HTML page carry the glyphs it uses (see :mod:`mallops.report.fonts`)."""
     if fmt == "text":
         return to_text(report)
     if fmt in ("markdown", "md"):
@@ -33,7 +34,7 @@ def render(report: Report, fmt: str = "text") -> str:
     if fmt == "html":
         from .html import to_html
 
-        return to_html(report)
+        return to_html(report, embed_font=embed_font)
     raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
 
 
@@ -79,11 +80,13 @@ def kpi_columns(lang: str) -> tuple[str, ...]:
 
 def meta_line(report: Report) -> str:
     """Property, policy, period and generation time in one line."""
+    prop = report.property_name or report.property
+    policy = report.policy_name or report.policy
     return text(
         report.lang,
-        f"物业 {report.property} · 政策 {report.policy} · 共 {report.total} 件"
+        f"物业 {prop} · 政策 {policy} · 共 {report.total} 件"
         f" · 生成于 {report.generated_at.format('YYYY-MM-DD HH:mm')}",
-        f"property {report.property} · policy {report.policy} · {report.total} records"
+        f"property {prop} · policy {policy} · {report.total} records"
         f" · made {report.generated_at.format('YYYY-MM-DD HH:mm')}",
     )
 

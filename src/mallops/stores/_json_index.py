@@ -174,9 +174,12 @@ def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Par
     return counters
 
 
-def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> list[str]:
+def apply(
+    state: State, data: bytes, start: int, *, snapshot: bool = False, final: bool = True
+) -> list[str]:
     """Apply every complete commit group in ``data[start:]`` (file offsets =
-    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail).
+    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail, or
+    with ``final=False`` the part of the file not read yet).
     Returns the ids of the records that changed."""
     pos = start
     size = len(data)
@@ -212,7 +215,7 @@ def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> l
             state.end = base_offset + pos
             state.lines = line_no
             group = []
-    if snapshot and state.base > 0 and state.end == state.header_len and pos < size:
+    if final and snapshot and state.base > 0 and state.end == state.header_len and pos < size:
         cut = group_n if group else fmt.peek_n(data[pos:])
         if cut == state.base:
             raise Damaged(

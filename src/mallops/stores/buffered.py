@@ -20,13 +20,17 @@ import pendulum
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound, ValidationError
+from .copy import store_counters
 from .eventlog import check_limit, check_since, encode_events
 from .protocol import (
     CounterWrite,
     Query,
     Store,
     Write,
+    check_counter,
+    check_due,
     check_id,
+    check_ids,
     counters_as_mapping,
     query_ids,
 )
@@ -63,15 +67,21 @@ class BufferedStore:
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist, staged ones first."""
-        ids = list(record_ids)
-        out = self.base.get_many([i for i in ids if check_id(i) not in self._staged])
+        ids = check_ids(record_ids)
+        out = self.base.get_many([i for i in ids if i not in self._staged])
         out.update({i: self._staged[i] for i in ids if i in self._staged})
         return {i: out[i] for i in ids if i in out}
 
     def counter(self, name: str) -> int:
         """The counter as staged (or the base store's)."""
-        staged = self._counters.get(name)
+        staged = self._counters.get(check_counter(name))
         return staged[1] if staged is not None else self.base.counter(name)
+
+    def counters(self) -> dict[str, int]:
+        """Every counter by name, as staged."""
+        out = store_counters(self.base)
+        out.update({name: value for name, (_, value) in self._counters.items()})
+        return out
 
     def _version(self, record_id: str) -> int:
         staged = self._staged.get(record_id)
@@ -104,6 +114,7 @@ class BufferedStore:
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """Due records of the base store and the staged ones, earliest first."""
+        check_due(until, property, limit)
         out = [
             (at, rid)
             for at, rid in self.base.due(until, property=property)

@@ -21,7 +21,16 @@ from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
 from .eventlog import EventLog, encode_events
-from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+from .protocol import (
+    CounterWrite,
+    Query,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -70,8 +79,8 @@ class MemoryStore:
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist."""
         out = {}
-        for rid in record_ids:
-            r = self._records.get(check_id(rid))
+        for rid in check_ids(record_ids):
+            r = self._records.get(rid)
             if r is not None:
                 out[rid] = r
         return out
@@ -148,7 +157,12 @@ class MemoryStore:
 
     def counter(self, name: str) -> int:
         """The counter's current value (0 if never advanced)."""
-        return self._counters.get(name, 0)
+        return self._counters.get(check_counter(name), 0)
+
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._lock:
+            return dict(self._counters)
 
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
@@ -182,6 +196,7 @@ class MemoryStore:
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
+        check_due(until, property, limit)
         cutoff = until.timestamp()
         last = int(cutoff // 60)
         with self._lock:

@@ -30,7 +30,17 @@ from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ValidationError
 
-__all__ = ["CounterWrite", "Query", "Store", "Write", "check_id", "query_ids"]
+__all__ = [
+    "CounterWrite",
+    "Query",
+    "Store",
+    "Write",
+    "check_counter",
+    "check_due",
+    "check_id",
+    "check_ids",
+    "query_ids",
+]
 
 FEED_HEAD = "feed:position"
 """The counter holding the feed's last position (moved by the store itself)."""
@@ -49,6 +59,34 @@ def check_id(record_id: object) -> str:
             field="record_id",
         )
     return record_id
+
+
+def check_ids(record_ids: object) -> list[str]:
+    """``record_ids`` (any iterable of ids but a single string) as a list of checked
+    ids, else ``ValidationError``: every backend's ``get_many`` refuses alike."""
+    if isinstance(record_ids, str | bytes) or not isinstance(record_ids, Iterable):
+        raise ValidationError(
+            f"expected a list of record ids, got {type(record_ids).__name__}", field="record_ids"
+        )
+    return [check_id(rid) for rid in record_ids]
+
+
+def check_counter(name: object) -> str:
+    """``name`` if it is a counter name (non-empty text), else ``ValidationError``."""
+    if not isinstance(name, str) or not name or len(name) > 200:
+        raise ValidationError(f"{name!r} is not a counter name", field="name")
+    return name
+
+
+def check_due(until: object, property: object, limit: object) -> None:
+    """The arguments of ``Store.due``: an aware time, an optional property name and an
+    optional limit of 0 or more; else ``ValidationError`` (the same on every backend)."""
+    if not isinstance(until, _dt.datetime) or until.utcoffset() is None:
+        raise ValidationError(f"due: expected an aware datetime, got {until!r}", field="until")
+    if property is not None and not isinstance(property, str):
+        raise ValidationError(f"due: property must be text, got {property!r}", field="property")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValidationError(f"due: expected a limit >= 0, got {limit!r}", field="limit")
 
 
 @attrs.frozen

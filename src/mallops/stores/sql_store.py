@@ -37,7 +37,17 @@ from ._sql_db import Database, open_database
 from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
 from .codec import decode, encode
 from .eventlog import check_limit, check_since, decode_event, encode_events
-from .protocol import FEED_HEAD, CounterWrite, Query, Write, check_id, counters_as_mapping
+from .protocol import (
+    FEED_HEAD,
+    CounterWrite,
+    Query,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+)
 
 __all__ = ["SqlStore"]
 
@@ -130,7 +140,7 @@ class SqlStore:
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist (missing ids are left out)."""
-        ids = list(dict.fromkeys(check_id(rid) for rid in record_ids))
+        ids = list(dict.fromkeys(check_ids(record_ids)))
         found: dict[str, Record] = {}
         with self._lock:
             for start in range(0, len(ids), _CHUNK):
@@ -144,9 +154,16 @@ class SqlStore:
 
     def counter(self, name: str) -> int:
         """The current value of a counter (0 if it was never advanced)."""
+        check_counter(name)
         with self._lock:
             rows = self._db.rows("SELECT value FROM mallops_counters WHERE name = ?", (name,))
         return int(rows[0][0]) if rows else 0
+
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._lock:
+            rows = self._db.rows("SELECT name, value FROM mallops_counters ORDER BY name")
+        return {str(name): int(value) for name, value in rows}
 
     def _where(self, query: Query) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -232,6 +249,7 @@ class SqlStore:
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records whose ``wake_at <= until``, earliest first (times
         in UTC), from the due-timer index."""
+        check_due(until, property, limit)
         sql, params = self._due_sql(until, property, limit)
         with self._lock:
             rows = self._db.rows(sql, params)

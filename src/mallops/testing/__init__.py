@@ -22,12 +22,14 @@ from .machine import MallMachine, check_invariants
 from .strategies import (
     actors,
     clock_advances,
+    clock_steps,
     event_params,
     event_paths,
     hostile_values,
     param_values,
     policies,
     texts,
+    timer_spans,
 )
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "actors",
     "check_invariants",
     "clock_advances",
+    "clock_steps",
     "event_params",
     "event_paths",
     "hostile_values",
@@ -46,4 +49,5 @@ __all__ = [
     "sample_event",
     "sample_record",
     "texts",
+    "timer_spans",
 ]

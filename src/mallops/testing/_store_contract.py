@@ -334,7 +334,7 @@ class StoreContract(FeedContract):
                 self.store.close()
 
         Agreement.TestCase.settings = settings(
-            max_examples=max(25, settings.default.max_examples // 8),  # more when thorough
+            max_examples=max(25, settings().max_examples // 8),  # more when thorough
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

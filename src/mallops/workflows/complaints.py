@@ -43,11 +43,11 @@ def _severities(p: Policy) -> tuple[str, ...]:
     return tuple(p.complaints.severities)
 
 
-def _channels(p: Policy) -> tuple[str, ...]:
+def channel_choices(p: Policy) -> tuple[str, ...]:
     return tuple(p.channels)
 
 
-def _departments(p: Policy) -> tuple[str, ...]:
+def department_choices(p: Policy) -> tuple[str, ...]:
     return tuple(p.departments)
 
 
@@ -170,7 +170,7 @@ def _on_contact(ctx: Context) -> None:
         ctx.set("contact_note", ctx.param("note"))
 
 
-def _guard_promise(ctx: Context) -> str | None:
+def guard_promise(ctx: Context) -> str | None:
     due = ctx.param("promised_by")
     if due is not None and due <= ctx.now:
         return f"the promised time {due.isoformat()} is not in the future"
@@ -272,14 +272,14 @@ def _on_dismiss(ctx: Context) -> None:
     ctx.emit("notify", role="front_desk", reason="explain_to_customer")
 
 
-def _rating(name: str) -> Param:
+def rating_param(name: str) -> Param:
     return Param(name, "int", required=True, minimum=1, maximum=10, doc=f"{name} rating (C12)")
 
 
 _SURVEY_PARAMS = (
-    _rating("speed"),
-    _rating("result"),
-    _rating("attitude"),
+    rating_param("speed"),
+    rating_param("result"),
+    rating_param("attitude"),
     Param("comment", "text"),
 )
 _PROMISE = Param("promised_by", "datetime", required=True, doc="committed completion time (G8)")
@@ -308,7 +308,13 @@ COMPLAINT = WorkflowSpec(
         "登记",
         "register",
         params=(
-            Param("channel", "choice", required=True, choices=_channels, doc="intake channel (G1)"),
+            Param(
+                "channel",
+                "choice",
+                required=True,
+                choices=channel_choices,
+                doc="intake channel (G1)",
+            ),
             Param("complainant", required=True, personal=True, doc="name (G2)"),
             Param("contact", required=True, personal=True, doc="phone or address (G2)"),
             Param("location", required=True, doc="where (G2)"),
@@ -321,7 +327,7 @@ COMPLAINT = WorkflowSpec(
                 doc="category (C1); suggested if omitted (C2)",
             ),
             Param("severity", "choice", choices=_severities, doc="severity (C3)"),
-            Param("tenant", doc="tenant concerned (G4)"),
+            Param("tenant", doc="tenant concerned (G4)", refers=("tenant",), must_exist=False),
             Param("occurred_at", "datetime", doc="when it happened, if not now"),
         ),
         effect=_on_open,
@@ -356,7 +362,7 @@ COMPLAINT = WorkflowSpec(
             "派单",
             "assign",
             params=(
-                Param("department", "choice", required=True, choices=_departments),
+                Param("department", "choice", required=True, choices=department_choices),
                 Param("assignee", required=True, doc="responsible person (C4)"),
             ),
             effect=_on_assign,
@@ -370,7 +376,7 @@ COMPLAINT = WorkflowSpec(
             "transfer",
             params=(
                 Param("assignee", required=True, doc="new owner (G3)"),
-                Param("department", "choice", choices=_departments),
+                Param("department", "choice", choices=department_choices),
             ),
             effect=_on_transfer,
             reason_required=True,
@@ -395,7 +401,7 @@ COMPLAINT = WorkflowSpec(
             "初步答复",
             "first reply",
             params=(Param("message", "text", required=True), _PROMISE),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_reply,
             who="handler",
         ),
@@ -407,7 +413,7 @@ COMPLAINT = WorkflowSpec(
             "重新承诺",
             "recommit",
             params=(_PROMISE,),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_commit_time,
             reason_required=True,
             who="handler",
@@ -596,19 +602,12 @@ class ComplaintService(WorkflowService):
 
     def suggest_category(self, description: str) -> str:
         """The category the policy's keywords suggest for ``description`` (C2)."""
-        return suggest_category(description, self.mall.policy)
+        return suggest_category(description, self.runtime.policy)
 
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        if before is None or entry.event == "classify":
-            self._check_recurrence(batch, after, entry)
-        self.mall.return_visits.on_source_change(batch, before, after, entry)  # rules F1, F2
-
-    def _check_recurrence(self, batch: Batch, record: Record, entry: HistoryEntry) -> None:
-        """C9: the Nth complaint of one category for one tenant or location within the
-        window escalates at once, whatever its age."""
-        p = self.mall.policy.complaints
+    def check_recurrence(self, batch: Batch, record: Record, entry: HistoryEntry) -> None:
+        """Rule C9 (a reaction, docs/architecture.md): the Nth complaint of one category
+        for one tenant or location within the window escalates at once, whatever its age."""
+        p = self.runtime.policy.complaints
         if record.escalation_level >= p.recurrence_level or not record.is_open:
             return
         window = p.recurrence_window
@@ -625,10 +624,10 @@ class ComplaintService(WorkflowService):
             # counted from the store's indexes, no record decoded (issue 16)
             matches.update(
                 query_ids(
-                    self.mall.store,
+                    self.runtime.store,
                     Query(
                         kind=self.kind,
-                        property=self.mall.property,
+                        property=self.runtime.property,
                         category=record.category,
                         created_from=since,
                         **{key: value},

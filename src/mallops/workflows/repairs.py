@@ -10,21 +10,21 @@ from typing import Any
 import pendulum
 
 from ..clock import aware
-from ..domain.records import Actor, HistoryEntry, Record
+from ..domain.records import Actor, Record
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
 from ..errors import ValidationError
 from ..policy import Policy
-from .base import Batch, WorkflowService
+from .base import WorkflowService
 from .complaints import (
     ANYONE,
     DISPATCHERS,
     HANDLERS,
     MANAGERS,
-    _channels,
-    _departments,
-    _guard_promise,
+    channel_choices,
+    department_choices,
+    guard_promise,
 )
 
 __all__ = ["REPAIR", "RepairService"]
@@ -300,10 +300,15 @@ REPAIR = WorkflowSpec(
             Param(
                 "urgency", "choice", choices=_urgencies, doc="R2; from the fault type if omitted"
             ),
-            Param("tenant", doc="tenant concerned (G4); makes the order external (R6)"),
+            Param(
+                "tenant",
+                doc="tenant concerned (G4); makes the order external (R6)",
+                refers=("tenant",),
+                must_exist=False,
+            ),
             Param("reporter", personal=True, doc="name of who reported it (G2)"),
             Param("contact", personal=True, doc="phone of who reported it (G2)"),
-            Param("channel", "choice", choices=_channels, doc="intake channel (G1)"),
+            Param("channel", "choice", choices=channel_choices, doc="intake channel (G1)"),
             Param("inspection", doc="the inspection or patrol that found it (R8)"),
             Param("occurred_at", "datetime", doc="when the fault appeared, if not now"),
             Param("major", "bool", doc="a major fault (R7)"),
@@ -321,7 +326,7 @@ REPAIR = WorkflowSpec(
             "dispatch",
             params=(
                 Param("technician", required=True, doc="the technician sent (R2)"),
-                Param("department", "choice", choices=_departments),
+                Param("department", "choice", choices=department_choices),
             ),
             effect=_on_dispatch,
             permit=_qualified(False),
@@ -335,7 +340,7 @@ REPAIR = WorkflowSpec(
             "reassign",
             params=(
                 Param("technician", required=True),
-                Param("department", "choice", choices=_departments),
+                Param("department", "choice", choices=department_choices),
             ),
             effect=_on_reassign,
             permit=_qualified(True),
@@ -383,7 +388,7 @@ REPAIR = WorkflowSpec(
             "等待配件",
             "wait for parts",
             params=(Param("note", "text", required=True), _PROMISE),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_wait,
             who="handler",
         ),
@@ -395,7 +400,7 @@ REPAIR = WorkflowSpec(
             "等待进场",
             "wait for access",
             params=(Param("note", "text", required=True), _PROMISE),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_wait,
             who="handler",
         ),
@@ -416,7 +421,7 @@ REPAIR = WorkflowSpec(
             "承诺完工时间",
             "commit completion time",
             params=(Param("promised_by", "datetime", required=True, doc="committed time (G8)"),),
-            guard=_guard_promise,
+            guard=guard_promise,
             effect=_on_commit,
             who="handler",
         ),
@@ -604,7 +609,7 @@ class RepairService(WorkflowService):
     # -- dispatcher queries -------------------------------------------------------------------
 
     def _sorted(self, records: list[Record]) -> list[Record]:
-        policy = self.mall.policy
+        policy = self.runtime.policy
         return sorted(records, key=lambda r: (-_urgency_rank(policy, r), r.created_at, r.id))
 
     def open_orders(self) -> list[Record]:
@@ -613,7 +618,7 @@ class RepairService(WorkflowService):
 
     def by_urgency(self) -> dict[str, list[Record]]:
         """Open orders grouped by urgency (policy order), oldest first in each group."""
-        out: dict[str, list[Record]] = {u: [] for u in self.mall.policy.repairs.urgencies}
+        out: dict[str, list[Record]] = {u: [] for u in self.runtime.policy.repairs.urgencies}
         for r in self.open_orders():
             out.setdefault(r.severity or "", []).append(r)
         return out
@@ -625,7 +630,7 @@ class RepairService(WorkflowService):
     def overdue(self, now: pendulum.DateTime | None = None) -> list[Record]:
         """Open orders with a response or committed time that has passed and is still
         pending (nobody on site yet, or not completed yet), most urgent first."""
-        when = self.mall.now() if now is None else aware(now, field="now")
+        when = self.runtime.now() if now is None else aware(now, field="now")
         out = []
         for r in self.query(is_open=True):
             for t in r.timers:
@@ -651,12 +656,5 @@ class RepairService(WorkflowService):
             raise ValidationError(
                 f"record: expected a repair order or its id, got {record!r}", field="record"
             )
-        when = self.mall.now() if now is None else aware(now, field="now")
+        when = self.runtime.now() if now is None else aware(now, field="now")
         return int((when - record.created_at).total_seconds())
-
-    # -- hooks ------------------------------------------------------------------------------
-
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        self.mall.return_visits.on_source_change(batch, before, after, entry)

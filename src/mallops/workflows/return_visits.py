@@ -34,7 +34,7 @@ from ..engine.timers import TimerPlan, plan_for, plan_until
 from ..errors import PermissionDenied, ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
-from .complaints import ANYONE, _rating
+from .complaints import ANYONE, rating_param
 
 __all__ = [
     "RETURN_VISIT",
@@ -272,9 +272,9 @@ def _on_end(ctx: Context) -> None:
 _METHOD = Param("method", "choice", required=True, choices=_methods, doc="phone or on site (F1)")
 _VISIT_PARAMS = (
     _METHOD,
-    _rating("speed"),
-    _rating("result"),
-    _rating("attitude"),
+    rating_param("speed"),
+    rating_param("result"),
+    rating_param("attitude"),
     Param("comment", "text"),
 )
 
@@ -310,7 +310,7 @@ RETURN_VISIT = WorkflowSpec(
             Param("source_severity", doc="the source's severity or urgency"),
             Param("customer", personal=True, doc="who is visited (G7)"),
             Param("contact", personal=True, doc="their phone (G7)"),
-            Param("tenant"),
+            Param("tenant", refers=("tenant",), must_exist=False),
             Param("location"),
             Param("due_at", "datetime", doc="when a periodic account visit is due (F7)"),
             Param("since", "datetime", doc="when the account started (F7)"),
@@ -466,7 +466,7 @@ class ReturnVisitService(WorkflowService):
             "source": source.id,
             "source_kind": source.kind,
             "stage": stage,
-            "performer_role": kind.performer(self.mall.policy, source),
+            "performer_role": kind.performer(self.runtime.policy, source),
             "source_severity": source.severity,
             "customer": source.fields.get(name_field),
             "contact": source.fields.get(phone_field),
@@ -477,11 +477,13 @@ class ReturnVisitService(WorkflowService):
 
     def _open(self, batch: Batch, params: dict[str, Any], at: pendulum.DateTime) -> Record:
         spec = self.engine.spec.create
-        data, _ = self.engine._dump_params(spec, params, None)
+        data, _ = self.engine.dump_params(spec, params)
         entry = HistoryEntry(1, at, SYSTEM, spec.name, None, self.engine.spec.initial, data)
         number = batch.next_number(f"id:{self.kind}")
         record_id = f"{self.engine.spec.prefix}-{number:06d}"
-        applied = self.engine.apply(None, entry, record_id=record_id, property=self.mall.property)
+        applied = self.engine.apply(
+            None, entry, record_id=record_id, property=self.runtime.property
+        )
         batch.put(None, applied.record)
         batch.events.extend(applied.events)
         return applied.record
@@ -499,10 +501,10 @@ class ReturnVisitService(WorkflowService):
     ) -> Record:
         """Rule F7: open the first periodic visit of ``tenant``'s account (started at
         ``since``); each visit made opens the next one in the same commit."""
-        self.engine._check_actor(actor)
+        self.engine.check_actor(actor)
         _need_id(tenant, "tenant")
-        now = self.mall.now()
-        start = aware(since, field="since", tz=self.mall.calendar.tz)
+        now = self.runtime.now()
+        start = aware(since, field="since", tz=self.runtime.calendar.tz)
         if self.account_visits(tenant, open_only=True):
             raise ValidationError(
                 f"tenant {tenant!r} already has an open periodic visit", field="tenant"
@@ -511,15 +513,15 @@ class ReturnVisitService(WorkflowService):
             "source": tenant,
             "source_kind": ACCOUNT,
             "stage": ACCOUNT,
-            "performer_role": self.mall.policy.return_visits.account_role,
+            "performer_role": self.runtime.policy.return_visits.account_role,
             "tenant": tenant,
             "customer": customer,
             "contact": contact,
             "since": start,
             "requested_by": actor.id,
-            "due_at": next_account_visit(self.mall.policy, self.mall.calendar, start, now),
+            "due_at": next_account_visit(self.runtime.policy, self.runtime.calendar, start, now),
         }
-        return self._run(lambda batch: self._open(batch, params, now))  # type: ignore[no-any-return]
+        return self._run(lambda batch: self._open(batch, params, now))
 
     def account_visits(self, tenant: str, *, open_only: bool = False) -> list[Record]:
         """Periodic account visits of ``tenant`` (F7), oldest first."""
@@ -530,7 +532,8 @@ class ReturnVisitService(WorkflowService):
             if r.fields.get("stage") == ACCOUNT
         ]
 
-    def _end(self, batch: Batch, visits: Iterable[Record], because: str, at: Any) -> None:
+    def end_visits(self, batch: Batch, visits: Iterable[Record], because: str, at: Any) -> None:
+        """End ``visits`` (no longer needed) inside ``batch``, saying ``because``."""
         for v in visits:
             self.fire_system_in(batch, v.id, "end", {"because": because}, at)
 
@@ -546,11 +549,11 @@ class ReturnVisitService(WorkflowService):
         kind = SOURCES.get(after.kind)
         if kind is None or before is None:
             return
-        policy = self.mall.policy
+        policy = self.runtime.policy
         resolved_now = after.state == kind.resolved and before.state != kind.resolved
         if resolved_now or not after.is_open:
             because = "resolved" if resolved_now else after.state
-            self._end(batch, self._linked_open(batch, after.id, "during"), because, entry.at)
+            self.end_visits(batch, self._linked_open(batch, after.id, "during"), because, entry.at)
         if resolved_now and kind.requires_visit(policy, after):
             if not self._linked_open(batch, after.id, "after"):
                 self._open_for(batch, after, "after", entry.at)
@@ -562,34 +565,23 @@ class ReturnVisitService(WorkflowService):
         ):
             self._open_for(batch, after, "during", entry.at)
 
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        """Rule F5: a satisfied visit closes the source; an unsatisfied one reopens it.
-        Rule F7: a periodic account visit made opens the next one."""
-        if entry.event != "visit" or after.is_open:
-            return
-        if after.fields.get("stage") == ACCOUNT:
-            params = {k: after.fields.get(k) for k in ("source", "source_kind", "stage")}
-            since = aware(after.fields["since"], field="since")
-            last_due = aware(after.fields["due_at"], field="due_at")
-            params |= {
-                "performer_role": self.mall.policy.return_visits.account_role,
-                "tenant": after.tenant,
-                "customer": after.fields.get("customer"),
-                "contact": after.fields.get("contact"),
-                "since": since,
-                "requested_by": after.fields.get("requested_by"),
-                "due_at": next_account_visit(
-                    self.mall.policy, self.mall.calendar, since, max(last_due, entry.at)
-                ),
-            }
-            self._open(batch, params, entry.at)
-            return
-        source_id = str(after.fields["source"])
-        service = self.mall.service(str(after.fields["source_kind"]))
-        event = "close_satisfied" if after.state == "satisfied" else "reopen"
-        service.fire_system_in(batch, source_id, event, {"return_visit": after.id}, entry.at)
+    def open_next_account_visit(self, batch: Batch, done: Record, at: pendulum.DateTime) -> None:
+        """Rule F7: a periodic account visit made opens the next one (in ``batch``)."""
+        params = {k: done.fields.get(k) for k in ("source", "source_kind", "stage")}
+        since = aware(done.fields["since"], field="since")
+        last_due = aware(done.fields["due_at"], field="due_at")
+        params |= {
+            "performer_role": self.runtime.policy.return_visits.account_role,
+            "tenant": done.tenant,
+            "customer": done.fields.get("customer"),
+            "contact": done.fields.get("contact"),
+            "since": since,
+            "requested_by": done.fields.get("requested_by"),
+            "due_at": next_account_visit(
+                self.runtime.policy, self.runtime.calendar, since, max(last_due, at)
+            ),
+        }
+        self._open(batch, params, at)
 
 
 def next_account_visit(
