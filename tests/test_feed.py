@@ -253,3 +253,22 @@ def test_no_event_is_lost_or_taken_twice_across_sigkills(backend: str, tmp_path:
         assert kills > 0
     finally:
         mall.store.close()
+
+
+def test_store_copy_carries_the_feed(tmp_path: Path) -> None:
+    """mallops store copy: the destination gets the same events at the same positions,
+    so consumers' cursors (copied counters) still point at the right place."""
+    from mallops.stores.copy import copy_store
+
+    mall = Mall(store=JsonStore(tmp_path / "a.json"), clock=ManualClock(T0))
+    complaint(mall)
+    erp = mall.feed.consumer("erp")
+    erp.commit(1)
+    dst = SqlStore(f"sqlite:///{tmp_path / 'b.db'}")
+    try:
+        copy_store(mall.store, dst)
+        assert dst.events_since(0) == mall.store.events_since(0)
+        assert dst.counter(erp.counter) == 1
+    finally:
+        dst.close()
+        mall.store.close()
