@@ -332,7 +332,8 @@ def check_extra(tmp: Path, wheel: Path, extra: str, requires: list[str], step: S
         run([python, "-m", "pip", "check"], tmp)
         run([python, "-c", "import mallops; print(mallops.__version__)"], tmp)
         if requires:
-            run([python, "-c", _IMPORT_REQUIREMENTS, *requires], tmp)
+            for line in run([python, "-c", _IMPORT_REQUIREMENTS, *requires], tmp).splitlines():
+                print(f"wheel-check:   {line}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

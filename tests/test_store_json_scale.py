@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mallops import JsonStore, Write
-from mallops.stores import json_store
+from mallops import JsonStore
+from mallops.stores import Write, json_store
 from mallops.testing import StoreContract, sample_record
 
 from . import test_store_json_faults as faults

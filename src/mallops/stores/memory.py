@@ -11,6 +11,7 @@ costs O(m) in the size m of its smallest matching index entry.  Thread-safe.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import threading
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._records: dict[str, Record] = {}
         self._counters: dict[str, int] = {}
+        self._created: list[tuple[float, str]] = []  # (created_at, id), sorted
         self._wake: dict[str, float] = {}  # each record's wake time (POSIX seconds)
         self._minutes: dict[int, set[str]] = {}  # ids waking in each minute
         self._heap: list[int] = []  # the minutes, lazily: empty ones are skipped
@@ -123,7 +125,9 @@ class MemoryStore:
                     )
             for w in writes:
                 rid = w.record.id
-                self._reindex(self._records.get(rid), w.record)
+                old = self._records.get(rid)
+                self._reindex(old, w.record)
+                self._index_created(old, w.record)
                 self._records[rid] = w.record
                 self._set_wake(rid, None if w.record.wake_at is None else w.record.wake_at)
             for c in wanted.values():
@@ -179,6 +183,13 @@ class MemoryStore:
                 size = sum(len(b) for b in buckets)
                 if best is None or size < best_size:
                     best, best_size = buckets, size
+            span = self._created_span(query)
+            if span is not None and (best is None or span[1] - span[0] <= best_size):
+                # the creation-time index: candidates come in (created_at, id) order
+                records = self._records
+                ordered = self._created[span[0] : span[1]]
+                found = [r for _, rid in ordered if query.matches(r := records[rid])]
+                return found[: query.limit] if query.limit is not None else found
             pool = (
                 list(self._records.values())
                 if best is None
@@ -187,6 +198,37 @@ class MemoryStore:
             found = [r for r in pool if query.matches(r)]
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
+
+    def _created_span(self, query: Query) -> tuple[int, int] | None:
+        """The slice of the creation-time index a time-bounded query can match (a
+        millisecond wider each side; ``matches`` then decides exactly)."""
+        if query.created_from is None and query.created_to is None:
+            return None
+        lo = (
+            0
+            if query.created_from is None
+            else bisect.bisect_left(self._created, (query.created_from.timestamp() - 1e-3, ""))
+        )
+        hi = (
+            len(self._created)
+            if query.created_to is None
+            else bisect.bisect_left(self._created, (query.created_to.timestamp() + 1e-3, ""))
+        )
+        return lo, max(lo, hi)
+
+    def _index_created(self, old: Record | None, new: Record) -> None:
+        if old is not None:
+            if old.created_at == new.created_at:
+                return
+            key = (old.created_at.timestamp(), old.id)
+            at = bisect.bisect_left(self._created, key)
+            if at < len(self._created) and self._created[at] == key:
+                del self._created[at]
+        key = (new.created_at.timestamp(), new.id)
+        if not self._created or self._created[-1] < key:
+            self._created.append(key)  # the common case: records are created in time order
+        else:
+            bisect.insort(self._created, key)
 
     def ids(self, query: Query) -> list[str]:
         """Ids of the records :meth:`query` returns, in the same order."""
