@@ -134,6 +134,15 @@ class TestOperations:
         assert d.status_code == 200
         assert "stateDiagram" in d.text
 
+    def test_export_and_policy(self, desk: Api) -> None:
+        """What `mallops export` and `mallops policy show` give, over HTTP."""
+        c = open_complaint(desk)
+        csv = desk.get("/api/v1/export", kind="complaint", lang="en")
+        assert csv.headers["content-type"].startswith("text/csv")
+        assert c["id"] in csv.text
+        assert COMPLAINT["contact"] not in csv.text  # masked (G7)
+        assert desk.get("/api/v1/policy").json()["feed"]["retention_days"] == 90
+
     def test_the_feed_long_polls_from_a_cursor(self, desk: Api) -> None:
         assert desk.get("/api/v1/feed", after=0, wait=1).json() == {"events": [], "next": 0}
         c = open_complaint(desk)

@@ -233,6 +233,22 @@ def diagram(call: Call) -> Any:
     return PlainTextResponse(draw(spec, fmt, call.text("lang", call.lang) or "zh"))
 
 
+def export(call: Call) -> Any:
+    """Records as CSV (``mallops export``): the same filters as the record list."""
+    from ..export import DEFAULT_COLUMNS, export_rows, to_csv
+
+    records = [call.mall.get(r["id"]) for r in _list(call, {})]
+    columns = call.text("columns")
+    cols = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else DEFAULT_COLUMNS
+    header, rows = export_rows(call.mall, records, cols, lang=call.text("lang", call.lang) or "zh")
+    return Response(to_csv(header, rows), media_type="text/csv; charset=utf-8")
+
+
+def policy(call: Call) -> Any:
+    """The policy in force (``mallops policy show``), as plain data."""
+    return call.mall.policy.to_dict()
+
+
 def tick(call: Call) -> Any:
     return [
         {"type": e.type, "record_id": e.record_id, "at": e.at.isoformat(), "data": dict(e.data)}
@@ -301,6 +317,8 @@ def api_routes(state: ServerState) -> list[Route]:
         Route(f"{v1}/at-risk", handler(state, at_risk_list)),
         Route(f"{v1}/reports/monthly", handler(state, report)),
         Route(f"{v1}/tick", handler(state, tick), methods=["POST"]),
+        Route(f"{v1}/export", handler(state, export)),
+        Route(f"{v1}/policy", handler(state, policy)),
         Route(f"{v1}/feed", feed_endpoint(state)),
     ]
 

@@ -117,6 +117,15 @@ def openapi(mall: Mall, version: str) -> dict[str, Any]:
             )
         },
         "/api/v1/tick": {"post": _op("fire every timer that fell due", "service", "200")},
+        "/api/v1/export": {
+            "get": _op(
+                "records as CSV (mallops export)",
+                "records",
+                "200",
+                parameters=_query("kind", "state", "owner", "tenant", "open", "columns", "lang"),
+            )
+        },
+        "/api/v1/policy": {"get": _op("the policy in force", "service", "200")},
         "/api/v1/feed": {
             "get": _op(
                 "the event feed after a position (long poll)",
