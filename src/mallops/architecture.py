@@ -24,7 +24,11 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("domain", "records, history, timers, events: pure data", ("mallops.domain",)),
     ("calendar", "working time and holidays (G9)", ("mallops.calendar",)),
     ("policy", "every number of the rulebook, validated (docs/policy.md)", ("mallops.policy",)),
-    ("stores", "the storage protocol and its backends", ("mallops.stores",)),
+    (
+        "stores",
+        "the storage protocol, its backends and the durable event feed over them",
+        ("mallops.stores", "mallops.feed"),
+    ),
     (
         "engine",
         "specs, the transitions adapter, timers, applying events; masking personal fields",

@@ -21,8 +21,8 @@ from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound, ValidationError
 from .copy import store_counters
-from .memory import MemoryStore
 from .eventlog import check_limit, check_since, encode_events
+from .memory import MemoryStore
 from .protocol import (
     CounterWrite,
     Query,
