@@ -34,9 +34,10 @@ from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, CorruptStoreError, RecordNotFound, ValidationError
 from ._sql_db import Database, open_database
+from ._sql_feed import append_events, decode_rows, first_position, select_events
 from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
 from .codec import decode, encode
-from .eventlog import check_limit, check_since, decode_event, encode_events
+from .eventlog import check_limit, check_since, encode_events
 from .protocol import (
     FEED_HEAD,
     CounterWrite,
@@ -353,26 +354,7 @@ class SqlStore:
                         actual=self.counter(name),
                     )
             if feed:
-                self._append_events(feed)
-
-    def _append_events(self, feed: list[tuple[str, str]]) -> None:
-        """Number and insert a commit's events (inside its transaction).  The feed's
-        counter row is taken last by every commit, and held to the end of the
-        transaction, so positions are gap-free and become visible in order."""
-        self._db.run(
-            "INSERT INTO mallops_counters (name, value) VALUES (?, ?) ON CONFLICT (name) "
-            "DO UPDATE SET value = mallops_counters.value + excluded.value",
-            (FEED_HEAD, len(feed)),
-        )
-        head = int(
-            self._db.rows("SELECT value FROM mallops_counters WHERE name = ?", (FEED_HEAD,))[0][0]
-        )
-        first = head - len(feed) + 1
-        for i, (prop, data) in enumerate(feed):
-            self._db.run(
-                "INSERT INTO mallops_events (position, property, data) VALUES (?, ?, ?)",
-                (first + i, prop, data),
-            )
+                append_events(self._db, feed)
 
     # -- the event feed --------------------------------------------------------------------
 
@@ -382,33 +364,16 @@ class SqlStore:
         """Feed events after ``position``, oldest first; see the protocol."""
         check_since(position, 1)
         check_limit(limit)
-        sql = "SELECT position, data FROM mallops_events WHERE position > ?"
-        params: list[Any] = [position]
-        if property is not None:
-            sql += " AND property = ?"
-            params.append(property)
-        sql += " ORDER BY position"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
         with self._lock:
-            rows = self._db.rows(sql, params)
+            rows = select_events(self._db, position, property, limit)
             # checked after reading: pruning only moves forward, so nothing after
             # ``position`` was removed before the read if it still starts before it
             check_since(position, self._first())
-        out = []
-        for pos, data in rows:
-            where = f"{self._db.where}: event {pos}"
-            try:
-                loaded = json.loads(data)
-            except ValueError as exc:
-                raise CorruptStoreError(f"{where} holds no readable JSON ({exc})") from None
-            out.append(FeedEvent(int(pos), decode_event(loaded, where)))
-        return out
+        return decode_rows(rows, self._db.where)
 
     def _first(self) -> int:
-        rows = self._db.rows("SELECT MIN(position) FROM mallops_events")
-        return int(rows[0][0]) if rows[0][0] is not None else self.feed_head() + 1
+        first = first_position(self._db)
+        return first if first is not None else self.feed_head() + 1
 
     def feed_head(self) -> int:
         """The position of the last event written (0 if none)."""
