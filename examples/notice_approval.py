@@ -296,6 +296,7 @@ def _cli(store: Path) -> None:
     """The command line finds the plug-in with ``--workflow module:NAME``."""
     common = ["--store", str(store), "--workflow", f"{__file__}:NOTICE_WORKFLOW", "--json"]
     common += ["--now", "2026-09-28T10:00:00+08:00"]
+    _run(["init", "--store", str(store)])  # the CLI opens existing stores only
     out = _run(
         [
             "open",

@@ -30,6 +30,7 @@ from .domain.records import SYSTEM, Actor, Record
 from .engine.engine import Engine
 from .engine.replan import replan_record
 from .errors import ConflictError, MallopsError, ValidationError
+from .feed import Feed
 from .policy import Policy
 from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
@@ -208,9 +209,15 @@ class Mall:
 
     # -- events -----------------------------------------------------------------------------
 
+    @property
+    def feed(self) -> Feed:
+        """The durable event feed of this property (G6; see :mod:`mallops.feed`)."""
+        return self.runtime.feed
+
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event after its commit; returns an
-        unsubscribe function."""
+        """Call ``handler`` with every domain event of this property after its commit,
+        read from the durable feed (G6); returns an unsubscribe function.  A failing
+        handler is logged and retried, never an exception for the operation."""
         return self.runtime.subscribe(handler)
 
     def _deliver(self, events: list[DomainEvent]) -> None:
@@ -300,6 +307,8 @@ class Mall:
         try:
             yield self
             buffer.flush()
+            if not hold_events:
+                self.feed.skip_to_head()  # its events were given as they were staged
         finally:
             self.store = base
             held, self.runtime.held = self.runtime.held, None

@@ -61,7 +61,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
         bar = None if args.quiet else _progress
-        result = run_demo(store, config, policy=policy, progress=bar)
+        result = run_demo(store, config, policy=policy, progress=bar, property=args.property)
         report = build_report(result.mall, result.start, result.end, lang=args.lang)
         html_path = Path(args.html or f"mallops-report-{result.start.format('YYYY-MM')}.html")
         write_text(html_path, render(report, "html", embed_font=True))

@@ -5,7 +5,8 @@ built from the spec, with no model bound to it: each event is triggered *unbound
 (``machine.events[name].trigger(cursor)``) on a tiny cursor object holding the state,
 so records are never added to the machine (no per-record ``add_model``; see
 docs/performance.md).  Guards run as transitions conditions, effects as ``after``
-callbacks; ``MachineError`` never escapes — mallops raises its own errors.
+callbacks; ``MachineError`` never escapes — mallops raises its own errors.  The
+``transitions`` adapter is :mod:`mallops.engine.machine`.
 
 Every change is a :class:`HistoryEntry`; :meth:`Engine.apply` is a pure function of a
 record and an entry, which is what makes replay (G6) exact.
@@ -18,7 +19,6 @@ from typing import Any
 
 import attrs
 import pendulum
-from transitions import Machine, MachineError
 
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
@@ -28,6 +28,7 @@ from ..policy import Policy
 from . import access as _access
 from . import timers as T
 from .context import Context, Draft
+from .machine import Cursor, build_machine, trigger
 from .replan import REPLAN_EVENT, provisional_events
 from .spec import EventSpec, Param, WorkflowSpec, describe_params, validate_with_policy
 
@@ -36,72 +37,12 @@ ESCALATE_EVENT = "_escalate"
 _REASON = Param("reason", "text", max_len=2000)
 
 
-class _Cursor:
-    """What transitions sees as the model: a state and the context of this event."""
-
-    __slots__ = ("ctx", "state")
-
-    def __init__(self, state: str, ctx: Context) -> None:
-        self.state = state
-        self.ctx = ctx
-
-
 @attrs.frozen
 class Applied:
     """The result of applying entries: the new record and the domain events raised."""
 
     record: Record
     events: tuple[DomainEvent, ...]
-
-
-def _guard(spec: EventSpec) -> Any:
-    def condition(event_data: Any) -> bool:
-        cursor: _Cursor = event_data.model
-        if spec.guard is None:
-            return True
-        why = spec.guard(cursor.ctx)
-        if why is None:
-            return True
-        cursor.ctx.guard_failures.append(why)
-        return False
-
-    return condition
-
-
-def _effect(spec: EventSpec) -> Any:
-    def after(event_data: Any) -> None:
-        cursor: _Cursor = event_data.model
-        cursor.ctx.draft.state = cursor.state
-        if spec.effect is not None:
-            spec.effect(cursor.ctx)
-
-    return after
-
-
-def _build_machine(spec: WorkflowSpec) -> Machine:
-    transitions = []
-    for ev in spec.events:
-        if ev.system and ev.name.startswith("_"):
-            continue
-        for src in ev.sources:
-            transitions.append(
-                {
-                    "trigger": ev.name,
-                    "source": src,
-                    "dest": ev.dest,
-                    "conditions": [_guard(ev)],
-                    "after": [_effect(ev)],
-                }
-            )
-    return Machine(
-        model=[],
-        states=list(spec.state_names),
-        initial=spec.initial,
-        transitions=transitions,
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
 
 
 class Engine:
@@ -114,7 +55,7 @@ class Engine:
         self.calendar = calendar
         self.tz = calendar.tz
         self.ladder = tuple(spec.ladder(policy))
-        self._machine = _build_machine(spec)
+        self._machine = build_machine(spec)
         self._finals = spec.final_states
         self._events: dict[str, tuple[EventSpec, ...]] = {
             name: spec.branches(name) for name in spec.event_names
@@ -381,13 +322,8 @@ class Engine:
                         event=entry.event,
                         role=entry.actor.role,
                     )
-            cursor = _Cursor(record.state, ctx)
-            try:
-                ok = self._machine.events[entry.event].trigger(cursor)
-            except MachineError as exc:  # pragma: no cover - sources are checked first
-                raise InvalidTransition(
-                    str(exc), record_id=record.id, state=record.state, event=entry.event
-                ) from None
+            cursor = Cursor(record.state, ctx)
+            ok = trigger(self._machine, cursor, entry.event, record.id)
             if not ok:
                 why = "; ".join(ctx.guard_failures) or "a condition failed"
                 raise InvalidTransition(

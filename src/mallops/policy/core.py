@@ -55,7 +55,9 @@ class CalendarPolicy:
         unit="HH:MM-HH:MM",
     )
     weekend: tuple[int, ...] = field(
-        [6, 7], doc="rest days (ISO weekday) in years given by `years` and in regions", rule="G9"
+        [6, 7],
+        doc="rest days (ISO weekday); statutory holidays and 调休 workdays override them",
+        rule="G9",
     )
     region: str = field(
         "CN",

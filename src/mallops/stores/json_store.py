@@ -42,6 +42,7 @@ from typing import Any
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import (
     ConflictError,
@@ -56,7 +57,9 @@ from . import _json_index as index
 from . import _json_scale as scale
 from ._json_index import State
 from .codec import decode, encode
+from .eventlog import encode_event, encode_events
 from .protocol import (
+    FEED_HEAD,
     CounterWrite,
     Query,
     Write,
@@ -82,6 +85,12 @@ keeping the original next to it as ``<name>.v<v>.bak``."""
 _CACHE_SIZE = 4096
 _COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
 _CHUNK = 1 << 20
+
+
+def _event_chunks(events: Sequence[FeedEvent], size: int = 256) -> list[list[list[Any]]]:
+    """Retained feed events as ``[position, event]`` pairs, ``size`` to a line."""
+    pairs = [[item.position, encode_event(item.event)] for item in events]
+    return [pairs[i : i + size] for i in range(0, len(pairs), size)]
 
 
 class JsonStore:
@@ -471,12 +480,19 @@ class JsonStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
-        """Write all records and counters or none; see the protocol.  Returns once the
-        commit is on disk (``durable=True``) or in the operating system (``False``)."""
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
+        """Write all records, counters and feed events or none; see the protocol.
+        Returns once the commit is on disk (``durable=True``) or in the operating system
+        (``False``)."""
         if self._read_only:
             raise StoreError(f"{self._path} is read-only (opened for reading); nothing was written")
         wanted = counters_as_mapping(counters)
+        feed = encode_events(events)
         seen: set[str] = set()
         for w in writes:
             rid = check_id(w.record.id)
@@ -513,16 +529,23 @@ class JsonStore:
                         expected=c.expected,
                         actual=actual,
                     )
-            if not writes and not wanted:
+            if not writes and not wanted and not feed:
                 return
             n = state.seq + 1
-            of = len(writes) + (1 if wanted else 0)
+            moved = {c.name: c.new for c in wanted.values()}
+            if feed:  # the feed's positions follow on; its counter moves in this commit
+                head = state.feed.head
+                moved[FEED_HEAD] = head + len(feed)
+            of = len(writes) + (1 if feed else 0) + (1 if moved else 0)
             lines = [
                 fmt.record_line_raw(n, k, of, ix, text)
                 for k, (ix, text) in enumerate(encoded, start=1)
             ]
-            if wanted:
-                lines.append(fmt.counters_line(n, of, of, {c.name: c.new for c in wanted.values()}))
+            if feed:
+                pairs = [[head + i, e] for i, e in enumerate(feed, start=1)]
+                lines.append(fmt.events_line(n, len(lines) + 1, of, pairs))
+            if moved:
+                lines.append(fmt.counters_line(n, of, of, moved))
             self._append(state, b"".join(lines))
             group: list[index.Part] = []
             offset = state.end
@@ -587,7 +610,8 @@ class JsonStore:
         tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.compact")
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         entries = sorted(state.records.values(), key=lambda e: e.offset)
-        of = len(entries) + (1 if state.counters else 0)
+        chunks = _event_chunks(state.feed.events)
+        of = len(entries) + len(chunks) + (1 if state.counters else 0)
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         except OSError as exc:
@@ -616,6 +640,12 @@ class JsonStore:
                 if k == len(entries) // 2:
                     self._fault("compact:partial")
             index.rebuild(new)  # the entries were moved in directly: index them
+            for k, chunk in enumerate(chunks, start=len(entries) + 1):
+                line = fmt.events_line(state.seq, k, of, chunk)
+                buffer.append(line)
+                pos += len(line)
+                buffered += len(line)
+                new.live += len(line)
             if state.counters:
                 line = fmt.counters_line(state.seq, of, of, dict(state.counters))
                 buffer.append(line)
@@ -637,7 +667,8 @@ class JsonStore:
         st = os.fstat(fd)
         new.ident = (st.st_ino, st.st_dev)
         new.counters = dict(state.counters)
-        new.live = sum(e.length for e in new.records.values())
+        new.live += sum(e.length for e in new.records.values())
+        new.feed = state.feed
         new.end = new.seen = pos
         new.lines = 1 + of
         new.heap = [(e.wake, rid) for rid, e in new.records.items() if e.wake is not None]
@@ -645,6 +676,35 @@ class JsonStore:
         cache = OrderedDict(self._cache)
         self._replace_state(new)  # closes the old file, releasing its lock
         self._cache = cache
+
+    # -- the event feed ----------------------------------------------------------------------
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        with self._guarded():
+            return self._fresh().feed.since(position, property, limit)
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        with self._guarded():
+            return self._fresh().feed.head
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto`` (by compacting the file);
+        returns how many."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); nothing was pruned")
+        with self._guarded(), self._locked(exclusive=True) as state:
+            removed = state.feed.prune(upto)
+            if removed:
+                try:
+                    self._compact(state)
+                except BaseException:
+                    self._replace_state(self._load())  # the file still has them
+                    raise
+            return removed
 
     # -- lifetime ----------------------------------------------------------------------------
 
