@@ -213,9 +213,8 @@ class Mall:
         return self.runtime.feed
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event of this property after its commit,
-        read from the durable feed (G6); returns an unsubscribe function.  A failing
-        handler is logged and retried, never an exception for the operation."""
+        """Call ``handler`` with each event of this property after its commit, from the
+        feed (G6; a failing handler is logged and retried); returns an unsubscribe."""
         return self.runtime.subscribe(handler)
 
     def _deliver(self, events: list[DomainEvent]) -> None:
