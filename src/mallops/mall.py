@@ -243,11 +243,8 @@ class Mall:
 
     def _replan_all(self, actor: Actor, reason: str | None) -> list[DomainEvent]:
         self._replan_checked = self.calendar
-        events: list[DomainEvent] = []
-        for record in self.query(is_open=True):
-            if calendar_ops.needs_replan(self, record):
-                events.extend(self._replan_one(record.id, actor, reason))
-        return events
+        due = [r.id for r in self.query(is_open=True) if calendar_ops.needs_replan(self, r)]
+        return [e for rid in due for e in self._replan_one(rid, actor, reason)]
 
     def _replan_one(self, rid: str, actor: Actor, reason: str | None) -> list[DomainEvent]:
         for _ in range(16):
