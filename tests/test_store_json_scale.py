@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mallops import JsonStore
-from mallops.stores import Write, json_store
+from mallops.stores import Write, _json_scale
 from mallops.testing import StoreContract, sample_record
 
 from . import test_store_json_faults as faults
@@ -23,7 +23,7 @@ CHUNK = 300
 @pytest.fixture(autouse=True)
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Open every store in this module 300 bytes at a time (a record line is longer)."""
-    monkeypatch.setattr(json_store, "_LOAD_CHUNK", CHUNK)
+    monkeypatch.setattr(_json_scale, "LOAD_CHUNK", CHUNK)
 
 
 class TestJsonStoreInChunks(StoreContract):
@@ -67,4 +67,4 @@ def test_a_store_near_its_ceiling_warns(tmp_path: Path, caplog: pytest.LogCaptur
         pass
     assert "mallops store copy" in caplog.text
     assert "上限" in caplog.text
-    assert json_store.WARN_AT < json_store.CEILING
+    assert _json_scale.WARN_AT < _json_scale.CEILING

@@ -24,8 +24,16 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("domain", "records, history, timers, events: pure data", ("mallops.domain",)),
     ("calendar", "working time and holidays (G9)", ("mallops.calendar",)),
     ("policy", "every number of the rulebook, validated (docs/policy.md)", ("mallops.policy",)),
-    ("stores", "the storage protocol and its backends", ("mallops.stores",)),
-    ("engine", "specs, the transitions adapter, timers, applying events", ("mallops.engine",)),
+    (
+        "stores",
+        "the storage protocol, its backends and the durable event feed over them",
+        ("mallops.stores", "mallops.feed"),
+    ),
+    (
+        "engine",
+        "specs, the transitions adapter, timers, applying events; masking personal fields",
+        ("mallops.engine", "mallops.masking"),
+    ),
     (
         "runtime",
         "what services run on: runtime, batch, registry, reactions, the service base, "
@@ -45,9 +53,8 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     (
         "read side and plug-in API",
-        "masking, reports, diagrams, this page, the public plug-in API",
+        "reports, diagrams, this page, the public plug-in API",
         (
-            "mallops.masking",
             "mallops.report",
             "mallops.diagrams",
             "mallops.architecture",

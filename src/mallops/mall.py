@@ -30,6 +30,7 @@ from .domain.records import SYSTEM, Actor, Record
 from .engine.engine import Engine
 from .engine.replan import replan_record
 from .errors import ConflictError, MallopsError, ValidationError
+from .feed import Feed
 from .policy import Policy
 from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
@@ -104,8 +105,7 @@ class Mall:
         self._attributes: dict[str, WorkflowService] = {}
         for wf in self.workflows:
             self._register(wf)
-        for wf in self.workflows:
-            self.runtime.add_reactions(wf.reactions)
+        self.runtime.add_reactions(r for wf in self.workflows for r in wf.reactions)
         peers = self.runtime.services
         self.complaints = peers.of("complaint", ComplaintService)
         self.repairs = peers.of("repair", RepairService)
@@ -142,8 +142,7 @@ class Mall:
         self.runtime.store = store  # bulk() swaps in a buffer for its one commit
 
     def __getattr__(self, name: str) -> WorkflowService:
-        # plug-in workflows by their attribute (``mall.notices``); only called for
-        # names not found otherwise
+        # plug-in workflows by their attribute (mall.notices), for names not found otherwise
         attributes = self.__dict__.get("_attributes", {})
         if name in attributes:
             service: WorkflowService = attributes[name]
@@ -208,9 +207,14 @@ class Mall:
 
     # -- events -----------------------------------------------------------------------------
 
+    @property
+    def feed(self) -> Feed:
+        """The durable event feed of this property (G6; see :mod:`mallops.feed`)."""
+        return self.runtime.feed
+
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event after its commit; returns an
-        unsubscribe function."""
+        """Call ``handler`` with each event of this property after its commit, from the
+        feed (G6; a failing handler is logged and retried); returns an unsubscribe."""
         return self.runtime.subscribe(handler)
 
     def _deliver(self, events: list[DomainEvent]) -> None:
@@ -300,6 +304,8 @@ class Mall:
         try:
             yield self
             buffer.flush()
+            if not hold_events:
+                self.feed.skip_to_head()  # its events were given as they were staged
         finally:
             self.store = base
             held, self.runtime.held = self.runtime.held, None

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     # -- subcommands registered from other modules: add one line each -----------------
     "mallops.cli.calendar_cmd",  # calendar check (issue 13, G9)
     "mallops.cli.store",  # store copy (issue 16)
+    "mallops.server._cli",  # serve (the HTTP API and web front desk)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
 

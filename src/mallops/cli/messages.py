@@ -85,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.report": ("月度报告（K1-K5）", "the monthly report (K1-K5)"),
     "cmd.export": ("导出记录为 CSV 或 XLSX", "export records as CSV or XLSX"),
     "cmd.diagram": ("流程状态图", "a workflow's state diagram"),
+    "cmd.serve": (
+        "HTTP 接口与网页前台（docs/http.md）",
+        "the HTTP API and web front desk (docs/http.md)",
+    ),
     "cmd.policy": ("显示政策或检查政策文件", "show the policy or check a policy file"),
     "demo.seed": ("随机种子（默认 2026）", "random seed (default 2026)"),
     "demo.days": ("模拟天数（默认 30）", "days to simulate (default 30)"),

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import pendulum
 
-__all__ = ["DomainEvent"]
+__all__ = ["DomainEvent", "FeedEvent"]
 
 
 @attrs.frozen
@@ -30,3 +30,15 @@ class DomainEvent:
     property: str
     at: pendulum.DateTime
     data: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class FeedEvent:
+    """A domain event as the store's durable feed holds it.
+
+    ``position`` is its place in the store's feed: global across properties, starting
+    at 1 and without gaps, in commit order (G6).  Read with ``Store.events_since``.
+    """
+
+    position: int
+    event: DomainEvent

@@ -30,6 +30,7 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .feed import FeedPolicy
 from .lost_found import (
     DisposalPolicy,
     ItemCategoryPolicy,
@@ -52,6 +53,7 @@ __all__ = [
     "DisposalPolicy",
     "EscalationPolicy",
     "FaultTypePolicy",
+    "FeedPolicy",
     "ItemCategoryPolicy",
     "Label",
     "LadderPolicy",
@@ -104,6 +106,7 @@ class Policy:
         VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
     lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
+    feed: FeedPolicy = field(FeedPolicy(), doc="the durable event feed", rule="G6")
     access: AccessPolicy = field(AccessPolicy(), doc="who may act on a record", rule="G5")
     extensions: Mapping[str, Any] = attrs.field(
         factory=dict, kw_only=True, repr=False, metadata={"extensions": True}

@@ -46,7 +46,7 @@ class ReportContext:
     end: pendulum.DateTime
     now: pendulum.DateTime
     records: tuple[Record, ...]
-    _memo: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    memo: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
     """Figures several sections share, computed once per report (issue 16)."""
 
     @property
@@ -56,12 +56,12 @@ class ReportContext:
 
     def of_kind(self, kind: str) -> list[Record]:
         """The period's records of one kind."""
-        by_kind: dict[str, list[Record]] | None = self._memo.get("by_kind")
+        by_kind: dict[str, list[Record]] | None = self.memo.get("by_kind")
         if by_kind is None:
             by_kind = {}
             for r in self.records:
                 by_kind.setdefault(r.kind, []).append(r)
-            self._memo["by_kind"] = by_kind
+            self.memo["by_kind"] = by_kind
         return list(by_kind.get(kind, ()))
 
     def t(self, zh: str, en: str) -> str:
@@ -284,9 +284,9 @@ class TimerStats:
 def timer_stats(ctx: ReportContext) -> list[TimerStats]:
     """Every declared timer of every workflow with records in the period (computed once
     per report: the SLA section and the analysis both use it)."""
-    memo: list[TimerStats] | None = ctx._memo.get("timer_stats")
+    memo: list[TimerStats] | None = ctx.memo.get("timer_stats")
     if memo is None:
-        memo = ctx._memo["timer_stats"] = _timer_stats(ctx)
+        memo = ctx.memo["timer_stats"] = _timer_stats(ctx)
     return list(memo)
 
 

@@ -17,7 +17,7 @@ import pendulum
 from ..domain.records import Actor, Escalation, HistoryEntry, Link, Mark, Record, Timer
 from ..errors import CorruptStoreError
 
-__all__ = ["decode", "encode"]
+__all__ = ["datetime_from_text", "decode", "encode"]
 
 _TZ_CACHE: dict[int, Any] = {}
 
@@ -129,6 +129,12 @@ def _need(d: Mapping[str, Any], key: str, where: str, types: Any) -> Any:
     if not isinstance(value, types):
         raise CorruptStoreError(f"{where}.{key}: unexpected value {value!r}")
     return value
+
+
+def datetime_from_text(value: Any, where: str) -> pendulum.DateTime:
+    """An ISO 8601 text with its offset as a datetime (``CorruptStoreError`` naming
+    ``where`` otherwise); the form every stored datetime has."""
+    return _dt_in(value, where)
 
 
 def decode(data: Any) -> Record:

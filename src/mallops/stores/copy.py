@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
-from ..errors import ConflictError, StoreError, ValidationError
-from .protocol import CounterWrite, Query, Store, Write, query_ids
+from ..errors import ConflictError, EventsPruned, StoreError, ValidationError
+from .protocol import FEED_HEAD, CounterWrite, Query, Store, Write, query_ids
 
 __all__ = ["CopyResult", "copy_store", "store_counters"]
 
@@ -53,7 +53,29 @@ def store_counters(store: Store) -> dict[str, int]:
         raise StoreError(
             f"{store!r} cannot list its counters (no counters() method); it cannot be copied"
         )
-    return {str(k): int(v) for k, v in listing().items()}
+    counters = {str(k): int(v) for k, v in listing().items()}
+    counters.pop(FEED_HEAD, None)  # the feed's own: it moves with the events (_copy_feed)
+    return counters
+
+
+def _copy_feed(src: Store, dst: Store, size: int) -> int:
+    """Append the source's retained feed events the destination lacks, in order, a
+    page per commit (G6); returns how many.  Positions stay the same when the
+    destination's feed starts where the source's retained part starts."""
+    cursor = dst.feed_head()
+    copied = 0
+    for _ in range(1_000_000):  # pages of ``size``: bounded far beyond any real feed
+        try:
+            page = src.events_since(cursor, limit=size)
+        except EventsPruned as exc:  # the source's oldest events are gone: renumbered
+            cursor = exc.first - 1
+            continue
+        if not page:
+            break
+        dst.commit([], [], [item.event for item in page])
+        cursor = page[-1].position
+        copied += len(page)
+    return copied
 
 
 def _counter_moves(src: Mapping[str, int], dst: Store) -> list[CounterWrite]:
@@ -128,6 +150,7 @@ def copy_store(
             progress(done, len(ids))
     if pending:
         dst.commit([], pending)
+    _copy_feed(src, dst, batch)
     _verify(src, dst, counters, kinds)
     if progress is not None and not ids:
         progress(0, 0)

@@ -42,6 +42,7 @@ from typing import Any
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import (
     ConflictError,
@@ -53,9 +54,12 @@ from ..errors import (
 from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
+from . import _json_scale as scale
 from ._json_index import State
 from .codec import decode, encode
+from .eventlog import encode_events, event_chunks
 from .protocol import (
+    FEED_HEAD,
     CounterWrite,
     Query,
     Write,
@@ -66,7 +70,7 @@ from .protocol import (
     counters_as_mapping,
 )
 
-__all__ = ["CEILING", "MIGRATIONS", "WARN_AT", "JsonStore"]
+__all__ = ["MIGRATIONS", "JsonStore"]
 
 if sys.platform != "win32":
     import fcntl
@@ -78,21 +82,9 @@ MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {}
 Opening an older file applies them in turn and writes the result (temp file + rename),
 keeping the original next to it as ``<name>.v<v>.bak``."""
 
-CEILING = 500_000
-"""Records a JSON store is meant to hold (it opens in about 15 s); beyond it, use SQL."""
-WARN_AT = CEILING * 4 // 5
-"""Opening a store holding more records than this logs a warning (80 % of the ceiling)."""
-_CEILING_WARNING = (
-    "%s holds %d records, near or above the JSON store's ceiling of %d (slow to open, "
-    "memory grows with it); move it to SQLite or PostgreSQL with: mallops store copy "
-    "SRC sqlite:///mall.db | JSON 存储记录数已接近或超过上限，打开变慢、内存随之增长；"
-    "请用 mallops store copy 迁移到 SQLite 或 PostgreSQL"
-)
 _CACHE_SIZE = 4096
 _COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
 _CHUNK = 1 << 20
-_HEAD_READ = 64 << 10  # the header line is well under this
-_LOAD_CHUNK = 32 << 20  # opening reads the file in pieces of this size
 
 
 class JsonStore:
@@ -105,19 +97,12 @@ class JsonStore:
     simulations.  The file must be on a local filesystem (network filesystems break the
     locking).  POSIX only (Linux, macOS).
 
-    **Ceiling.**  Opening indexes every line (about 27 µs of CPU per record) and keeps
-    about 1.1 KB per record in memory: a million records open in about 30 s and 1.1 GB.
-    The store is meant for up to :data:`CEILING` records (about 15 s to open); opening
-    one holding more than ``warn_at`` records (default 80 % of the ceiling) logs a
-    warning naming ``mallops store copy``, which moves it to SQLite or PostgreSQL.
+    Opening a store holding more than ``warn_at`` records (default 80 % of the
+    :data:`CEILING`, see :mod:`._json_scale`) logs a warning naming ``mallops store copy``.
     """
 
     def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        durable: bool = True,
-        warn_at: int = WARN_AT,
+        self, path: str | os.PathLike[str], *, durable: bool = True, warn_at: int = scale.WARN_AT
     ) -> None:
         self._path = Path(os.path.abspath(os.fspath(path)))
         self._durable = bool(durable)
@@ -147,7 +132,7 @@ class JsonStore:
                 self._migrate()
                 self._state = self._load()
         if len(self._state.records) > warn_at:
-            log.warning(_CEILING_WARNING, self._path, len(self._state.records), CEILING)
+            log.warning(scale.CEILING_WARNING, self._path, len(self._state.records), scale.CEILING)
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -183,11 +168,9 @@ class JsonStore:
             except OSError as exc:
                 raise StoreError(f"{self._path}: {exc}") from exc
 
-    def _apply(
-        self, state: State, data: bytes, start: int, *, snapshot: bool = False, final: bool = True
-    ) -> None:
+    def _apply(self, state: State, data: bytes, start: int, **flags: bool) -> None:
         try:
-            changed = index.apply(state, data, start, snapshot=snapshot, final=final)
+            changed = index.apply(state, data, start, **flags)  # snapshot=, final=
         except index.Damaged as exc:
             raise self._corrupt(exc.where, exc.reason) from None
         for rid in changed:
@@ -237,7 +220,7 @@ class JsonStore:
         try:
             state = State(fd, ident)
             size = os.fstat(fd).st_size
-            data = files.read_all(fd, 0, min(size, _HEAD_READ))
+            data = files.read_all(fd, 0, min(size, scale.HEAD_READ))
             first = data.find(b"\n")
             if first < 0:
                 raise self._corrupt(
@@ -266,7 +249,7 @@ class JsonStore:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # a bulk load allocates millions of objects that all survive
             try:
-                self._load_chunks(state, size)
+                scale.load_chunks(state, size, self._apply)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -285,46 +268,12 @@ class JsonStore:
         fcntl.flock(fd, fcntl.LOCK_UN)
         return state
 
-    def _load_chunks(self, state: State, size: int) -> None:
-        """Index the file after its header a chunk at a time, so opening never holds the
-        whole file in memory (issue 16: a 1M-record file is gigabytes); a chunk ends
-        before the first commit group it cuts, and grows if one group is larger."""
-        chunk = _LOAD_CHUNK
-        while state.end < size:
-            upto = min(size, state.end + chunk)
-            before = state.end
-            data = files.read_all(state.fd, state.end, upto)
-            self._apply(state, data, 0, snapshot=True, final=upto == size)
-            if upto == size:
-                return
-            if state.end == before:
-                chunk *= 2  # one commit group larger than the chunk: read more at once
-
     def _migrate(self) -> None:
         """Bring an older file to the current version (exclusive lock, backup kept)."""
         fd, _ = self._open_fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            data = files.read_all(fd, 0, os.fstat(fd).st_size)
-            head_end = data.find(b"\n")
-            try:
-                current = fmt.parse_header(data[:head_end])["version"]
-            except fmt.BadLine as exc:
-                raise self._corrupt("line 1, offset 0", exc.reason) from None
-            if current >= fmt.VERSION:
-                return  # another process migrated it meanwhile
-            for v in range(current, fmt.VERSION):
-                step = MIGRATIONS.get(v)
-                if step is None:
-                    raise self._corrupt(
-                        "line 1",
-                        f"format version {v} is no longer supported by this mallops "
-                        f"(no migration from {v} to {v + 1})",
-                    )
-                data = step(data)
-            backup = self._path.with_name(f"{self._path.name}.v{current}.bak")
-            files.replace(self._path, data, backup=backup)
-            log.warning("%s: migrated from format %d (kept %s)", self._path, current, backup)
+            scale.migrate_file(self._path, fd, MIGRATIONS, self._corrupt)
         except StoreError:
             raise
         except OSError as exc:
@@ -489,14 +438,9 @@ class JsonStore:
             return out
 
     def ids(self, query: Query) -> list[str]:
-        """Ids of the records :meth:`query` returns, from the in-memory index alone (every
-        filter of a ``Query`` is in the index, so nothing is decoded)."""
+        """Ids of the records :meth:`query` returns, from the index alone (no decoding)."""
         with self._guarded():
-            state = self._fresh()
-            found = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
-            if query.limit is not None:
-                found = found[: max(0, query.limit)]
-            return [e.id for e in found]
+            return scale.ids(self._fresh(), query)
 
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
@@ -530,12 +474,19 @@ class JsonStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
-        """Write all records and counters or none; see the protocol.  Returns once the
-        commit is on disk (``durable=True``) or in the operating system (``False``)."""
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
+        """Write all records, counters and feed events or none; see the protocol.
+        Returns once the commit is on disk (``durable=True``) or in the operating system
+        (``False``)."""
         if self._read_only:
             raise StoreError(f"{self._path} is read-only (opened for reading); nothing was written")
         wanted = counters_as_mapping(counters)
+        feed = encode_events(events)
         seen: set[str] = set()
         for w in writes:
             rid = check_id(w.record.id)
@@ -572,16 +523,23 @@ class JsonStore:
                         expected=c.expected,
                         actual=actual,
                     )
-            if not writes and not wanted:
+            if not writes and not wanted and not feed:
                 return
             n = state.seq + 1
-            of = len(writes) + (1 if wanted else 0)
+            moved = {c.name: c.new for c in wanted.values()}
+            if feed:  # the feed's positions follow on; its counter moves in this commit
+                head = state.feed.head
+                moved[FEED_HEAD] = head + len(feed)
+            of = len(writes) + (1 if feed else 0) + (1 if moved else 0)
             lines = [
                 fmt.record_line_raw(n, k, of, ix, text)
                 for k, (ix, text) in enumerate(encoded, start=1)
             ]
-            if wanted:
-                lines.append(fmt.counters_line(n, of, of, {c.name: c.new for c in wanted.values()}))
+            if feed:
+                pairs = [[head + i, e] for i, e in enumerate(feed, start=1)]
+                lines.append(fmt.events_line(n, len(lines) + 1, of, pairs))
+            if moved:
+                lines.append(fmt.counters_line(n, of, of, moved))
             self._append(state, b"".join(lines))
             group: list[index.Part] = []
             offset = state.end
@@ -646,7 +604,8 @@ class JsonStore:
         tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.compact")
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         entries = sorted(state.records.values(), key=lambda e: e.offset)
-        of = len(entries) + (1 if state.counters else 0)
+        chunks = event_chunks(state.feed.events)
+        of = len(entries) + len(chunks) + (1 if state.counters else 0)
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         except OSError as exc:
@@ -675,6 +634,12 @@ class JsonStore:
                 if k == len(entries) // 2:
                     self._fault("compact:partial")
             index.rebuild(new)  # the entries were moved in directly: index them
+            for k, chunk in enumerate(chunks, start=len(entries) + 1):
+                line = fmt.events_line(state.seq, k, of, chunk)
+                buffer.append(line)
+                pos += len(line)
+                buffered += len(line)
+                new.live += len(line)
             if state.counters:
                 line = fmt.counters_line(state.seq, of, of, dict(state.counters))
                 buffer.append(line)
@@ -696,7 +661,8 @@ class JsonStore:
         st = os.fstat(fd)
         new.ident = (st.st_ino, st.st_dev)
         new.counters = dict(state.counters)
-        new.live = sum(e.length for e in new.records.values())
+        new.live += sum(e.length for e in new.records.values())
+        new.feed = state.feed
         new.end = new.seen = pos
         new.lines = 1 + of
         new.heap = [(e.wake, rid) for rid, e in new.records.items() if e.wake is not None]
@@ -704,6 +670,35 @@ class JsonStore:
         cache = OrderedDict(self._cache)
         self._replace_state(new)  # closes the old file, releasing its lock
         self._cache = cache
+
+    # -- the event feed ----------------------------------------------------------------------
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        with self._guarded():
+            return self._fresh().feed.since(position, property, limit)
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        with self._guarded():
+            return self._fresh().feed.head
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto`` (by compacting the file);
+        returns how many."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); nothing was pruned")
+        with self._guarded(), self._locked(exclusive=True) as state:
+            removed = state.feed.prune(upto)
+            if removed:
+                try:
+                    self._compact(state)
+                except BaseException:
+                    self._replace_state(self._load())  # the file still has them
+                    raise
+            return removed
 
     # -- lifetime ----------------------------------------------------------------------------
 

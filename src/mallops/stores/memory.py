@@ -18,8 +18,10 @@ from collections.abc import Iterable, Sequence
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
+from .eventlog import EventLog, encode_events
 from .protocol import (
     CounterWrite,
     Query,
@@ -48,6 +50,7 @@ class MemoryStore:
         self._heap: list[int] = []  # the minutes, lazily: empty ones are skipped
         self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
         self._lock = threading.RLock()
+        self._feed = EventLog()
 
     def _reindex(self, old: Record | None, new: Record) -> None:
         for name, index in self._index.items():
@@ -84,9 +87,15 @@ class MemoryStore:
                 out[rid] = r
         return out
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
         """Write everything or nothing; see the protocol."""
         wanted = counters_as_mapping(counters)
+        encode_events(events)  # refuse what is not an event before anything changes
         with self._lock:
             seen: set[str] = set()
             for w in writes:
@@ -123,6 +132,7 @@ class MemoryStore:
                 self._set_wake(rid, None if w.record.wake_at is None else w.record.wake_at)
             for c in wanted.values():
                 self._counters[c.name] = c.new
+            self._feed.append(events)
 
     def _set_wake(self, rid: str, wake_at: pendulum.DateTime | None) -> None:
         old = self._wake.get(rid)
@@ -259,6 +269,22 @@ class MemoryStore:
                 if ts <= cutoff and (property is None or records[rid].property == property)
             ]
         return out[:limit] if limit is not None else out  # type: ignore[return-value]
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        with self._lock:
+            return self._feed.since(position, property, limit)
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        return self._feed.head
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto``; returns how many."""
+        with self._lock:
+            return self._feed.prune(upto)
 
     def refresh(self) -> None:
         """Nothing to catch up with: the store is private to this process."""

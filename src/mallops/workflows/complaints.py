@@ -114,6 +114,8 @@ class ComplaintService(WorkflowService):
                         property=self.runtime.property,
                         category=record.category,
                         created_from=since,
+                        # N ids from either key already decide |union| >= N exactly
+                        limit=p.recurrence_count,
                         **{key: value},
                     ),
                 )

@@ -24,8 +24,10 @@ from ..calendar import BusinessCalendar
 from ..clock import Clock, aware
 from ..domain.events import DomainEvent
 from ..domain.records import Actor, HistoryEntry, Record
-from ..errors import ConflictError, RecordNotFound, SubscriberError, ValidationError
+from ..errors import ConflictError, RecordNotFound, ValidationError
+from ..feed import Feed
 from ..policy import Policy
+from ..stores.buffered import BufferedStore
 from ..stores.protocol import CounterWrite, Query, Store, Write, check_id
 
 __all__ = ["Batch", "Peer", "Reacting", "Reaction", "Runtime", "Services"]
@@ -204,7 +206,8 @@ class Runtime:
         self.property = check_id(property)
         self.services = Services()
         self._reactions: dict[str, tuple[Reaction, ...]] = {}
-        self._subscribers: list[Handler] = []
+        self.feed = Feed(self)
+        """The durable event feed of this property (``mall.feed``, G6)."""
         self.held: list[DomainEvent] | None = None
         """Events held back until a bulk commit (``Mall.bulk``); ``None`` outside one."""
 
@@ -293,41 +296,24 @@ class Runtime:
     # -- events -----------------------------------------------------------------------------
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event after its commit; returns an
-        unsubscribe function."""
-        if not callable(handler):
-            raise ValidationError("handler: expected a callable")
-        self._subscribers.append(handler)
-
-        def unsubscribe() -> None:
-            if handler in self._subscribers:
-                self._subscribers.remove(handler)
-
-        return unsubscribe
+        """Call ``handler`` with every domain event of this property after its commit,
+        read from the durable feed (G6); returns an unsubscribe function.  A handler
+        that raises is logged and retried on later deliveries (``mall.feed.deliver()``);
+        the operation that committed never raises for it."""
+        return self.feed.subscribe(handler)
 
     def deliver(self, events: Sequence[DomainEvent]) -> None:
-        """Hand committed ``events`` to every subscriber; failures are collected and
-        raised together as one ``SubscriberError`` (the commit stands).  Inside a bulk
-        (``held`` is a list) they wait there for its one commit."""
+        """Run the subscribers after a commit, from the feed (G6).  Inside a bulk
+        (``held`` is a list) the events wait there for its one commit; with
+        ``bulk(hold_events=False)`` they are given as staged (the feed has them only
+        after the block); ``tick_failed`` is in no commit and is given as it is."""
         if self.held is not None:
             self.held.extend(events)
             return
-        if not events or not self._subscribers:
+        if isinstance(self.store, BufferedStore):
+            self.feed.deliver_now(events)
             return
-        errors: list[BaseException] = []
-        for event in events:
-            for handler in list(self._subscribers):
-                try:
-                    handler(event)
-                except Exception as exc:
-                    errors.append(exc)
-        if errors:
-            raise SubscriberError(
-                f"{len(errors)} subscriber call(s) failed ({errors[0]!r}); the operation "
-                "itself was committed",
-                errors=errors,
-                events=list(events),
-            )
+        self.feed.deliver([e for e in events if e.type == "tick_failed"])
 
 
 class Batch:
@@ -366,7 +352,7 @@ class Batch:
         """Write the batch atomically."""
         writes = [Write(r, self.expected[rid]) for rid, r in self.records.items()]
         counters = [CounterWrite(n, a, b) for n, (a, b) in self.counters.items()]
-        self.runtime.store.commit(writes, counters)
+        self.runtime.store.commit(writes, counters, self.events)  # events: the feed (G6)
 
 
 def reaction_rows(reactions: Iterable[Reaction]) -> list[tuple[str, str, str, str, str]]:
