@@ -80,6 +80,7 @@ class Engine:
 
     def allowed_events(self, record: Record, actor: Actor) -> tuple[str, ...]:
         """Events ``actor`` may fire on ``record`` now: state, role and permit checked."""
+        self._check_actor(actor)  # a non-Actor is a ValidationError (fuzz, issue 15)
         out = []
         for name in self.events_from(record.state):
             spec = self._events[name][0]
@@ -213,8 +214,7 @@ class Engine:
                 role=actor.role,
                 allowed=spec.roles,
             )
-        why = _access.refusal(self._who[event], record, actor, self.policy)
-        if why is not None:
+        if (why := _access.refusal(self._who[event], record, actor, self.policy)) is not None:
             raise PermissionDenied(why, record_id=record.id, event=event, role=actor.role)
         data, clean_reason = self._dump_params(spec, params, reason)
         return HistoryEntry(

@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 
 from ..clock import aware
+from ..domain.personal import mask_free_text
 from ..domain.records import Actor, Record
 from ..errors import ConflictError, ValidationError
-from ..masking import mask_free_text
 from ..policy import LostFoundPolicy
 from .base import Batch, WorkflowService
 from .lost_found_rules import (
@@ -342,11 +342,8 @@ class LostFoundService(WorkflowService):
             raise ValidationError("end: must be after start", field="end")
         items = self.query(created_from=lo, created_to=hi)
         items.sort(key=lambda r: (r.fields.get("period") or "~", r.fields.get("seq") or 0, r.id))
-        rows = [self._row(item, lang, reveal) for item in items]
-        if reveal:
-            return rows
-        # rule G7: phone or ID numbers typed into descriptions, features or notes
-        return [RegisterRow(*mask_free_text(attrs.astuple(r, recurse=False))) for r in rows]
+        rows = [self._row(item, lang, reveal) for item in items]  # G7: masked free text too
+        return rows if reveal else [RegisterRow(*mask_free_text(attrs.astuple(r))) for r in rows]
 
     def _row(self, item: Record, lang: str, reveal: bool) -> RegisterRow:
         f = item.fields
