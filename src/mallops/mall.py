@@ -105,8 +105,7 @@ class Mall:
         self._attributes: dict[str, WorkflowService] = {}
         for wf in self.workflows:
             self._register(wf)
-        for wf in self.workflows:
-            self.runtime.add_reactions(wf.reactions)
+        self.runtime.add_reactions(r for wf in self.workflows for r in wf.reactions)
         peers = self.runtime.services
         self.complaints = peers.of("complaint", ComplaintService)
         self.repairs = peers.of("repair", RepairService)
@@ -143,8 +142,7 @@ class Mall:
         self.runtime.store = store  # bulk() swaps in a buffer for its one commit
 
     def __getattr__(self, name: str) -> WorkflowService:
-        # plug-in workflows by their attribute (``mall.notices``); only called for
-        # names not found otherwise
+        # plug-in workflows by their attribute (mall.notices), for names not found otherwise
         attributes = self.__dict__.get("_attributes", {})
         if name in attributes:
             service: WorkflowService = attributes[name]
