@@ -22,7 +22,6 @@ OVERSIZE = {
     "engine/engine.py": 505,
     "report/compute.py": 561,
     "stores/json_store.py": 726,
-    "stores/sql_store.py": 435,
     "workflows/lost_found.py": 449,
     "workflows/lost_found_spec.py": 633,
 }

@@ -149,6 +149,8 @@ class EventLog:
         check_limit(limit)
         start = max(0, position + 1 - self.first)
         out: list[FeedEvent] = []
+        if limit == 0:
+            return out
         for item in self.events[start:]:
             if prop is None or item.event.property == prop:
                 out.append(item)

@@ -81,6 +81,7 @@ class FeedContract:
         assert store.feed_head() == 4
         assert [e.position for e in store.events_since(1, property="default")] == [2, 4]
         assert [e.position for e in store.events_since(0, limit=2)] == [1, 2]
+        assert store.events_since(0, limit=0) == []  # found by the agreement machine
         assert store.events_since(4) == []
 
     def test_a_failed_commit_writes_none_of_its_events(self, store: Store) -> None:
