@@ -105,8 +105,7 @@ class Mall:
         self._attributes: dict[str, WorkflowService] = {}
         for wf in self.workflows:
             self._register(wf)
-        for wf in self.workflows:
-            self.runtime.add_reactions(wf.reactions)
+        self.runtime.add_reactions(r for wf in self.workflows for r in wf.reactions)
         peers = self.runtime.services
         self.complaints = peers.of("complaint", ComplaintService)
         self.repairs = peers.of("repair", RepairService)
@@ -143,8 +142,7 @@ class Mall:
         self.runtime.store = store  # bulk() swaps in a buffer for its one commit
 
     def __getattr__(self, name: str) -> WorkflowService:
-        # plug-in workflows by their attribute (``mall.notices``); only called for
-        # names not found otherwise
+        # plug-in workflows by their attribute (mall.notices), for names not found otherwise
         attributes = self.__dict__.get("_attributes", {})
         if name in attributes:
             service: WorkflowService = attributes[name]
@@ -215,9 +213,8 @@ class Mall:
         return self.runtime.feed
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event of this property after its commit,
-        read from the durable feed (G6); returns an unsubscribe function.  A failing
-        handler is logged and retried, never an exception for the operation."""
+        """Call ``handler`` with each event of this property after its commit, from the
+        feed (G6; a failing handler is logged and retried); returns an unsubscribe."""
         return self.runtime.subscribe(handler)
 
     def _deliver(self, events: list[DomainEvent]) -> None:

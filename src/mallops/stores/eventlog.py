@@ -27,6 +27,7 @@ __all__ = [
     "decode_event",
     "encode_event",
     "encode_events",
+    "event_chunks",
 ]
 
 
@@ -69,6 +70,13 @@ def decode_event(data: Any, where: str) -> DomainEvent:
     return DomainEvent(
         type_, record_id, kind, prop, datetime_from_text(at, f"{where}.at"), dict(details)
     )
+
+
+def event_chunks(events: Sequence[FeedEvent], size: int = 256) -> list[list[list[Any]]]:
+    """Retained feed events as ``[position, event]`` pairs, ``size`` to a line (the JSON
+    store's compaction)."""
+    pairs = [[item.position, encode_event(item.event)] for item in events]
+    return [pairs[i : i + size] for i in range(0, len(pairs), size)]
 
 
 def check_limit(limit: int | None) -> int | None:

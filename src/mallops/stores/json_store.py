@@ -57,7 +57,7 @@ from . import _json_index as index
 from . import _json_scale as scale
 from ._json_index import State
 from .codec import decode, encode
-from .eventlog import encode_event, encode_events
+from .eventlog import encode_events, event_chunks
 from .protocol import (
     FEED_HEAD,
     CounterWrite,
@@ -85,12 +85,6 @@ keeping the original next to it as ``<name>.v<v>.bak``."""
 _CACHE_SIZE = 4096
 _COMPACT_MIN = 4 << 20  # never compact for less than 4 MiB of dead lines
 _CHUNK = 1 << 20
-
-
-def _event_chunks(events: Sequence[FeedEvent], size: int = 256) -> list[list[list[Any]]]:
-    """Retained feed events as ``[position, event]`` pairs, ``size`` to a line."""
-    pairs = [[item.position, encode_event(item.event)] for item in events]
-    return [pairs[i : i + size] for i in range(0, len(pairs), size)]
 
 
 class JsonStore:
@@ -610,7 +604,7 @@ class JsonStore:
         tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.compact")
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         entries = sorted(state.records.values(), key=lambda e: e.offset)
-        chunks = _event_chunks(state.feed.events)
+        chunks = event_chunks(state.feed.events)
         of = len(entries) + len(chunks) + (1 if state.counters else 0)
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
