@@ -269,6 +269,8 @@ def record_data(mall: Mall, record: Record, *, reveal: bool = False) -> dict[str
     data["fields"] = _masked(data["fields"], personal)
     for h in data["history"]:
         h["data"] = _masked(h["data"], personal)
+        if "f" in h.get("out", {}):  # the fields an event set (its outcome, G6)
+            h["out"]["f"] = _masked(h["out"]["f"], personal)
     return data
 
 

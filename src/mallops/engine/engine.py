@@ -22,7 +22,8 @@ from transitions import Machine, MachineError
 
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
-from ..domain.records import SYSTEM, Actor, HistoryEntry, Record, evolve
+from ..domain.outcome import outcome_of, replay_entry, wake_of
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
 from ..errors import InvalidTransition, PermissionDenied, ValidationError
 from ..policy import Policy
 from . import timers as T
@@ -378,7 +379,9 @@ class Engine:
             draft.state = cursor.state
             self._auto_timers(ctx, entry.event)
         from_state = record.state if record is not None else None
-        final_entry = evolve(entry, from_state=from_state, to_state=draft.state)
+        final_entry = evolve(
+            entry, from_state=from_state, to_state=draft.state, outcome=self._outcome(record, draft)
+        )
         out = self._build(record, draft, final_entry, record_id, property)
         events = self._events_of(out, ctx, final_entry, from_state)
         for event, data in ctx.follow_ups:
@@ -388,6 +391,27 @@ class Engine:
             out, more = self._apply_one(out, follow, record_id, property)
             events.extend(more)
         return out, events
+
+    def _outcome(self, record: Record | None, draft: Draft) -> Outcome:
+        """What this entry changed (G6: replay applies it instead of re-deciding)."""
+        return outcome_of(
+            record,
+            draft.state,
+            {
+                "is_open": draft.state not in self._finals,
+                "owner": draft.owner,
+                "department": draft.department,
+                "tenant": draft.tenant,
+                "location": draft.location,
+                "category": draft.category,
+                "severity": draft.severity,
+                "escalation_level": draft.escalation_level,
+            },
+            draft.fields,
+            draft.timers.values(),
+            draft.escalations,
+            draft.links,
+        )
 
     def _auto_timers(self, ctx: Context, event: str) -> None:
         draft = ctx.draft
@@ -452,11 +476,6 @@ class Engine:
         property: str,
     ) -> Record:
         timers = tuple(draft.timers.values())
-        wake: pendulum.DateTime | None = None
-        for t in timers:
-            due = t.next_due()
-            if due is not None and (wake is None or due < wake):
-                wake = due
         history = (*record.history, entry) if record is not None else (entry,)
         return Record(
             id=record_id,
@@ -479,7 +498,7 @@ class Engine:
             escalations=tuple(draft.escalations),
             links=tuple(draft.links),
             history=history,
-            wake_at=wake,
+            wake_at=wake_of(timers),
         )
 
     def _events_of(
@@ -534,13 +553,23 @@ class Engine:
     def replay(self, record_id: str, property: str, history: Sequence[HistoryEntry]) -> Record:
         """Rebuild a record from its history alone (G6).
 
-        Entries produced as follow-ups are re-created by their cause and skipped.
+        An entry that records its outcome is applied as recorded, whatever the policy and
+        calendar are now: the result is exactly the stored record.  An entry written
+        before mallops recorded outcomes is re-run under this engine's policy (exact only
+        while the policy and calendar are those it was written under); the follow-ups
+        it causes are re-created by it and their stored entries skipped.
         """
         record: Record | None = None
         for entry in history:
             if record is not None and entry.seq <= len(record.history):
                 continue
+            if entry.outcome is not None:
+                record = replay_entry(
+                    record, entry, record_id=record_id, kind=self.spec.kind, property=property
+                )
+                continue
             record = self.apply(record, entry, record_id=record_id, property=property).record
+            record = evolve(record, history=tuple(history[: len(record.history)]))
         if record is None:
             raise ValidationError("an empty history replays to nothing")
         return record

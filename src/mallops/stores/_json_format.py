@@ -49,8 +49,15 @@ __all__ = [
 ]
 
 FORMAT = "mallops-json-store"
-VERSION = 1
-"""The current schema version, written in every header."""
+VERSION = 2
+"""The current schema version, written in every header.
+
+* **1** — records as the codec wrote them before history entries kept their outcome.
+* **2** — history entries may carry ``out``, the outcome of their event (G6 exact
+  replay).  Record lines are otherwise the same, so migrating from 1 rewrites the
+  header only; a mallops that reads only version 1 refuses the file instead of
+  dropping the outcomes on its next write.
+"""
 
 _PREFIX = b'{"crc":"'
 _HEAD = len(_PREFIX) + 10  # prefix + 8 hex digits + '",'

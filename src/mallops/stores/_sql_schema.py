@@ -16,6 +16,9 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
 * **v2** — the query columns (updated_at, is_open, tenant, owner, department, location,
   category) filled from each record's JSON, the links table for ``linked_to``, and the
   indexes for due timers per property, kind/state, tenant, owner and time ranges.
+* **v3** — history entries in ``data`` may carry their outcome (G6 exact replay); no
+  table changes, but a mallops that knows only v2 refuses the database instead of
+  dropping the outcomes when it rewrites a record.
 """
 
 from __future__ import annotations
@@ -128,9 +131,14 @@ def _v2(db: Database) -> None:
         db.run(ddl)
 
 
+def _v3(db: Database) -> None:
+    """Outcomes in history entries: the JSON text gains optional keys, nothing to move."""
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("records, counters and due index", _v1),
     ("query columns, links and indexes", _v2),
+    ("history outcomes", _v3),
 )
 """``(name, apply)`` per schema version, in order: version ``i + 1`` is ``MIGRATIONS[i]``."""
 

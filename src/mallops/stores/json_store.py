@@ -63,7 +63,15 @@ if sys.platform != "win32":
 
 log = logging.getLogger("mallops.stores.json")
 
-MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {}
+
+def _outcomes_added(data: bytes) -> bytes:
+    """Format 1 to 2: history entries may now carry their outcome; lines stay valid."""
+    head, _, rest = data.partition(b"\n")
+    fields = fmt.parse_header(head)
+    return fmt.header_line(base=fields["base"], created_at=fields["created_at"], version=2) + rest
+
+
+MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {1: _outcomes_added}
 """``MIGRATIONS[v]`` turns the whole text of a version-``v`` file into version ``v+1``.
 Opening an older file applies them in turn and writes the result (temp file + rename),
 keeping the original next to it as ``<name>.v<v>.bak``."""
