@@ -61,7 +61,7 @@ def test_g6_old_store_opens_migrates_replays_and_keeps_working(kind: str, tmp_pa
         assert c.history[0].outcome is None
         assert mall.replay(c.id) == c
         mall.tick()
-        for record in store.query(Query()):
+        for record in store.query(Query(property="default")):
             assert mall.replay(record.id) == record, record.id
     if kind == "json":
         head = (tmp_path / "mall.json").read_bytes().split(b"\n")[0]

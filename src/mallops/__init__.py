@@ -13,6 +13,7 @@ from .duration import Duration
 from .engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from .errors import (
     CalendarError,
+    ConfigurationDrift,
     ConflictError,
     CorruptStoreError,
     InvalidDefinition,
@@ -48,6 +49,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarError",
     "Clock",
+    "ConfigurationDrift",
     "ConflictError",
     "CorruptStoreError",
     "CounterWrite",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "CalendarError",
+    "ConfigurationDrift",
     "ConflictError",
     "CorruptStoreError",
     "InvalidDefinition",
@@ -134,6 +135,21 @@ class ConflictError(StoreError):
 
 class CorruptStoreError(StoreError):
     """A store file is unreadable, foreign, truncated or from a future version."""
+
+
+class ConfigurationDrift(MallopsError, RuntimeError):
+    """This process's policy, calendar data or workflows differ from those a property's
+    records were written under; nothing was written.
+
+    ``property`` names the property, ``differences`` says what differs (one sentence
+    each).  Open the store with the same configuration, or change the policy through
+    ``Mall.change_policy``, which records the change.
+    """
+
+    def __init__(self, message: str, *, property: str, differences: Sequence[str]) -> None:
+        super().__init__(message)
+        self.property = property
+        self.differences = tuple(differences)
 
 
 class SubscriberError(MallopsError, RuntimeError):

@@ -25,9 +25,12 @@ from .calendar import BusinessCalendar
 from .clock import Clock, SystemClock, aware
 from .domain.events import DomainEvent
 from .domain.records import Actor, Record
+from .engine.config import ConfigGuard
 from .engine.engine import Engine
+from .engine.retry import RETRY
 from .engine.spec import WorkflowSpec
 from .errors import (
+    ConfigurationDrift,
     ConflictError,
     MallopsError,
     RecordNotFound,
@@ -35,6 +38,7 @@ from .errors import (
     ValidationError,
 )
 from .policy import Policy
+from .policy_change import change_policy
 from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
@@ -95,6 +99,10 @@ class Mall:
         self.lost_found = LostFoundService(self, self._engine(LOST_ITEM))
         self._services["lost_item"] = self.lost_found
         self._services["lost_report"] = self.lost_found.reports
+        self.configuration = ConfigGuard(
+            self.store, self.property, self.policy, self._services.keys
+        )
+        """Checks every commit against the property's recorded configuration (#14)."""
 
     def _engine(self, spec: WorkflowSpec) -> Engine:
         return Engine(spec, self.policy, self.calendar)
@@ -154,6 +162,16 @@ class Mall:
         """Rebuild a record from its history alone (G6)."""
         return self.service(self.get(record_id).kind).replay(record_id)
 
+    def change_policy(self, policy: Policy, *, actor: Actor, reason: str) -> list[DomainEvent]:
+        """Move this property to ``policy``, recorded (#14): who, when, why, the old and
+        new fingerprints in the property's configuration history; each running timer
+        re-planned or kept by its own ``on_change`` rule, as a ``_policy`` history entry
+        on its record.  Atomic; afterwards this ``Mall`` works under ``policy``.
+        Returns the domain events raised (also delivered to subscribers)."""
+        events = change_policy(self, policy, actor=actor, reason=reason)
+        self._deliver(events)
+        return events
+
     # -- events -----------------------------------------------------------------------------
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
@@ -208,21 +226,37 @@ class Mall:
         heapq.heapify(queue)
         events: list[DomainEvent] = []
         failed: set[str] = set()
+        conflicts: dict[str, int] = {}
         while queue:
             _, rid = heapq.heappop(queue)
             if rid in failed:
                 continue
             record = self.store.get(rid)
             service = self._services.get(record.kind)
-            if service is None:
+            if service is None:  # never skipped silently (#14): an event and a log line
+                failed.add(rid)
+                _LOG.warning(
+                    "tick: %s is a %s, a kind this process does not know; its deadline at "
+                    "%s is not processed",
+                    rid,
+                    record.kind,
+                    record.wake_at,
+                )
+                events.append(
+                    DomainEvent(
+                        "tick_unknown_kind",
+                        rid,
+                        record.kind,
+                        record.property,
+                        record.wake_at or now,
+                        {"kind": record.kind, "known": sorted(self._services)},
+                    )
+                )
                 continue
-            due = service.engine.due_marks(record, now)
-            if not due:
+            entry = service.engine.next_timer_entry(record, now)  # the step catch-up takes
+            if entry is None:
                 continue
-            at, timer, index = due[0]
-            entry = service.engine.entry_for_system(
-                record, "_timer", at, {"timer": timer, "mark": index}
-            )
+            at, timer, index = entry.at, entry.data["timer"], entry.data["mark"]
             batch = Batch(self)
             try:
                 updated = service.apply_entry(batch, record, entry)
@@ -249,9 +283,15 @@ class Mall:
                 continue
             try:
                 batch.commit()
+            except ConfigurationDrift:
+                self._deliver(events)  # what was reported so far, then refuse (#14)
+                raise
             except ConflictError:
+                # another ticker or a user changed it meanwhile: back off, look again
+                conflicts[rid] = conflicts.get(rid, 0) + 1
+                RETRY.pause(conflicts[rid])
                 self.store.refresh()
-                heapq.heappush(queue, (at.timestamp(), rid))  # changed meanwhile: look again
+                heapq.heappush(queue, (at.timestamp(), rid))
                 continue
             events.extend(batch.events)
             if updated.wake_at is not None and updated.wake_at < now:

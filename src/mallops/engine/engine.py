@@ -24,7 +24,7 @@ from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
 from ..domain.outcome import outcome_of, replay_entry, wake_of
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
-from ..errors import InvalidTransition, PermissionDenied, ValidationError
+from ..errors import InvalidTransition, MallopsError, PermissionDenied, ValidationError
 from ..policy import Policy
 from . import timers as T
 from .context import Context, Draft
@@ -32,6 +32,8 @@ from .spec import EventSpec, Param, WorkflowSpec, describe_params, validate_with
 
 TIMER_EVENT = "_timer"
 ESCALATE_EVENT = "_escalate"
+POLICY_EVENT = "_policy"
+"""A recorded policy change: each running timer re-planned or kept by its own rule."""
 _REASON = Param("reason", "text", max_len=2000)
 
 
@@ -217,6 +219,23 @@ class Engine:
         data, _ = self._dump_params(spec, params, None)
         return HistoryEntry(1, now, actor, spec.name, None, self.spec.initial, data)
 
+    def entry_for_system_create(
+        self, now: pendulum.DateTime, params: Mapping[str, Any]
+    ) -> HistoryEntry:
+        """The creating entry of a record mallops opens itself (actor ``SYSTEM``, no role
+        check; parameters validated as a user's are), e.g. a return visit (F5)."""
+        data, _ = self._dump_params(self.spec.create, params, None)
+        return HistoryEntry(1, now, SYSTEM, self.spec.create.name, None, self.spec.initial, data)
+
+    def next_timer_entry(self, record: Record, until: pendulum.DateTime) -> HistoryEntry | None:
+        """The entry firing ``record``'s earliest mark due before ``until`` (at its own due
+        time), or ``None``: the one step both a user event's catch-up and the ticker take."""
+        due = self.due_marks(record, until)
+        if not due:
+            return None
+        at, timer, index = due[0]
+        return self.entry_for_system(record, TIMER_EVENT, at, {"timer": timer, "mark": index})
+
     def entry_for(
         self,
         record: Record,
@@ -275,7 +294,7 @@ class Engine:
     ) -> HistoryEntry:
         """A history entry for an event mallops fires itself (timer marks, escalations,
         system events of the spec such as a source reopening after a return visit)."""
-        if event not in (TIMER_EVENT, ESCALATE_EVENT):
+        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT):
             branches = self._events.get(event)
             if not branches or not branches[0].system:
                 raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
@@ -316,6 +335,11 @@ class Engine:
         if entry.event == TIMER_EVENT:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
             self._fire_mark(ctx, str(entry.data["timer"]), int(entry.data["mark"]))
+        elif entry.event == POLICY_EVENT:
+            ctx = Context(
+                self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
+            )
+            ctx.replan_timers("change")
         elif entry.event == ESCALATE_EVENT:
             ctx = Context(
                 self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
@@ -549,6 +573,44 @@ class Engine:
                     out.append((m.due_at, t.name, i))
         out.sort(key=lambda x: (x[0], x[1], x[2]))
         return out
+
+    def with_outcomes(self, record: Record) -> Record | None:
+        """``record`` with the outcome filled into each history entry written before
+        mallops recorded outcomes, computed by re-running it under this engine, if that
+        reproduces the record exactly; ``None`` if it does not (the policy changed since)
+        or nothing is missing.  Done before a policy change, so replay stays exact."""
+        if all(h.outcome is not None for h in record.history):
+            return None
+        rebuilt: Record | None = None
+        try:
+            for entry in record.history:
+                if rebuilt is not None and entry.seq <= len(rebuilt.history):
+                    continue
+                if entry.outcome is not None:
+                    rebuilt = replay_entry(
+                        rebuilt,
+                        entry,
+                        record_id=record.id,
+                        kind=record.kind,
+                        property=record.property,
+                    )
+                else:
+                    rebuilt = self.apply(
+                        rebuilt, entry, record_id=record.id, property=record.property
+                    ).record
+        except MallopsError:
+            return None
+        if rebuilt is None or len(rebuilt.history) != len(record.history):
+            return None
+        bare = tuple(
+            evolve(h, outcome=None) if h.outcome is not None else h for h in rebuilt.history
+        )
+        stored = tuple(
+            evolve(h, outcome=None) if h.outcome is not None else h for h in record.history
+        )
+        if bare != stored or evolve(rebuilt, history=record.history) != record:
+            return None
+        return evolve(record, history=rebuilt.history)
 
     def replay(self, record_id: str, property: str, history: Sequence[HistoryEntry]) -> Record:
         """Rebuild a record from its history alone (G6).

@@ -8,16 +8,15 @@ delivered.  If anything raises before the commit, nothing was written.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pendulum
 
 from ..domain.events import DomainEvent
-from ..domain.records import Actor, HistoryEntry, Record
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
 from ..engine.engine import Engine
+from ..engine.retry import RETRY
 from ..errors import ConflictError, RecordNotFound
 from ..stores.protocol import CounterWrite, Query, Write
 
@@ -25,9 +24,6 @@ if TYPE_CHECKING:
     from ..mall import Mall
 
 __all__ = ["Batch", "WorkflowService"]
-
-_RETRIES = 16
-_BACKOFF = 0.0005  # seconds; doubled per attempt (with jitter), capped at 64x
 
 
 class Batch:
@@ -65,6 +61,11 @@ class Batch:
     def commit(self) -> None:
         """Write the batch atomically."""
         writes = [Write(r, self.expected[rid]) for rid, r in self.records.items()]
+        # configuration that cannot drift: refuse a process whose policy or workflows
+        # differ from the property's; record the property's first kinds (#14)
+        config = self.mall.configuration.write_for(self.records, self.mall.now())
+        if config is not None:
+            writes.append(config)
         counters = [CounterWrite(n, a, b) for n, (a, b) in self.counters.items()]
         self.mall.store.commit(writes, counters)
 
@@ -103,19 +104,17 @@ class WorkflowService:
     # -- writing --------------------------------------------------------------------------
 
     def _run(self, operation: Any) -> Any:
-        """Run ``operation(batch)`` and commit; counter races are retried, a stale record
-        raises ``ConflictError``."""
-        for attempt in range(_RETRIES):
+        """Run ``operation(batch)`` and commit; conflicts are retried by the one retry
+        policy (counter races, and a record changed only by the ticker between the
+        operation's read and write); any other stale record raises ``ConflictError``."""
+        for attempt in range(RETRY.attempts):
             batch = Batch(self.mall)
             result = operation(batch)
             try:
                 batch.commit()
             except ConflictError as exc:
-                # a counter moved under us, or a new record's id was taken by a concurrent
-                # creation (a counter race seen first on the record): take the next number
-                if (exc.record_id is None or exc.expected == 0) and attempt < _RETRIES - 1:
-                    # back off with jitter so racing writers stop colliding (no livelock)
-                    time.sleep(random.uniform(0, _BACKOFF * 2 ** min(attempt, 6)))
+                if attempt < RETRY.attempts - 1 and RETRY.retryable(exc, self.mall.store):
+                    RETRY.pause(attempt)
                     self.mall.store.refresh()
                     continue
                 raise
@@ -126,7 +125,10 @@ class WorkflowService:
     def _create(
         self, batch: Batch, actor: Actor, params: Mapping[str, Any], now: pendulum.DateTime
     ) -> Record:
-        entry = self.engine.entry_for_create(actor, now, params)
+        if actor == SYSTEM:
+            entry = self.engine.entry_for_system_create(now, params)
+        else:
+            entry = self.engine.entry_for_create(actor, now, params)
         number = batch.next_number(f"id:{self.kind}")
         record_id = f"{self.engine.spec.prefix}-{number:06d}"
         applied = self.engine.apply(None, entry, record_id=record_id, property=self.mall.property)
@@ -134,6 +136,13 @@ class WorkflowService:
         batch.events.extend(applied.events)
         self._after(batch, None, applied.record, entry)
         return batch.records[record_id]
+
+    def create_as_system(
+        self, batch: Batch, params: Mapping[str, Any], at: pendulum.DateTime
+    ) -> Record:
+        """Create a record as the system (actor ``SYSTEM``) at ``at`` inside ``batch``: the
+        one way mallops opens records itself (a return visit, the next periodic visit)."""
+        return self._create(batch, SYSTEM, params, at)
 
     def create_in(self, batch: Batch, actor: Actor, params: Mapping[str, Any]) -> Record:
         """Create a record inside another operation's batch (one atomic commit)."""
@@ -151,15 +160,17 @@ class WorkflowService:
             return record  # nothing fell due (the common case): no scan of the marks
         current = record
         for _ in range(10_000):
-            due = self.engine.due_marks(current, now)
-            if not due:
+            fired = self.fire_next_due(batch, current, now)
+            if fired is None:
                 return current
-            at, timer, index = due[0]
-            entry = self.engine.entry_for_system(
-                current, "_timer", at, {"timer": timer, "mark": index}
-            )
-            current = self.apply_entry(batch, current, entry)
+            current = fired
         raise AssertionError("a timer keeps firing")  # pragma: no cover
+
+    def fire_next_due(self, batch: Batch, record: Record, now: pendulum.DateTime) -> Record | None:
+        """Fire the record's earliest mark due before ``now`` inside ``batch`` (``None``
+        if none is due): the step of catch-up, and what ``tick`` does per commit."""
+        entry = self.engine.next_timer_entry(record, now)
+        return None if entry is None else self.apply_entry(batch, record, entry)
 
     def apply_entry(self, batch: Batch, record: Record, entry: HistoryEntry) -> Record:
         """Apply ``entry`` to ``record`` inside ``batch`` and run the workflow's hooks."""
