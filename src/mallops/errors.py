@@ -43,7 +43,14 @@ class ValidationError(MallopsError, ValueError):
 
 
 class InvalidDefinition(MallopsError, ValueError):
-    """A workflow definition is inconsistent (raised when it is declared, not when fired)."""
+    """A workflow definition is inconsistent (raised when it is declared, not when fired).
+
+    ``problems`` lists every problem found, as ``(check name, message)`` pairs.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 class InvalidTransition(MallopsError, ValueError):

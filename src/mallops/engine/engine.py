@@ -27,8 +27,9 @@ from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolv
 from ..errors import InvalidTransition, MallopsError, PermissionDenied, ValidationError
 from ..policy import Policy
 from . import timers as T
+from .checks import validate_with_policy
 from .context import Context, Draft
-from .spec import EventSpec, Param, WorkflowSpec, describe_params, validate_with_policy
+from .spec import EventSpec, Param, WorkflowSpec, describe_params
 
 TIMER_EVENT = "_timer"
 ESCALATE_EVENT = "_escalate"

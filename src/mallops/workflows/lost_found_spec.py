@@ -184,15 +184,17 @@ def _on_contact_owner(ctx: Context) -> None:
         ctx.set("retention_class", cls)
         if due != aware(ctx.get("retention_until"), tz=ctx.calendar.tz):
             ctx.set("retention_until", due)
-            ctx.start_timer("retention", plan_until(ctx.now, due))
+            if due > ctx.now:  # a retention ending now or earlier is over: no new timer
+                ctx.start_timer("retention", plan_until(ctx.now, due))
             if ctx.draft.state == "due_disposal" and due > ctx.now:
                 ctx.follow("retention_extended")  # rule L6: kept until its new end
 
 
 def _on_retention_extended(ctx: Context) -> None:
-    # rule L6: an item due for disposal whose owner contact turns up is kept again
-    ctx.set("disposal_case", None)
-    ctx.set("disposal_route", None)
+    # rule L6: an item due for disposal whose owner contact turns up is kept again: it
+    # has no disposal case or route any more (absent, as before it fell due)
+    ctx.remove("disposal_case")
+    ctx.remove("disposal_route")
     due = aware(ctx.get("retention_until"), tz=ctx.calendar.tz)
     ctx.start_timer("retention", plan_until(ctx.now, due))
     ctx.emit("retention_extended", number=ctx.get("number"), until=due)
