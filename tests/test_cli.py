@@ -4,13 +4,13 @@ flow on a shared store): every command, bad input and exit codes."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from mallops import MemoryStore
 from mallops import cli as cli_module
 
 NOW = "--now=2026-09-30T10:00:00+08:00"
@@ -19,7 +19,14 @@ COMPLAINT = [
     "-f", "channel=phone", "-f", "complainant=韩梅梅", "-f", "contact=13912345678",
     "-f", "location=B1 east restroom", "-f", "description=洗手间很脏", "-f", "demand=清洁",
 ]  # fmt: skip
-COMMANDS = ["demo", "open", "fire", "show", "list", "tick", "report", "diagram", "policy"]
+COMMANDS = ["demo", "init", "open", "fire", "show", "list", "tick", "report", "export", "diagram",
+            "policy"]  # fmt: skip
+ENV = {**os.environ, "MALLOPS_LANG": "en"}  # these tests read the English messages
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOPS_LANG", "en")
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,6 +37,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         check=False,
         cwd=cwd,
         timeout=120,
+        env=ENV,
     )
 
 
@@ -117,7 +125,10 @@ def test_open_human_output() -> None:
 
 def test_list_tick_report_on_an_empty_store() -> None:
     """list, tick and report work on an empty store."""
-    assert run("list", "--store=:memory:").stdout.strip() == "0 record(s)"
+    listed = run("list", "--store=:memory:").stdout.strip().splitlines()
+    assert listed[0].split() == ["id", "kind", "state", "created", "owner", "department",
+                                 "category", "overdue"]  # fmt: skip
+    assert listed[1:] == ["0 record(s)"]
     assert json.loads(run("list", "--store=:memory:", "--json").stdout) == []
     assert run("tick", "--store=:memory:", NOW).stdout.strip() == "0 event(s)"
     out = run("report", "--store=:memory:", NOW, "--month=2026-09", "--format=json")
@@ -165,20 +176,12 @@ def test_demo_small_writes_the_html_report(tmp_path: Path) -> None:
     assert "simulated 3/3 days" in out.stderr
 
 
-@pytest.fixture
-def shared_store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
-    """One store for several in-process commands (until a file store is merged)."""
-    store = MemoryStore()
-    monkeypatch.setattr(store, "close", lambda: None)
-    monkeypatch.setattr(cli_module, "open_store", lambda _location: store)
-    return store
-
-
-def test_flow_open_fire_show_list_tick_report(
-    shared_store: MemoryStore, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A complaint through open, fire, tick (C5 breach), list --overdue, show, report."""
+def test_flow_open_fire_show_list_tick_report(capsys: pytest.CaptureFixture[str]) -> None:
+    """A complaint through init, open, fire, tick (C5 breach), list --overdue, show, report
+    on the default store in the working directory (the test's temporary directory)."""
     main = cli_module.main
+    assert main(["init"]) == 0
+    assert capsys.readouterr().out.strip() == "created store mallops-store.json"
     assert main(["open", "complaint", DESK, NOW, *COMPLAINT]) == 0
     assert main(["fire", "C-000001", "assign", DESK, NOW, "-f", "department=cleaning",
                  "-f", "assignee=wang"]) == 0  # fmt: skip
@@ -190,7 +193,7 @@ def test_flow_open_fire_show_list_tick_report(
     assert [r["id"] for r in listed] == ["C-000001"]
     assert "first_contact" in listed[0]["overdue"]
     assert main(["list", "--state=closed"]) == 0
-    assert capsys.readouterr().out.strip() == "0 record(s)"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "0 record(s)"
     assert main(["show", "C-000001", "--now=2026-09-30T14:00:00+08:00"]) == 0
     shown = capsys.readouterr().out
     assert "assign" in shown
@@ -215,8 +218,9 @@ def console(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     script = Path(sys.executable).with_name("mallops")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "mallops"]
     return subprocess.run(
-        [*command, *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=180
-    )
+        [*command, *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=180,
+        env=ENV,
+    )  # fmt: skip
 
 
 def _ok(out: subprocess.CompletedProcess[str]) -> str:
@@ -233,6 +237,7 @@ def test_r3_r5_f2_repair_flow_through_the_console_script(tmp_path: Path) -> None
     `list --kind repair --overdue`, arrive, complete, inspect (R5); the accepted
     external order opens its return visit (R6, F2), whose visit closes it (F5)."""
     store = f"--store={tmp_path / 'mall.json'}"
+    _ok(console("init", store))
     t0 = "--now=2026-09-30T10:00:00+08:00"
     out = _ok(console("open", "repair", store, DESK, t0, "--lang=en",
                       "-f", "source=tenant", "-f", "fault_type=water", "-f", "location=B1-101",
@@ -274,6 +279,7 @@ def test_l1_l5_lost_item_flow_through_the_console_script(tmp_path: Path) -> None
     """A found item: open (L1), a claim whose raw ID number the CLI masks before it is
     stored (L5, G7), a rejected claim, a verified one and the release."""
     store = f"--store={tmp_path / 'mall.json'}"
+    _ok(console("init", store))
     now = "--now=2026-09-30T15:00:00+08:00"
     _ok(console("open", "lost_item", store, DESK, now,
                 "-f", "found_at=2026-09-30T14:30:00+08:00", "-f", "place_found=1F 中庭",
@@ -304,6 +310,7 @@ def test_v1_v5_tenant_visit_and_suggestion_through_the_console_script(tmp_path: 
     """A tenant, an extra visit appointed by phone (V2) and completed with a suggestion
     (V3, V5): the suggestion is its own record, answered with `fire`."""
     store = f"--store={tmp_path / 'mall.json'}"
+    _ok(console("init", store))
     now = "--now=2026-09-28T09:00:00+08:00"
     _ok(console("open", "tenant", store, DESK, now, "-f", "unit=2F-201", "-f", "name=李记服饰",
                 "-f", "trade=retail", "-f", "contact=赵敏", "-f", "phone=13922223333",

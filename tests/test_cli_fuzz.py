@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from mallops.cli import main
 
-COMMANDS = ["demo", "open", "fire", "show", "list", "tick", "report", "diagram", "policy"]
+COMMANDS = ["demo", "init", "open", "fire", "show", "list", "tick", "report", "export", "diagram",
+            "policy"]  # fmt: skip
 OPTIONS = [
     "--json",
     "--lang",
@@ -38,6 +39,9 @@ OPTIONS = [
     "--tenants",
     "--seed",
     "--help",
+    "--version",
+    "--columns",
+    "--reveal",
     "show",
     "check",
     "complaint",
@@ -153,6 +157,7 @@ def test_structured_command_lines_end_cleanly(
     one-line errors, never a traceback."""
     store = str(tmp_path_factory.mktemp("cli") / "store.json")
     common = ["--store", store, "--now", "2026-09-30T10:00:00+08:00"]
+    assert _run(["--store", store, "init"])[0] == 0
     opened = ["open", kind, "--actor", actor, *(x for f in fields for x in ("-f", f))]
     for argv in (
         [*common, *opened],
@@ -184,6 +189,8 @@ def test_random_command_lines_end_cleanly(
 ) -> None:
     """Whatever the arguments, the CLI returns 0, 1 or 2 and prints no traceback."""
     store = tmp_path_factory.mktemp("cli") / "store.json"
+    if command != "demo":
+        assert _run(["--store", str(store), "init"])[0] == 0
     argv = ["--store", str(store), "--now", "2026-09-30T10:00:00+08:00", command, *rest]
     if command == "demo":
         argv += ["--days", "1", "--tenants", "3"]

@@ -94,10 +94,11 @@ class TestGeneralRules:
         c = register(mall)
         assert (c.owner, c.fields["first_contact_by"]) == ("desk-1", "desk-1")
         c = mall.complaints.fire(c.id, "assign", actor=DESK, department="cleaning", assignee="a")
+        holder = Actor("a", "staff", "cleaning")  # rule G3: the owner hands it on
         with pytest.raises(ValidationError, match="reason"):
-            mall.complaints.fire(c.id, "transfer", actor=DESK, assignee="b")
+            mall.complaints.fire(c.id, "transfer", actor=holder, assignee="b")
         c = mall.complaints.fire(
-            c.id, "transfer", actor=DESK, assignee="b", department="security", reason="theft"
+            c.id, "transfer", actor=holder, assignee="b", department="security", reason="theft"
         )
         assert (c.owner, c.department) == ("b", "security")
         last = c.history[-1]

@@ -113,7 +113,8 @@ class ComplaintLifecycle(RuleBasedStateMachine):
     def progress(self, data: st.DataObject, satisfied: bool) -> None:
         """The next step of the usual lifecycle, by a role that may take it."""
         rid = data.draw(st.sampled_from(self.ids))
-        state = self.mall.get(rid).state
+        record = self.mall.get(rid)
+        state = record.state
         now = self.mall.now()
         rating = 5 if satisfied else 2
         step: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -131,7 +132,9 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         if state not in step:
             return
         event, role, params = step[state]
-        self.mall.complaints.fire(rid, event, actor=Actor(f"{role}-1", role, "cleaning"), **params)
+        # rules G5/C4: the record's own assignee (in its department) takes the step
+        holder = Actor(record.owner or f"{role}-1", role, record.department or "cleaning")
+        self.mall.complaints.fire(rid, event, actor=holder, **params)
 
     @rule(minutes=st.integers(1, 60 * 36))
     def advance(self, minutes: int) -> None:

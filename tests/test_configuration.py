@@ -34,7 +34,9 @@ SHORT = Policy.from_dict({"complaints": {"first_contact": {"duration": "1 hours"
 REPLAN = Policy.from_dict(
     {"complaints": {"first_contact": {"duration": "1 hours", "on_change": "restart"}}}
 )
+HOURS = Policy.from_dict({"calendar": {"working_hours": ["08:00-12:00", "13:00-17:00"]}})
 HOLIDAY = Policy.from_dict({"calendar": {"years": {"2026": {"holidays": ["2026-10-09"]}}}})
+OTHER_HOLIDAY = Policy.from_dict({"calendar": {"years": {"2026": {"holidays": ["2026-10-12"]}}}})
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -57,7 +59,7 @@ def test_first_write_records_the_configuration() -> None:
 
 
 @pytest.mark.parametrize(
-    ("policy", "what"), [(SHORT, "policy"), (HOLIDAY, "calendar")], ids=["policy", "calendar"]
+    ("policy", "what"), [(SHORT, "policy"), (HOURS, "calendar")], ids=["policy", "calendar"]
 )
 def test_a_process_with_another_policy_refuses_to_write(policy: Policy, what: str) -> None:
     """A second Mall with other timers or other holiday data cannot write to the
@@ -78,6 +80,24 @@ def test_a_process_with_another_policy_refuses_to_write(policy: Policy, what: st
         register(other)
     assert snapshot(store) == before
     assert other.replay(c.id) == c  # reading and replaying stay possible
+
+
+def test_holiday_data_for_a_new_year_is_recorded_but_changed_data_is_drift() -> None:
+    """G9: data for a year the store has none for is an arrival (allowed, recorded as an
+    extension of the configuration); other data for a year already used, or none for
+    it, is drift."""
+    store = MemoryStore()
+    mall = Mall(store=store, clock=ManualClock(START))
+    c = register(mall)
+    arrived = Mall(store=store, clock=ManualClock(START), policy=HOLIDAY)
+    arrived.complaints.fire(c.id, "assign", actor=DESK, department="cleaning", assignee="x")
+    config = store.get(config_id("default"))
+    assert config.history[-1].event == "extend"
+    assert config.history[-1].data["added_years"] == ["2026"]
+    with pytest.raises(ConfigurationDrift, match="holiday data for 2026 differs"):
+        register(Mall(store=store, clock=ManualClock(START), policy=OTHER_HOLIDAY))
+    with pytest.raises(ConfigurationDrift, match="no holiday data for 2026"):
+        register(mall)
 
 
 def test_another_property_has_its_own_configuration() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from mallops import (
@@ -123,8 +124,9 @@ def test_r2_dispatcher_queries_order_by_urgency_then_age(mall: Mall, clock: Manu
     mall.repairs.fire(c.id, "dispatch", actor=DESK, technician="tech-7")
     mall.repairs.fire(a.id, "dispatch", actor=DESK, technician="tech-7")
     assert [r.id for r in mall.repairs.queue("tech-7")] == [a.id, c.id]
-    mall.repairs.fire(a.id, "arrive", actor=STAFF)
-    mall.repairs.fire(a.id, "wait_parts", actor=STAFF, note="ballast on order")
+    tech7 = attrs.evolve(STAFF, id="tech-7")  # rule R2: the dispatched technician arrives
+    mall.repairs.fire(a.id, "arrive", actor=tech7)
+    mall.repairs.fire(a.id, "wait_parts", actor=tech7, note="ballast on order")
     assert [r.id for r in mall.repairs.waiting_for_parts()] == [a.id]
     clock.advance(minutes=20)  # b: urgent, 15 min; c: normal, 30 min, not yet
     assert [r.id for r in mall.repairs.overdue()] == [b.id]

@@ -20,7 +20,7 @@ from mallops import (
     timeliness,
 )
 
-from .conftest import DEPT_MANAGER, DESK, GM, PROPERTY_MANAGER, STAFF, at
+from .conftest import CLEANER, DEPT_MANAGER, DESK, GM, PROPERTY_MANAGER, STAFF, at
 from .test_repairs import report, to_completed
 
 GOOD = {"speed": 5, "result": 5, "attitude": 4}
@@ -44,13 +44,13 @@ def complaint(mall: Mall, **over: Any) -> Record:
 
 def handle(mall: Mall, cid: str, promised_hours: int = 2) -> None:
     mall.complaints.fire(cid, "assign", actor=DESK, department="cleaning", assignee="clean-1")
-    mall.complaints.fire(cid, "contact", actor=STAFF)
+    mall.complaints.fire(cid, "contact", actor=CLEANER)  # rule C5: the handling side
     promised = mall.now().add(hours=promised_hours)
-    mall.complaints.fire(cid, "reply", actor=STAFF, message="on it", promised_by=promised)
+    mall.complaints.fire(cid, "reply", actor=CLEANER, message="on it", promised_by=promised)
 
 
 def resolve(mall: Mall, cid: str) -> Record:
-    return mall.complaints.fire(cid, "resolve", actor=STAFF, resolution="cleaned")
+    return mall.complaints.fire(cid, "resolve", actor=CLEANER, resolution="cleaned")
 
 
 def accepted_repair(mall: Mall, **over: Any) -> Record:
@@ -156,7 +156,7 @@ def test_f2_a_failed_source_change_creates_no_visit(mall: Mall) -> None:
     c = complaint(mall)
     handle(mall, c.id)
     with pytest.raises(ValidationError):
-        mall.complaints.fire(c.id, "resolve", actor=STAFF)
+        mall.complaints.fire(c.id, "resolve", actor=CLEANER)
     assert mall.return_visits.query() == []
 
 

@@ -5,6 +5,7 @@ Start from :class:`Mall`; see docs/getting-started.md.
 
 from __future__ import annotations
 
+from ._version import __version__
 from .calendar import BusinessCalendar, YearSchedule
 from .clock import Clock, ManualClock, SystemClock
 from .domain.events import DomainEvent
@@ -40,8 +41,6 @@ from .workflows.suggestions import IssueRow, IssueSummary
 from .workflows.tenants import Tenant
 from .workflows.visit_reports import Coverage, TierCoverage
 from .workflows.visits import PlanResult
-
-__version__ = "0.1.0"
 
 __all__ = [
     "SYSTEM",

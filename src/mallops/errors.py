@@ -103,12 +103,19 @@ class RecordNotFound(MallopsError, LookupError):
 
 
 class PolicyError(MallopsError, ValueError):
-    """A policy value is wrong; ``key`` is its dotted path (``complaints.timers.handling``)."""
+    """A policy value is wrong; ``key`` is its dotted path (``complaints.timers.handling``).
 
-    def __init__(self, message: str, *, key: str | None = None) -> None:
+    A file with several mistakes raises one error listing them all; ``errors`` holds
+    each (just this error when there is one).
+    """
+
+    def __init__(
+        self, message: str, *, key: str | None = None, errors: Sequence[PolicyError] = ()
+    ) -> None:
         super().__init__(f"{key}: {message}" if key else message)
         self.key = key
         self.reason = message
+        self.errors: tuple[PolicyError, ...] = tuple(errors) or (self,)
 
 
 class CalendarError(MallopsError, LookupError):

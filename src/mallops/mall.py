@@ -14,19 +14,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pendulum
 
-from .calendar import BusinessCalendar
+from . import calendar_ops
+from .calendar import BusinessCalendar, Coverage
 from .clock import Clock, SystemClock, aware
 from .domain.events import DomainEvent
-from .domain.records import Actor, Record
+from .domain.records import SYSTEM, Actor, Record
 from .engine.config import ConfigGuard
 from .engine.engine import Engine
+from .engine.replan import replan_record
 from .engine.retry import RETRY
 from .engine.spec import WorkflowSpec
 from .errors import (
@@ -39,6 +42,7 @@ from .errors import (
 )
 from .policy import Policy
 from .policy_change import change_policy
+from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
 from .stores.protocol import Query, Store, check_id
 from .workflows.base import Batch, WorkflowService
@@ -82,7 +86,9 @@ class Mall:
         )
         self.property = check_id(property)
         self.calendar: BusinessCalendar = self.policy.build_calendar()
+        self._replan_checked: BusinessCalendar | None = None  # G9: scanned once per calendar
         self._subscribers: list[Handler] = []
+        self._held: list[DomainEvent] | None = None  # events of a bulk() until its commit
         self._services: dict[str, WorkflowService] = {}
         self.complaints = ComplaintService(self, self._engine(COMPLAINT))
         self._services["complaint"] = self.complaints
@@ -138,8 +144,7 @@ class Mall:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this property matching ``filters`` (see :class:`Query`)."""
-        filters.pop("property", None)
-        return self.store.query(Query(property=self.property, **filters))
+        return self.store.query(Query.scoped({"property": self.property}, filters))
 
     def history_of(self, tenant: str) -> list[Record]:
         """Every record concerning ``tenant`` (G4), oldest first."""
@@ -188,6 +193,9 @@ class Mall:
         return unsubscribe
 
     def _deliver(self, events: list[DomainEvent]) -> None:
+        if self._held is not None:
+            self._held.extend(events)  # inside bulk(): delivered after its one commit
+            return
         if not events or not self._subscribers:
             return
         errors: list[BaseException] = []
@@ -204,6 +212,96 @@ class Mall:
                 errors=errors,
                 events=events,
             )
+
+    # -- the calendar (G9) -----------------------------------------------------------------
+
+    def calendar_coverage(self, today: Any = None) -> Coverage:
+        """Which years of holiday data this property's calendar covers and when the data
+        runs out, seen from ``today`` (a date; default the clock's local date)."""
+        return calendar_ops.coverage(self, today)
+
+    def replan_provisional(
+        self, *, actor: Actor = SYSTEM, reason: str | None = None
+    ) -> list[calendar_ops.Replanned]:
+        """Re-plan every open record's provisional timers whose year the calendar now
+        covers (G9), each recorded as a ``_replan`` history entry with the old and new
+        due times; marks that fell due before now fire first under the plan in force, and
+        nothing already fired is un-fired.  Returns what changed.  ``tick()`` does this
+        by itself the first time it runs with a calendar."""
+        calendar_ops.check_replan_actor(self, actor, reason)
+        self.store.refresh()
+        events = self._replan_all(actor, reason)
+        self._deliver(events)
+        return calendar_ops.replanned_of(events)
+
+    def _replan_all(self, actor: Actor, reason: str | None) -> list[DomainEvent]:
+        self._replan_checked = self.calendar
+        events: list[DomainEvent] = []
+        for record in self.query(is_open=True):
+            if calendar_ops.needs_replan(self, record):
+                events.extend(self._replan_one(record.id, actor, reason))
+        return events
+
+    def _replan_one(self, rid: str, actor: Actor, reason: str | None) -> list[DomainEvent]:
+        for _ in range(16):
+            batch = Batch(self)
+            now = self.now()
+            record = batch.current(rid)
+            service = self._services.get(record.kind)
+            if service is None:
+                return []
+            record = service.catch_up(batch, record, now)
+            result = replan_record(service.engine, record, now, actor=actor, reason=reason)
+            if result is None:
+                return []
+            batch.put(record, result[0])
+            batch.events.extend(result[1])
+            try:
+                batch.commit()
+            except ConflictError:
+                self.store.refresh()
+                continue
+            return batch.events
+        raise ConflictError(f"{rid}: changed by others 16 times while being re-planned")
+
+    # -- bulk work --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def bulk(self, *, hold_events: bool = True) -> Iterator[Mall]:
+        """Run many operations with **one** durable commit (imports, simulations).
+
+        >>> with mall.bulk():                                        # doctest: +SKIP
+        ...     for row in rows:
+        ...         mall.complaints.open(actor=desk, **row)
+
+        Inside the block every operation is checked and applied as usual (a failing one
+        raises and stages nothing) and later operations see the earlier ones; the
+        records are held in memory and written to the store in one commit when the block
+        ends, and only then are the domain events delivered to subscribers.
+        ``hold_events=False`` delivers each operation's events as soon as it is staged
+        instead (for simulations whose subscribers react inside the block; they may then
+        hear of work that a failing block never writes).  If the block raises, or that
+        commit meets a concurrent change (``ConflictError``), nothing of the block is
+        written.  Other processes see the records only after
+        the block.  A nested ``bulk()`` joins the outer one.  One thread per mall
+        while a bulk is open.
+        """
+        if isinstance(self.store, BufferedStore):
+            yield self
+            return
+        base = self.store
+        buffer = BufferedStore(base)
+        self.store = buffer
+        if hold_events:
+            self._held = []
+        try:
+            yield self
+            buffer.flush()
+        finally:
+            self.store = base
+            held, self._held = self._held, None
+        if held:
+            self._deliver(held)
 
     # -- the ticker -------------------------------------------------------------------------
 
@@ -222,9 +320,14 @@ class Mall:
         """
         now = self.now()
         self.store.refresh()
+        events: list[DomainEvent] = []
+        if self._replan_checked is not self.calendar:  # G9: holiday data may have arrived
+            events.extend(self._replan_all(SYSTEM, None))
+        horizon = calendar_ops.horizon_event(self, now)
+        if horizon is not None:
+            events.append(horizon)
         queue = [(at.timestamp(), rid) for at, rid in self.store.due(now, property=self.property)]
         heapq.heapify(queue)
-        events: list[DomainEvent] = []
         failed: set[str] = set()
         conflicts: dict[str, int] = {}
         while queue:

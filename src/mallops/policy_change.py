@@ -13,9 +13,8 @@
 
 Then the ``Mall`` works under the new policy.  If anything fails, nothing changed.
 
-Integration point for the calendar's re-planning of provisional timers when a year's
-holiday data arrives (G9): that is a policy change of the calendar section, so its
-timers are re-planned here, in the ``_policy`` entry, by their ``on_change`` rule.
+* re-places provisional timers whose year the new calendar covers (G9,
+  :func:`mallops.engine.replan.replan_record`, a ``_replan`` entry).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 from .domain.events import DomainEvent
 from .domain.records import Actor
 from .engine.engine import POLICY_EVENT, Engine
+from .engine.replan import replan_record
 from .errors import PermissionDenied, ValidationError
 from .policy import Policy
 from .stores.protocol import Query
@@ -81,6 +81,11 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
         applied = engine.apply(current, entry, record_id=current.id, property=current.property)
         batch.put(current, applied.record)
         batch.events.extend(applied.events)
+        # G9: provisional timers whose year the new calendar covers are re-placed (cal)
+        replanned = replan_record(engine, applied.record, now, actor=actor, reason=reason)
+        if replanned is not None:
+            batch.put(applied.record, replanned[0])
+            batch.events.extend(replanned[1])
     batch.commit()
     mall.policy = policy
     mall.calendar = calendar

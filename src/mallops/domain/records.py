@@ -148,7 +148,9 @@ class Timer:
     While running, ``anchor`` is the start of the current running stretch and ``consumed``
     the seconds used before it; its marks' ``due_at`` are precomputed from those.  Paused
     or stopped, ``anchor`` is ``None``.  ``by_department`` attributes the consumed seconds
-    to the departments that held the record while it ran.
+    to the departments that held the record while it ran.  ``provisional_year`` is set
+    when the due times were planned under the calendar's fallback rule because holiday
+    data for that year was missing (G9); the timer is re-planned when the data arrives.
     """
 
     name: str
@@ -166,6 +168,7 @@ class Timer:
     marks: tuple[Mark, ...] = ()
     by_department: tuple[tuple[str, int], ...] = ()
     restarts: int = 0
+    provisional_year: int | None = None
 
     @property
     def active(self) -> bool:

@@ -35,6 +35,7 @@ __all__ = [
     "calendar_fingerprint",
     "config_id",
     "policy_fingerprint",
+    "year_fingerprints",
 ]
 
 CONFIG_KIND = "property_config"
@@ -62,15 +63,26 @@ def policy_fingerprint(policy: Policy) -> str:
 
 
 def calendar_fingerprint(policy: Policy) -> str:
-    """A short hash of the calendar section, including the holiday data per year and,
-    when the built-in holidays are on, the version of the package that provides them."""
-    data = policy.to_dict().get("calendar", {})
+    """A short hash of the calendar section except its per-year holiday data: timezone,
+    working hours, weekend and, when the built-in holidays are on, the version of the
+    package that provides them."""
+    data = dict(policy.to_dict().get("calendar", {}))
+    data.pop("years", None)
     if data.get("builtin_holidays"):
         try:
             data["builtin_version"] = metadata.version("chinesecalendar")
         except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
             data["builtin_version"] = None
     return _digest(data)
+
+
+def year_fingerprints(policy: Policy) -> dict[str, str]:
+    """A short hash of each year's holiday data in the policy, by year (G9).  A process
+    with data for a year more than the store is compatible (the data arrived: the next
+    write records it, the calendar re-plans provisional timers); a year missing or
+    different is drift."""
+    years = policy.to_dict().get("calendar", {}).get("years", {})
+    return {str(year): _digest(data) for year, data in years.items()}
 
 
 def _entry(
@@ -146,6 +158,7 @@ class ConfigGuard:
         self.policy = policy
         self.policy_fp = policy_fingerprint(policy)
         self.calendar_fp = calendar_fingerprint(policy)
+        self.years = year_fingerprints(policy)
 
     def stored(self) -> Record | None:
         """The property's configuration record, ``None`` before its first write."""
@@ -170,6 +183,21 @@ class ConfigGuard:
                 f"calendar: the records were written under calendar data "
                 f"{config.fields.get('calendar')}, this process has {self.calendar_fp} "
                 "/ 日历数据不同"
+            )
+        stored_years: dict[str, str] = dict(config.fields.get("years", {}))
+        missing = sorted(y for y in stored_years if y not in self.years)
+        if missing:
+            out.append(
+                f"calendar: this process has no holiday data for {', '.join(missing)}, which "
+                "the records were planned with / 本进程缺少这些年份的节假日数据"
+            )
+        changed = sorted(
+            y for y in stored_years if y in self.years and stored_years[y] != self.years[y]
+        )
+        if changed:
+            out.append(
+                f"calendar: the holiday data for {', '.join(changed)} differs from the data "
+                "the records were planned with / 这些年份的节假日数据不同"
             )
         unknown = sorted(set(config.fields.get("kinds", ())) - set(self.kinds()))
         if unknown:
@@ -213,11 +241,21 @@ class ConfigGuard:
         if config is None:
             return Write(self._first(kinds | self._held(), now), 0)
         have = set(config.fields.get("kinds", ()))
-        if kinds <= have:
+        stored_years = dict(config.fields.get("years", {}))
+        new_years = sorted(set(self.years) - set(stored_years))
+        if kinds <= have and not new_years:
             return None
-        fields = {**config.fields, "kinds": sorted(have | kinds)}
-        data = {"property": self.property, "added": sorted(kinds - have)}
-        updated = _entry(config.id, config, "add_kinds", SYSTEM, now, fields, data, None)
+        fields = {
+            **config.fields,
+            "kinds": sorted(have | kinds),
+            "years": {**stored_years, **self.years},
+        }
+        data = {
+            "property": self.property,
+            "added_kinds": sorted(kinds - have),
+            "added_years": new_years,
+        }
+        updated = _entry(config.id, config, "extend", SYSTEM, now, fields, data, None)
         return Write(updated, config.version)
 
     def _first(self, kinds: set[str], now: pendulum.DateTime) -> Record:
@@ -238,6 +276,7 @@ class ConfigGuard:
             "policy": self.policy_fp,
             "policy_name": self.policy.name,
             "calendar": self.calendar_fp,
+            "years": dict(self.years),
             "kinds": kinds,
         }
 
@@ -259,7 +298,13 @@ class ConfigGuard:
             "new_name": new.name,
         }
         kinds = sorted(config.fields.get("kinds", ()) if config is not None else self._held())
-        fields = {"policy": new_fp, "policy_name": new.name, "calendar": new_cal, "kinds": kinds}
+        fields = {
+            "policy": new_fp,
+            "policy_name": new.name,
+            "calendar": new_cal,
+            "years": year_fingerprints(new),
+            "kinds": kinds,
+        }
         updated = _entry(
             config_id(self.property), config, "change_policy", actor, now, fields, data, reason
         )

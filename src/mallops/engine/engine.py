@@ -26,9 +26,11 @@ from ..domain.outcome import outcome_of, replay_entry, wake_of
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
 from ..errors import InvalidTransition, MallopsError, PermissionDenied, ValidationError
 from ..policy import Policy
+from . import access as _access
 from . import timers as T
 from .checks import validate_with_policy
 from .context import Context, Draft
+from .replan import REPLAN_EVENT, provisional_events
 from .spec import EventSpec, Param, WorkflowSpec, describe_params
 
 TIMER_EVENT = "_timer"
@@ -122,6 +124,7 @@ class Engine:
             name: spec.branches(name) for name in spec.event_names
         }
         self._pauses = {t.name: frozenset(t.pauses_in(policy)) for t in spec.timers}
+        self._who = _access.rules_for(spec, policy)  # rule G5: who may act on a record
         # sources of each event for "allowed" messages
         self._sources: dict[str, frozenset[str]] = {
             name: frozenset(s for b in branches for s in b.sources)
@@ -144,6 +147,8 @@ class Engine:
         for name in self.events_from(record.state):
             spec = self._events[name][0]
             if actor.role not in spec.roles:
+                continue
+            if _access.refusal(self._who[name], record, actor, self.policy) is not None:
                 continue
             if spec.permit is not None:
                 ctx = Context(
@@ -278,6 +283,9 @@ class Engine:
                 role=actor.role,
                 allowed=spec.roles,
             )
+        why = _access.refusal(self._who[event], record, actor, self.policy)
+        if why is not None:
+            raise PermissionDenied(why, record_id=record.id, event=event, role=actor.role)
         data, clean_reason = self._dump_params(spec, params, reason)
         return HistoryEntry(
             len(record.history) + 1,
@@ -295,7 +303,7 @@ class Engine:
     ) -> HistoryEntry:
         """A history entry for an event mallops fires itself (timer marks, escalations,
         system events of the spec such as a source reopening after a return visit)."""
-        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT):
+        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT):
             branches = self._events.get(event)
             if not branches or not branches[0].system:
                 raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
@@ -346,6 +354,10 @@ class Engine:
                 self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
             )
             ctx.escalate(int(entry.data["level"]), str(entry.data["cause"]))
+        elif entry.event == REPLAN_EVENT:
+            ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
+            for name, t in list(draft.timers.items()):
+                draft.timers[name] = T.replan(t, self.calendar, now)
         elif record is None:
             spec = self.spec.create
             if entry.event != spec.name:
@@ -409,6 +421,7 @@ class Engine:
         )
         out = self._build(record, draft, final_entry, record_id, property)
         events = self._events_of(out, ctx, final_entry, from_state)
+        events.extend(provisional_events(record, out, entry.at))
         for event, data in ctx.follow_ups:
             follow = HistoryEntry(
                 len(out.history) + 1, now, SYSTEM, event, out.state, out.state, data

@@ -78,6 +78,10 @@ class Param:
     ``choices(policy)``), ``int`` (``minimum``..``maximum``), ``bool``, ``datetime``
     (aware; stored as ISO 8601), ``strlist`` (list of one-line strings) and ``json``
     (any JSON value).  ``personal`` marks personal data (G7), masked in outputs.
+    ``refers`` makes the value a reference to another record (G11) of one of those
+    kinds (``()``: any kind), checked for existence and property when it is used;
+    ``must_exist=False`` also accepts an id that names no record (a tenant outside the
+    register), never one of another property or kind.
     """
 
     name: str
@@ -89,6 +93,8 @@ class Param:
     maximum: int | None = None
     max_len: int = 500
     personal: bool = False
+    refers: tuple[str, ...] | None = None
+    must_exist: bool = True
 
     def dump(self, value: Any, policy: Policy, tz: str) -> Any:
         """Validate ``value`` and return its stored (JSON) form."""
@@ -152,7 +158,9 @@ class EventSpec:
     keeps the state.  ``guard`` returns ``None`` to allow or a sentence saying why not.
     ``permit`` may refuse an actor beyond the role list (F3) with a sentence.
     ``effect`` changes the record through the context.  ``system`` events are fired by
-    mallops itself (timers), never by users.
+    mallops itself (timers), never by users.  ``who`` names the access rule of
+    :mod:`mallops.engine.access` deciding which actors of those roles may act on this
+    record (G5, C4: ``"any"``, ``"handler"``, ``"assignee"``); the policy may override it.
     """
 
     name: str
@@ -167,6 +175,7 @@ class EventSpec:
     effect: Callable[[Context], None] | None = None
     reason_required: bool = False
     system: bool = False
+    who: str = "any"
 
 
 @attrs.frozen

@@ -1,8 +1,15 @@
 """SLA timer arithmetic on :class:`~mallops.domain.records.Timer` values (pure functions).
 
-Times are counted in the timer's basis: ``wall`` (24/7) or ``working`` (the business
-calendar, G9/G10).  Pausing a working timer overnight moves nothing, because no working
-time passes; pausing a wall timer moves its deadline by the paused wall time.
+Times are counted in the timer's basis: ``wall`` (24/7), ``working`` (the business
+calendar, G9/G10) or ``trading`` (the mall's trading hours, R10).  Pausing a working
+timer overnight moves nothing, because no working time passes; pausing a wall timer
+moves its deadline by the paused wall time.
+
+Missing holiday data never stops a timer (G9): under the policy's
+``calendar.missing_year = "fallback"`` a due time that needs a year without data is
+planned by the fallback rule (weekends off, no holidays) and the timer gets
+``provisional_year``; :func:`replan` re-places it once the calendar covers that year
+(marks already fired stay fired).  Under ``"refuse"`` the ``CalendarError`` propagates.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import pendulum
 from ..calendar import BusinessCalendar, wall_seconds
 from ..domain.records import Mark, Timer, evolve
 from ..duration import Duration
-from ..errors import ValidationError
+from ..errors import CalendarError, ValidationError
 
 UNASSIGNED = "unassigned"
 
@@ -36,9 +43,22 @@ def plan_for(
     quiet: bool = False,
     breach_level: int = 0,
     steps: tuple[Duration, ...] = (),
+    basis: str | None = None,
 ) -> TimerPlan:
     """A plan whose breach fires after ``duration``; optional warning at a fraction of it
-    and further escalation ``steps`` after the breach (levels ``breach_level + 1`` ...)."""
+    and further escalation ``steps`` after the breach (levels ``breach_level + 1`` ...).
+
+    ``basis`` overrides the duration's own: ``"trading"`` counts working-time durations
+    in the calendar's trading hours (R10: works outside trading hours)."""
+    if basis is not None and basis != duration.basis:
+        if basis != "trading" or duration.basis != "working":
+            raise ValidationError(
+                f"basis {basis!r} needs a working-time duration such as '2 working hours', "
+                f"got {duration}"
+            )
+        if calendar.trading is None:
+            raise ValidationError("basis 'trading' needs calendar.trading_hours in the policy")
+        calendar = calendar.trading
     allowance = calendar.to_seconds(duration)
     marks: list[tuple[str, int, int]] = []
     if warn_at is not None:
@@ -48,7 +68,7 @@ def plan_for(
     for i, step in enumerate(steps):
         offset += calendar.to_seconds(step)
         marks.append(("escalate", offset, breach_level + i + 1))
-    return TimerPlan(duration.basis, allowance, tuple(marks), quiet)
+    return TimerPlan(basis or duration.basis, allowance, tuple(marks), quiet)
 
 
 def plan_until(
@@ -67,22 +87,74 @@ def plan_until(
     return TimerPlan("wall", allowance, tuple(marks))
 
 
+def _lenient(calendar: BusinessCalendar) -> BusinessCalendar:
+    """The calendar timers count elapsed time with: missing years by the fallback rule
+    unless the policy says ``refuse`` (G9: a timer never fails for missing data)."""
+    return calendar.lenient() if calendar.missing_year == "fallback" else calendar
+
+
+def _due(
+    calendar: BusinessCalendar, timer: Timer, anchor: pendulum.DateTime, mark: Mark
+) -> tuple[pendulum.DateTime, int | None]:
+    """Where ``mark`` falls, and the first year planned by the fallback rule (or None)."""
+    remaining = max(0, mark.offset - timer.consumed)
+    quiet = mark.kind == "warning" and timer.quiet and remaining > 0
+    try:
+        due = calendar.shift(anchor, remaining, timer.basis)
+        if quiet:
+            due = calendar.next_working_time(due)
+    except CalendarError as exc:
+        if calendar.missing_year != "fallback" or exc.year is None:
+            raise
+        loose = calendar.lenient()
+        due = loose.shift(anchor, remaining, timer.basis)
+        if quiet:
+            due = loose.next_working_time(due)
+        return due, exc.year
+    return due, None
+
+
 def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
     """Recompute the due times of the unfired marks of a running timer."""
     if timer.status != "running" or timer.anchor is None:
         marks = tuple(evolve(m, due_at=None) if m.fired_at is None else m for m in timer.marks)
-        return evolve(timer, marks=marks)
+        return evolve(timer, marks=marks, provisional_year=None)
     placed = []
+    provisional: int | None = None
     for m in timer.marks:
         if m.fired_at is not None:
             placed.append(m)
             continue
-        remaining = max(0, m.offset - timer.consumed)
-        due = calendar.shift(timer.anchor, remaining, timer.basis)
-        if m.kind == "warning" and timer.quiet and remaining > 0:
-            due = calendar.next_working_time(due)
+        due, year = _due(calendar, timer, timer.anchor, m)
+        if year is not None and (provisional is None or year < provisional):
+            provisional = year
         placed.append(evolve(m, due_at=due))
-    return evolve(timer, marks=tuple(placed))
+    return evolve(timer, marks=tuple(placed), provisional_year=provisional)
+
+
+def needs_replan(timer: Timer, calendar: BusinessCalendar) -> bool:
+    """Whether ``timer`` was planned provisionally for a year ``calendar`` now covers."""
+    year = timer.provisional_year
+    return year is not None and timer.status == "running" and calendar.covers(year)
+
+
+def replan(timer: Timer, calendar: BusinessCalendar, now: pendulum.DateTime) -> Timer:
+    """Re-place a provisional timer's unfired marks on ``calendar`` at ``now`` (G9).
+
+    Unchanged unless :func:`needs_replan`; fired marks stay fired, the time already
+    consumed stays consumed, and a mark the real schedule puts before ``now`` falls due
+    at ``now`` (it fires at the re-plan, never back in time).  The result may still be
+    provisional for a later year."""
+    if not needs_replan(timer, calendar):
+        return timer
+    placed = _place(timer, calendar)
+    marks = tuple(
+        evolve(m, due_at=now)
+        if m.fired_at is None and m.due_at is not None and m.due_at < now
+        else m
+        for m in placed.marks
+    )
+    return evolve(placed, marks=marks)
 
 
 def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
@@ -115,7 +187,7 @@ def settle(
     """Fold the running stretch up to ``now`` into ``consumed`` (and the attribution)."""
     if timer.status != "running" or timer.anchor is None:
         return timer
-    used = calendar.elapsed(timer.anchor, now, timer.basis)
+    used = _lenient(calendar).elapsed(timer.anchor, now, timer.basis)
     return evolve(
         timer,
         consumed=timer.consumed + used,
@@ -141,7 +213,7 @@ def _halt(
     """Settle a running stretch and leave the timer not running, in one copy."""
     consumed, by_department = timer.consumed, timer.by_department
     if timer.status == "running" and timer.anchor is not None:
-        used = calendar.elapsed(timer.anchor, now, timer.basis)
+        used = _lenient(calendar).elapsed(timer.anchor, now, timer.basis)
         consumed += used
         by_department = _attribute(timer, department, used)
     return evolve(
@@ -167,7 +239,7 @@ def resume(timer: Timer, now: pendulum.DateTime, calendar: BusinessCalendar) -> 
     """Restart the clock of a paused timer; the deadline moves by the paused time."""
     if timer.status != "paused" or timer.paused_at is None:
         return timer
-    paused = calendar.elapsed(timer.paused_at, now, timer.basis)
+    paused = _lenient(calendar).elapsed(timer.paused_at, now, timer.basis)
     t = evolve(
         timer,
         status="running",
@@ -228,12 +300,13 @@ def rebase(
             restarts=t.restarts + 1,
         )
     paused_total = t.paused_total
+    counting = _lenient(calendar)
     if not t.active and t.stopped_at is not None:
-        paused_total += calendar.elapsed(t.stopped_at, now, t.basis)
+        paused_total += counting.elapsed(t.stopped_at, now, t.basis)
     elif t.status == "paused" and t.paused_at is not None:
-        paused_total += calendar.elapsed(t.paused_at, now, t.basis)
+        paused_total += counting.elapsed(t.paused_at, now, t.basis)
     if mode == "recompute":
-        consumed = max(0, calendar.elapsed(t.started_at, now, t.basis) - t.paused_total)
+        consumed = max(0, counting.elapsed(t.started_at, now, t.basis) - t.paused_total)
         paused_total = t.paused_total
     else:
         consumed = t.consumed

@@ -17,7 +17,8 @@ import attrs
 
 from ..calendar import BusinessCalendar
 from ..errors import PolicyError
-from ._load import field, reference_rows, structure_class, unstructure
+from ._load import collect_errors, field, reference_rows, structure_class, unstructure
+from .access import AccessPolicy
 from .complaints import CategoryPolicy, ComplaintPolicy, SeverityPolicy
 from .core import (
     SEED_CHANNELS,
@@ -42,6 +43,7 @@ from .targets import TargetPolicy
 from .visits import LadderPolicy, TierPolicy, TopicPolicy, TradePolicy, VisitPolicy
 
 __all__ = [
+    "AccessPolicy",
     "CalendarPolicy",
     "CategoryPolicy",
     "ComplaintPolicy",
@@ -74,6 +76,15 @@ class Policy:
     """The complete operating policy of one property."""
 
     name: str = field("seed", doc="a name for this policy, shown in reports")
+    title: Label = field(
+        Label("种子政策", "seed policy"),
+        doc="the policy's display name in reports (a TOML file without one: its file name)",
+    )
+    properties: Mapping[str, Label] = field(
+        {"default": Label("默认物业", "default property")},
+        doc="display names of the properties (malls, buildings) by id",
+        rule="G11",
+    )
     calendar: CalendarPolicy = field(CalendarPolicy(), doc="working time", rule="G9")
     roles: Mapping[str, RolePolicy] = field(SEED_ROLES, doc="roles", rule="G5")
     departments: Mapping[str, Label] = field(
@@ -90,6 +101,7 @@ class Policy:
         VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
     lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
+    access: AccessPolicy = field(AccessPolicy(), doc="who may act on a record", rule="G5")
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -140,9 +152,16 @@ class Policy:
                     f"{', '.join(self.departments)}",
                     key=f"repairs.fault_types.{name}.department",
                 )
+            for dept in ft.qualified:
+                if dept not in self.departments:
+                    raise PolicyError(
+                        f"unknown department {dept!r}; departments: {', '.join(self.departments)}",
+                        key=f"repairs.fault_types.{name}.qualified.{dept}",
+                    )
 
         self.visits.check_references(roles, self.departments, self.channels)
         self.lost_found.check_references(roles, self.departments)
+        self.check_role(self.access.manager_role, "access.manager_role")
 
     # -- construction -------------------------------------------------------------------
 
@@ -162,7 +181,9 @@ class Policy:
         """``base`` (default: the seed) with ``data`` merged over it; tables merge key by key."""
         if not isinstance(data, Mapping):
             raise PolicyError(f"a policy is a table of keys, got {type(data).__name__}")
-        return structure_class(cls, data, "", base if base is not None else cls.seed())
+        start = base if base is not None else cls.seed()
+        # every mistake of the file at once (`mallops policy check`), not the first only
+        return collect_errors(lambda: structure_class(cls, data, "", start))
 
     @classmethod
     def from_toml(cls, path: str | Path, *, base: Policy | None = None) -> Policy:
@@ -176,10 +197,15 @@ class Policy:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{p}: not valid TOML: {exc}") from None
+        if "name" not in data:  # overrides are not "seed": name them after their file
+            data["name"] = p.stem
+        if "title" not in data:
+            data["title"] = {"zh": f"{p.stem}（{p.name}）", "en": f"{p.stem} ({p.name})"}
         try:
             return cls.from_dict(data, base=base)
         except PolicyError as exc:
-            raise PolicyError(f"{p}: {exc.reason}", key=exc.key) from None
+            many = exc.errors if len(exc.errors) > 1 else ()
+            raise PolicyError(f"{p}: {exc.reason}", key=exc.key, errors=many) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy."""

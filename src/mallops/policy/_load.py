@@ -9,10 +9,12 @@ It also renders the reference table of ``docs/policy.md``.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
+import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
@@ -128,20 +130,76 @@ def structure(tp: Any, value: Any, key: str, base: Any = attrs.NOTHING) -> Any:
     raise PolicyError(f"unsupported policy type {tp!r}", key=key)  # pragma: no cover
 
 
+_SINK: contextvars.ContextVar[list[PolicyError] | None] = contextvars.ContextVar(
+    "mallops_policy_errors", default=None
+)
+
+
+def _report(error: PolicyError) -> None:
+    """Record ``error`` when every error is being collected, else raise it."""
+    sink = _SINK.get()
+    if sink is None:
+        raise error
+    sink.append(error)
+
+
+def collect_errors(build: Callable[[], T]) -> T:
+    """Run ``build`` reporting *every* policy error at once: a wrong value is noted and
+    replaced by its base value so the rest is still checked; one error is raised as it
+    is, several as one ``PolicyError`` listing them all (its ``errors`` holds each)."""
+    sink: list[PolicyError] = []
+    token = _SINK.set(sink)
+    result: T | None = None
+    try:
+        result = build()
+    except PolicyError as exc:
+        sink.append(exc)
+    finally:
+        _SINK.reset(token)
+    unique = list({str(e): e for e in sink}.values())
+    if not unique:
+        assert result is not None
+        return result
+    if len(unique) == 1:
+        raise unique[0]
+    raise PolicyError(f"{len(unique)} errors: " + "; ".join(str(e) for e in unique), errors=unique)
+
+
+def _check_fraction(name: str, value: Any, key: str) -> None:
+    """Every fraction of the policy is a finite number in range: warning points strictly
+    between 0 and 1, rates and targets from 0 to 1 (inf, 5.0 and -0.5 are refused)."""
+    if value is None or not isinstance(value, float | int):
+        return
+    strict = "warn_at" in name
+    ok = math.isfinite(value) and (0 < value < 1 if strict else 0 <= value <= 1)
+    if not ok:
+        span = "strictly between 0 and 1" if strict else "between 0 and 1"
+        raise PolicyError(f"a fraction must be {span}, got {value}", key=key)
+
+
 def structure_class(cls: type[T], data: Mapping[str, Any], prefix: str, base: Any) -> T:
     """Build ``cls`` from ``data``, fields missing in ``data`` taken from ``base`` or defaults."""
     fields = {f.name: f for f in attrs.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
-    if unknown:
-        where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise PolicyError(f"unknown key; allowed here: {', '.join(sorted(fields))}", key=where)
+    for name in unknown:
+        where = f"{prefix}.{name}" if prefix else name
+        _report(PolicyError(f"unknown key; allowed here: {', '.join(sorted(fields))}", key=where))
     th = hints(cls)
     kwargs: dict[str, Any] = {}
     for name, field in fields.items():
         key = f"{prefix}.{name}" if prefix else name
         current = getattr(base, name) if base is not attrs.NOTHING and base is not None else None
         if name in data:
-            kwargs[name] = structure(th[name], data[name], key, current)
+            try:
+                value = structure(th[name], data[name], key, current)
+                if field.metadata.get("unit") == "fraction":
+                    _check_fraction(name, value, key)
+            except PolicyError as exc:
+                _report(exc)  # collecting: keep checking with the base value
+                if current is not None or (base is not attrs.NOTHING and base is not None):
+                    kwargs[name] = current
+                continue
+            kwargs[name] = value
         elif current is not None or (base is not attrs.NOTHING and base is not None):
             kwargs[name] = current
         elif field.default is attrs.NOTHING:

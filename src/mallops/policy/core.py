@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..calendar import BusinessCalendar, YearSchedule
+from ..calendar import MISSING_YEAR_MODES, REGIONS, BusinessCalendar, YearSchedule
 from ..duration import Duration
 from ..errors import PolicyError
 from ._load import field
@@ -33,27 +33,61 @@ class RolePolicy:
 
 @attrs.frozen
 class CalendarPolicy:
-    """Working time (G9, G10)."""
+    """Working time (G9, G10) and trading hours (R10)."""
 
     timezone: str = field("Asia/Shanghai", doc="the mall's timezone", rule="G9")
     working_hours: tuple[str, ...] = field(
         ["09:00-12:00", "13:00-18:00"],
-        doc="working intervals of every working day (lunch break allowed)",
+        doc="working intervals of a working day (lunch break allowed; may end at 24:00)",
+        rule="G10",
+        unit="HH:MM-HH:MM",
+    )
+    weekly_hours: Mapping[int, tuple[str, ...]] = field(
+        {},
+        doc="other working intervals for some ISO weekdays (1 = Monday); [] = none that day",
         rule="G10",
         unit="HH:MM-HH:MM",
     )
     weekend: tuple[int, ...] = field(
-        [6, 7], doc="rest days (ISO weekday) in years given by `years`", rule="G9"
+        [6, 7], doc="rest days (ISO weekday) in years given by `years` and in regions", rule="G9"
+    )
+    region: str = field(
+        "CN",
+        doc="holiday source: CN (chinese-calendar, 调休), HK, MO, TW, SG (holidays), NONE",
+        rule="G9",
     )
     builtin_holidays: bool = field(
         True,
-        doc="use the chinese-calendar package (PRC holidays and 调休, 2004-2026)",
+        doc="use the region's package (CN: chinese-calendar, PRC holidays and 调休, 2004-2026)",
         rule="G9",
     )
     years: Mapping[int, YearSchedule] = field(
         {},
         doc="holidays and adjusted working days per year; wins over the built-in data",
         rule="G9",
+    )
+    missing_year: str = field(
+        "fallback",
+        doc="a timer needing a year without data: fallback (weekends off, no holidays, "
+        "provisional) or refuse",
+        rule="G9",
+    )
+    warn_before: Duration = field(
+        Duration(60, "days"),
+        doc="tick() warns once a day from this long before the holiday data runs out",
+        rule="G9",
+    )
+    trading_hours: tuple[str, ...] = field(
+        ["10:00-22:00"],
+        doc="the mall's trading hours, every day incl. holidays (basis `trading`)",
+        rule="R10",
+        unit="HH:MM-HH:MM",
+    )
+    trading_weekly_hours: Mapping[int, tuple[str, ...]] = field(
+        {},
+        doc="other trading hours for some ISO weekdays (e.g. Friday, Saturday late)",
+        rule="R10",
+        unit="HH:MM-HH:MM",
     )
 
     def __attrs_post_init__(self) -> None:
@@ -66,19 +100,56 @@ class CalendarPolicy:
         for day in self.weekend:
             if not 1 <= day <= 7:
                 raise PolicyError(f"weekday {day} is not 1..7 (ISO)", key="weekend")
-        try:
-            self.build()
-        except Exception as exc:
-            raise PolicyError(str(exc), key="working_hours") from None
+        if self.missing_year not in MISSING_YEAR_MODES:
+            raise PolicyError(
+                f"{self.missing_year!r} is not one of {', '.join(MISSING_YEAR_MODES)}",
+                key="missing_year",
+            )
+        if self.region not in REGIONS:
+            raise PolicyError(
+                f"unknown region {self.region!r}; regions: {', '.join(REGIONS)}", key="region"
+            )
+        if self.warn_before.basis != "wall":
+            raise PolicyError("write a wall-clock duration such as '60 days'", key="warn_before")
+        for key in ("working_hours", "weekly_hours", "trading_hours", "trading_weekly_hours"):
+            try:
+                self._check_hours(key)
+            except PolicyError:
+                raise
+            except Exception as exc:
+                raise PolicyError(str(exc), key=key) from None
+        self.build()
+
+    def _check_hours(self, key: str) -> None:
+        value = getattr(self, key)
+        if isinstance(value, Mapping):
+            BusinessCalendar(region="NONE", weekly=value)
+        elif value or key == "working_hours":
+            BusinessCalendar(region="NONE", intervals=value)
 
     def build(self) -> BusinessCalendar:
-        """The :class:`~mallops.calendar.BusinessCalendar` this policy describes."""
+        """The :class:`~mallops.calendar.BusinessCalendar` this policy describes (its
+        ``trading`` calendar runs every day on ``trading_hours``)."""
+        trading = None
+        if self.trading_hours:
+            trading = BusinessCalendar(
+                tz=self.timezone,
+                intervals=self.trading_hours,
+                weekly=self.trading_weekly_hours,
+                region="NONE",
+                weekend=(),
+                missing_year=self.missing_year,
+            )
         return BusinessCalendar(
             tz=self.timezone,
             intervals=self.working_hours,
+            weekly=self.weekly_hours,
             years=self.years,
             builtin=self.builtin_holidays,
             weekend=self.weekend,
+            region=self.region,
+            missing_year=self.missing_year,
+            trading=trading,
         )
 
 
@@ -131,6 +202,10 @@ class EscalationPolicy:
     on_reopen: str = field("keep", doc="when the record reopens: keep, restart or recompute")
 
     def __attrs_post_init__(self) -> None:
+        if self.warn_at is not None and not 0 < self.warn_at < 1:  # inf and nan too
+            raise PolicyError(
+                f"must be between 0 and 1 (exclusive), got {self.warn_at}", key="warn_at"
+            )
         if not self.ladder:
             raise PolicyError("an escalation ladder needs at least one level", key="ladder")
         if len(set(self.ladder)) != len(self.ladder):

@@ -37,6 +37,32 @@ class FaultTypePolicy:
         None, doc="urgency of this fault type (none: the policy's default urgency)", rule="R2"
     )
     department: str = field("engineering", doc="department that repairs it", rule="R2")
+    qualified: Mapping[str, tuple[str, ...]] = field(
+        {},
+        doc="departments qualified for it -> their qualified technicians (an empty list: "
+        "any of its staff); none listed: any technician of `department`",
+        rule="R2",
+    )
+
+    def qualified_departments(self) -> tuple[str, ...]:
+        """The departments whose technicians may be dispatched to this fault type (R2)."""
+        return tuple(self.qualified) or (self.department,)
+
+    def refuses(self, department: str, technician: str) -> str | None:
+        """Why ``technician`` of ``department`` is not qualified for it (R2), or ``None``."""
+        allowed = self.qualified_departments()
+        if department not in allowed:
+            return (
+                f"the {department} department is not qualified for {self.en or 'this fault'} "
+                f"(R2); qualified: {', '.join(allowed)}"
+            )
+        listed = self.qualified.get(department, ())
+        if listed and technician not in listed:
+            return (
+                f"technician {technician!r} is not qualified for {self.en or 'this fault'} "
+                f"in {department} (R2); qualified: {', '.join(listed)}"
+            )
+        return None
 
 
 SEED_URGENCIES: dict[str, UrgencyPolicy] = {

@@ -18,6 +18,7 @@ import pendulum
 
 from ..clock import aware
 from ..errors import ValidationError
+from ..policy import Label
 from . import complaints as _complaints  # noqa: F401  (registers the complaint section)
 from . import lost_found as _lost_found  # noqa: F401
 from . import repairs as _repairs  # noqa: F401
@@ -139,4 +140,10 @@ def build_report(
         previous_total=len(prev_ctx.records),
         sections=tuple(sections),
         analysis=tuple(analysis),
+        property_name=_display(mall.policy.properties.get(mall.property), lang, mall.property),
+        policy_name=_display(mall.policy.title, lang, mall.policy.name),
     )
+
+
+def _display(name: Label | None, lang: str, fallback: str) -> str:
+    return fallback if name is None else (text(lang, name.zh, name.en) or fallback)

@@ -182,6 +182,30 @@ def _count_table(
     )
 
 
+def _kind_count_table(
+    ctx: ReportContext, key: str, title: str, counts: Counter[tuple[str, str]], dim: str
+) -> Table:
+    """Counts by workflow and key: rows ``(workflow, label, count, share of the workflow)``."""
+    per_kind = Counter[str]()
+    for (kind, _k), n in counts.items():
+        per_kind[kind] += n
+    items = sorted(counts.items(), key=lambda kv: (-per_kind[kv[0][0]], kv[0][0], -kv[1], kv[0][1]))
+    rows = tuple(
+        (ctx.label("kind", kind), ctx.label(dim, k, kind), n, pct(share(n, per_kind[kind])))
+        for (kind, k), n in items
+    )
+    return Table(
+        key,
+        title,
+        (ctx.t("业务", "workflow"), "", ctx.t("件数", "count"), ctx.t("业务内占比 %", "share %")),
+        rows,
+        chart=2,
+        compare=True,
+        keys=tuple(f"{kind}:{k}" for (kind, k), _ in items),
+        label_cols=2,
+    )
+
+
 def volume_section(ctx: ReportContext) -> Section:
     """Volumes by kind, channel, category, severity and department (K2)."""
     recs = ctx.records
@@ -189,32 +213,21 @@ def volume_section(ctx: ReportContext) -> Section:
     channels = Counter(
         str(r.fields["channel"]) for r in recs if isinstance(r.fields.get("channel"), str)
     )
-    categories = Counter(r.category or "" for r in recs if r.category is not None)
-    severities = Counter(r.severity or "" for r in recs if r.severity is not None)
+    categories = Counter((r.kind, r.category) for r in recs if r.category)
+    # a return visit carries its source's severity: counted with the source, not twice
+    severities = Counter(
+        (r.kind, r.severity) for r in recs if r.severity and r.kind != "return_visit"
+    )
     departments = Counter(r.department or "" for r in recs)
-    kind_of = {r.category: r.kind for r in recs if r.category}
-    kind_of |= {r.severity: r.kind for r in recs if r.severity}
+    by_category = ctx.t("按类别", "By category")
+    by_severity = ctx.t("按级别", "By severity")
     tables = [
         _count_table(ctx, "volume_kind", ctx.t("按业务", "By workflow"), "", by_kind, "kind"),
         _count_table(ctx, "volume_channel", ctx.t("按渠道", "By channel"), "", channels, "channel"),
-        _count_table(
-            ctx,
-            "volume_category",
-            ctx.t("按类别", "By category"),
-            "",
-            categories,
-            "category",
-            kind_of,
-        ),
-        _count_table(
-            ctx,
-            "volume_severity",
-            ctx.t("按级别", "By severity"),
-            "",
-            severities,
-            "severity",
-            kind_of,
-        ),
+        # per workflow: a complaint category, a repair fault type and a lost item's
+        # category are different dimensions, as are complaint severity and repair urgency
+        _kind_count_table(ctx, "volume_category", by_category, categories, "category"),
+        _kind_count_table(ctx, "volume_severity", by_severity, severities, "severity"),
         _count_table(
             ctx,
             "volume_department",
@@ -226,8 +239,8 @@ def volume_section(ctx: ReportContext) -> Section:
     ]
     named = []
     for t in tables:
-        name = t.title
-        named.append(attrs.evolve(t, columns=(name, *t.columns[1:])))
+        at = t.label_cols - 1  # the last naming column carries the table's title
+        named.append(attrs.evolve(t, columns=(*t.columns[:at], t.title, *t.columns[at + 1 :])))
     return Section(
         "volumes",
         ctx.t("受理量", "Volumes"),
@@ -333,6 +346,7 @@ def sla_section(ctx: ReportContext) -> Section:
         5,
         keys=tuple(keys),
         percent=True,
+        pending=4,  # timers still running are not in the attainment: say how many
     )
     return Section("sla", ctx.t("时限达成", "SLA timers"), (table,) if rows else ())
 
@@ -343,6 +357,8 @@ _CAUSES = {
     "severity": ("级别上调（C14）", "severity raised (C14)"),
     "reopen": ("多次重开（C12）", "reopened (C12)"),
     "manual": ("人工升级", "manual"),
+    "rework": ("多次返工（R5）", "repeated rework (R5)"),
+    "failed_claims": ("多次认领失败（L5）", "failed claims (L5)"),
 }
 
 

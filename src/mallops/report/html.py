@@ -3,6 +3,7 @@ network access needed to view it)."""
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 from .model import Kpi, Report, Table, fmt_cell, fmt_value, text
@@ -26,39 +27,76 @@ table{border-collapse:collapse;font-size:13px}
 th,td{padding:4px 8px;border-bottom:1px solid #e3e7eb;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef2f6}
 ul.analysis li{margin:4px 0}
+svg.chart{max-width:100%;height:auto}.scroll{overflow-x:auto;max-width:100%}
+@media (max-width:600px){main{padding:8px}header{padding:14px 12px}section{padding:12px}}
 """
 
 _BAR = "#3f7cac"
+_PENDING = "#8fb0cc"  # a bar whose row still has undecided items
+
+
+CHART_ROWS = 15
+"""Bars drawn per chart; a longer table's chart says it shows the first ones."""
 
 
 def _num(v: object) -> float:
     return float(v) if isinstance(v, int | float) else 0.0
 
 
-def bar_chart(t: Table) -> str:
-    """A horizontal bar chart (inline SVG) of the table's ``chart`` column."""
+def text_width(s: str, size: int = 12) -> float:
+    """The width of ``s`` in pixels at ``size``: CJK and full-width characters take a
+    full em, others about 0.6 em (a generous estimate, whichever font is used)."""
+    wide = sum(1 for c in s if unicodedata.east_asian_width(c) in "WF")
+    return size * (wide + 0.62 * (len(s) - wide))
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 24 else name[:23] + "…"
+
+
+def bar_chart(t: Table, lang: str = "zh") -> str:
+    """A horizontal bar chart (inline SVG) of the table's ``chart`` column: the first
+    :data:`CHART_ROWS` rows, saying so when the table has more; a row with undecided
+    items (the ``pending`` column) says how many beside its bar, drawn lighter."""
     assert t.chart is not None
-    rows = t.rows[:15]
+    rows = t.rows[:CHART_ROWS]
     values = [_num(r[t.chart]) for r in rows]
     top = 100.0 if t.percent else (max(values, default=0.0) or 1.0)
-    width, label_w, row_h = 520, 210, 22
-    height = row_h * len(rows) + 8
+    names = [" · ".join(str(c) for c in row[: t.label_cols]) for row in rows]
+    label_w = max([120.0, *(text_width(_short(n)) + 12 for n in names)])
+    span, row_h = 300, 22
+    subset = len(t.rows) > len(rows)
+    height = row_h * len(rows) + 8 + (18 if subset else 0)
+    width = label_w + span + 150
     parts = [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(t.title)}">'
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
+        f'height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
+        f'aria-label="{escape(t.title)}">'
     ]
-    for i, (row, v) in enumerate(zip(rows, values, strict=True)):
+    for i, (row, v, name) in enumerate(zip(rows, values, names, strict=True)):
         y = 4 + i * row_h
-        w = (width - label_w - 60) * v / top
-        name = " · ".join(str(c) for c in row[: t.label_cols])
-        short = name if len(name) <= 24 else name[:23] + "…"
+        w = span * v / top
+        note, fill = fmt_cell(row[t.chart]), _BAR
+        waiting = _num(row[t.pending]) if t.pending is not None else 0.0
+        if waiting:  # not yet met nor breached: not in the percentage, said beside it
+            note += text(lang, f"（另 {waiting:g} 项进行中）", f" ({waiting:g} still running)")
+            fill = _PENDING
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
-            f"<title>{escape(name)}</title>{escape(short)}</text>"
-            f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" '
-            f'fill="{_BAR}" rx="2"/>'
-            f'<text x="{label_w + w + 4:.1f}" y="{y + 15}" font-size="12">'
-            f"{escape(fmt_cell(row[t.chart]))}</text>"
+            f'<text x="{label_w - 6:.1f}" y="{y + 15}" font-size="12" text-anchor="end">'
+            f"<title>{escape(name)}</title>{escape(_short(name))}</text>"
+            f'<rect class="bar" x="{label_w:.1f}" y="{y + 3}" width="{w:.1f}" '
+            f'height="{row_h - 6}" fill="{fill}" rx="2"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 15}" font-size="12">{escape(note)}</text>'
+        )
+    if subset:
+        shown = text(
+            lang,
+            f"图中为前 {len(rows)} 项（共 {len(t.rows)} 项，全部见左表）",
+            f"the first {len(rows)} of {len(t.rows)} rows (all in the table)",
+        )
+        parts.append(
+            f'<text class="subset" x="{label_w:.1f}" y="{height - 6}" font-size="11">'
+            f"{escape(shown)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -69,12 +107,15 @@ def kpi_chart(kpis: tuple[Kpi, ...], lang: str) -> str:
     shown = [k for k in kpis if k.unit == "fraction" and k.value is not None]
     if not shown:
         return ""
-    width, label_w, row_h = 520, 170, 26
+    # the label column fits the longest label (it was cut off at a fixed width)
+    label_w = max([120.0, *(text_width(k.label) + 12 for k in shown)])
+    span, row_h = 280, 26
+    width = label_w + span + 70
     height = row_h * len(shown) + 24
-    span = width - label_w - 70
     parts = [
-        f'<svg class="chart kpi-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(text(lang, "指标", "KPIs"))}">'
+        f'<svg class="chart kpi-chart" xmlns="http://www.w3.org/2000/svg" '
+        f'width="{width:.0f}" height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" '
+        f'aria-label="{escape(text(lang, "指标", "KPIs"))}">'
     ]
     for i, k in enumerate(shown):
         y = 4 + i * row_h
@@ -82,18 +123,19 @@ def kpi_chart(kpis: tuple[Kpi, ...], lang: str) -> str:
         color = "#2e7d32" if k.met else "#c62828"
         tx = label_w + span * k.target
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 16}" font-size="12" text-anchor="end">'
+            f'<text x="{label_w - 6:.1f}" y="{y + 16}" font-size="12" text-anchor="end">'
             f"{escape(k.label)}</text>"
-            f'<rect x="{label_w}" y="{y + 4}" width="{span}" height="{row_h - 8}" fill="#e3e7eb"/>'
-            f'<rect class="bar" x="{label_w}" y="{y + 4}" width="{span * min(value, 1):.1f}" '
+            f'<rect x="{label_w:.1f}" y="{y + 4}" width="{span}" height="{row_h - 8}" '
+            f'fill="#e3e7eb"/>'
+            f'<rect class="bar" x="{label_w:.1f}" y="{y + 4}" width="{span * min(value, 1):.1f}" '
             f'height="{row_h - 8}" fill="{color}"/>'
             f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{y}" y2="{y + row_h - 2}" stroke="#111" '
             f'stroke-width="2"/>'
-            f'<text x="{label_w + span + 6}" y="{y + 16}" font-size="12">'
+            f'<text x="{label_w + span + 6:.1f}" y="{y + 16}" font-size="12">'
             f"{escape(fmt_value(k.value, k.unit))}</text>"
         )
     legend = text(lang, "竖线 = 目标", "line = target")
-    parts.append(f'<text x="{label_w}" y="{height - 4}" font-size="11">{escape(legend)}</text>')
+    parts.append(f'<text x="{label_w:.1f}" y="{height - 4}" font-size="11">{escape(legend)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -107,7 +149,8 @@ def _table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
             numeric = i > 0 and c.replace(".", "").replace("%", "").lstrip("-").isdigit()
             cells.append(f'<td class="n">{escape(c)}</td>' if numeric else f"<td>{escape(c)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="scroll">{table}</div>'
 
 
 def to_html(report: Report) -> str:
@@ -116,6 +159,7 @@ def to_html(report: Report) -> str:
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(report.title)}</title><style>{_CSS}</style></head><body>",
         f"<header><h1>{escape(report.title)}</h1><p>{escape(meta_line(report))}</p></header>",
         "<main>",
@@ -147,7 +191,7 @@ def to_html(report: Report) -> str:
         out.append(f'<section id="{escape(s.key)}"><h2>{escape(s.title)}</h2>')
         for t in s.tables:
             rows = [tuple(fmt_cell(c) for c in row) for row in t.rows]
-            chart = bar_chart(t) if t.chart is not None and t.rows else ""
+            chart = bar_chart(t, lang) if t.chart is not None and t.rows else ""
             out.append(
                 f'<h3>{escape(t.title)}</h3><div class="pair">{_table(t.columns, rows)}'
                 f"{chart}</div>"

@@ -98,9 +98,30 @@ def lost_found_section(ctx: ReportContext) -> Section | None:
         )
     retention = ctx.policy.lost_found.retention
     note = ctx.t(
-        f"保管期：一般物品 {retention.general}，贵重或有联系方式的 {retention.valuable}（L6）；"
+        f"保管期：一般物品 {duration_zh(retention.general)}，贵重或有联系方式的 "
+        f"{duration_zh(retention.valuable)}（L6）；"
         "期满前的物品不会出现在处置数中。",
         f"Retention: {retention.general} for general items, {retention.valuable} for valuables "
         "or items with a known owner contact (L6); items inside it are not yet disposed of.",
     )
     return Section("lost_found", ctx.t("失物招领", "Lost and found"), tuple(tables), notes=(note,))
+
+
+_UNITS_ZH = {
+    "seconds": "秒",
+    "minutes": "分钟",
+    "hours": "小时",
+    "days": "天",
+    "weeks": "周",
+    "working hours": "个工作小时",
+    "working days": "个工作日",
+    "months": "个月",
+}
+
+
+def duration_zh(duration: object) -> str:
+    """A policy duration in Chinese (``3 months`` -> ``3 个月``)."""
+    amount, unit = getattr(duration, "amount", None), getattr(duration, "unit", None)
+    if isinstance(amount, int) and isinstance(unit, str) and unit in _UNITS_ZH:
+        return f"{amount} {_UNITS_ZH[unit]}"
+    return str(duration)

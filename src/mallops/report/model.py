@@ -31,6 +31,7 @@ class Table:
     keys: tuple[str, ...] = ()  # raw key of each row (for JSON and period comparison)
     label_cols: int = 1  # leading columns that name a row (joined for chart labels)
     percent: bool = False  # the chart column is a percentage: bars on a 0-100 scale
+    pending: int | None = None  # column counting items not yet decided (shown beside bars)
 
 
 @attrs.frozen
@@ -85,6 +86,8 @@ class Report:
     previous_total: int
     sections: tuple[Section, ...]
     analysis: tuple[str, ...]
+    property_name: str = ""  # display names in the report's language ("" = the id)
+    policy_name: str = ""
 
     @builtins.property
     def kpis(self) -> tuple[Kpi, ...]:
@@ -111,7 +114,9 @@ class Report:
         return {
             "title": self.title,
             "property": self.property,
+            "property_name": self.property_name or self.property,
             "policy": self.policy,
+            "policy_name": self.policy_name or self.policy,
             "lang": self.lang,
             "period": {"start": self.start.isoformat(), "end": self.end.isoformat()},
             "previous_period": {
@@ -133,8 +138,9 @@ class Report:
                             "key": t.key,
                             "title": t.title,
                             "columns": list(t.columns),
-                            "rows": [list(r) for r in t.rows],
-                            "keys": list(t.keys),
+                            # named cells: each row maps its column names to values,
+                            # with the row's raw key (``None`` where the row has none)
+                            "rows": [_row_dict(t, i, r) for i, r in enumerate(t.rows)],
                         }
                         for t in s.tables
                     ],
@@ -143,6 +149,11 @@ class Report:
             ],
             "analysis": list(self.analysis),
         }
+
+
+def _row_dict(t: Table, i: int, row: Sequence[Cell]) -> dict[str, Any]:
+    cells = dict(zip(t.columns, row, strict=False))
+    return {"key": t.keys[i] if i < len(t.keys) else None, "cells": cells}
 
 
 def _kpi_dict(k: Kpi) -> dict[str, Any]:

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from ..errors import ValidationError
 from .model import Kpi, Report, Table, fmt_cell, fmt_value, text
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["BOM", "FORMATS", "render"]
+
+BOM = "\ufeff"
+"""The UTF-8 byte-order mark every CSV output starts with (Excel reads it as UTF-8)."""
 
 FORMATS = ("text", "markdown", "json", "csv", "html")
 
@@ -76,11 +79,13 @@ def kpi_columns(lang: str) -> tuple[str, ...]:
 
 def meta_line(report: Report) -> str:
     """Property, policy, period and generation time in one line."""
+    prop = report.property_name or report.property
+    policy = report.policy_name or report.policy
     return text(
         report.lang,
-        f"物业 {report.property} · 政策 {report.policy} · 共 {report.total} 件"
+        f"物业 {prop} · 政策 {policy} · 共 {report.total} 件"
         f" · 生成于 {report.generated_at.format('YYYY-MM-DD HH:mm')}",
-        f"property {report.property} · policy {report.policy} · {report.total} records"
+        f"property {prop} · policy {policy} · {report.total} records"
         f" · made {report.generated_at.format('YYYY-MM-DD HH:mm')}",
     )
 
@@ -170,7 +175,8 @@ def to_markdown(report: Report) -> str:
 
 def to_csv(report: Report) -> str:
     """The CSV format: one long table ``section, table, row, column, value`` (KPIs
-    under section ``kpi``), for spreadsheets."""
+    under section ``kpi``), for spreadsheets.  It starts with a UTF-8 byte-order mark so
+    that Excel on Chinese Windows reads it as UTF-8, not GBK."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["section", "table", "row", "column", "value"])
@@ -188,4 +194,4 @@ def to_csv(report: Report) -> str:
                     w.writerow([s.key, t.key, row[0], col, "" if cell is None else cell])
     for i, sentence in enumerate(report.analysis, 1):
         w.writerow(["analysis", "", i, "", sentence])
-    return buf.getvalue()
+    return BOM + buf.getvalue()

@@ -108,11 +108,30 @@ class SqliteDatabase(Database):
                 path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             try:
+                self._refuse_foreign()
                 self._conn.execute("PRAGMA journal_mode=WAL").fetchall()
                 self._conn.execute("PRAGMA synchronous=FULL")
             except BaseException:
                 self._conn.close()
                 raise
+
+    def _refuse_foreign(self) -> None:
+        """A database with tables but no ``mallops_migrations`` belongs to something else:
+        refuse it before anything (even the journal mode) is changed in the file."""
+        names = {
+            str(r[0])
+            for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "mallops_migrations" in names:
+            return
+        if names & {"mallops_records", "mallops_counters", "mallops_links"}:
+            return  # checked (and refused) by the schema with its own message
+        foreign = sorted(n for n in names if not n.startswith("sqlite_"))
+        if foreign:
+            raise CorruptStoreError(
+                f"{self.where} is not a mallops database (it holds the tables "
+                f"{', '.join(foreign[:5])}); refusing to use or change it"
+            )
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:

@@ -16,8 +16,13 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
 * **v2** — the query columns (updated_at, is_open, tenant, owner, department, location,
   category) filled from each record's JSON, the links table for ``linked_to``, and the
   indexes for due timers per property, kind/state, tenant, owner and time ranges.
-* **v3** — history entries in ``data`` may carry their outcome (G6 exact replay); no
-  table changes, but a mallops that knows only v2 refuses the database instead of
+* **v3** — an index for every query the engine and the reports make (issue 16): the C9
+  recurrence count by (tenant, category, time) and (location, category, time), open
+  records per kind, records of a kind in a time range, and location and department
+  lookups (a property's month, for the report, uses v2's ``created`` index).
+  ``tests/test_sql_plans.py`` checks each query's plan.
+* **v4** — history entries in ``data`` may carry their outcome (G6 exact replay); no
+  table changes, but a mallops that knows only v3 refuses the database instead of
   dropping the outcomes when it rewrites a record.
 """
 
@@ -131,14 +136,42 @@ def _v2(db: Database) -> None:
         db.run(ddl)
 
 
+_V3_INDEXES = (
+    # C9: the Nth complaint of a category for one tenant or location within a window.
+    # The kind leads each index so SQLite prefers it to an index that only saves the sort.
+    "CREATE INDEX mallops_records_recur_tenant ON mallops_records "
+    "(kind, tenant, category, created_at)",
+    "CREATE INDEX mallops_records_recur_location ON mallops_records "
+    "(kind, location, category, created_at)",
+    # a tenant's visits and return visits (open or all); a technician's open repairs
+    "CREATE INDEX mallops_records_kind_tenant ON mallops_records (kind, tenant, created_at)",
+    "CREATE INDEX mallops_records_kind_tenant_open ON mallops_records "
+    "(kind, tenant, is_open, created_at)",
+    "CREATE INDEX mallops_records_kind_owner_open ON mallops_records "
+    "(kind, owner, is_open, created_at)",
+    # open records of a kind (worklists, overdue lists), also within a time range
+    "CREATE INDEX mallops_records_kind_open ON mallops_records (kind, is_open, created_at)",
+    # a kind in a time range (lost-and-found windows, weekly demo figures)
+    "CREATE INDEX mallops_records_kind_created ON mallops_records (kind, created_at)",
+    "CREATE INDEX mallops_records_location ON mallops_records (location, created_at)",
+    "CREATE INDEX mallops_records_department ON mallops_records (department, created_at)",
+)
+
+
 def _v3(db: Database) -> None:
+    for ddl in _V3_INDEXES:
+        db.run(ddl)
+
+
+def _v4(db: Database) -> None:
     """Outcomes in history entries: the JSON text gains optional keys, nothing to move."""
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("records, counters and due index", _v1),
     ("query columns, links and indexes", _v2),
-    ("history outcomes", _v3),
+    ("indexes for every engine and report query", _v3),
+    ("history outcomes", _v4),
 )
 """``(name, apply)`` per schema version, in order: version ``i + 1`` is ``MIGRATIONS[i]``."""
 

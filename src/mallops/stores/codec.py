@@ -54,6 +54,13 @@ def _actor_out(a: Actor) -> list[Any]:
     return [a.id, a.role, a.department, a.name]
 
 
+def _provisional_in(t: Mapping[str, Any], where: str) -> int | None:
+    value = t.get("provisional_year")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise CorruptStoreError(f"{where}.timers.provisional_year: unexpected value {value!r}")
+    return value
+
+
 def _timer_out(t: Timer) -> dict[str, Any]:
     return {
         "name": t.name,
@@ -73,6 +80,8 @@ def _timer_out(t: Timer) -> dict[str, Any]:
         ],
         "by_department": [list(p) for p in t.by_department],
         "restarts": t.restarts,
+        # optional key (G9 provisional plans): stores written before it still load
+        **({"provisional_year": t.provisional_year} if t.provisional_year else {}),
     }
 
 
@@ -176,6 +185,7 @@ def _timer_in(t: Any, w: str) -> Timer:
         ),
         by_department=tuple((p[0], p[1]) for p in _need(t, "by_department", w, list)),
         restarts=_need(t, "restarts", w, int),
+        provisional_year=_provisional_in(t, w),
     )
 
 

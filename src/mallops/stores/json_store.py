@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import gc
 import heapq
 import json
@@ -54,7 +55,16 @@ from . import _json_format as fmt
 from . import _json_index as index
 from ._json_index import State
 from .codec import decode, encode
-from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+from .protocol import (
+    CounterWrite,
+    Query,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+)
 
 __all__ = ["MIGRATIONS", "JsonStore"]
 
@@ -99,6 +109,7 @@ class JsonStore:
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._fault_hook: Callable[[str], None] | None = None
         self._closed = False
+        self._read_only = False  # set when the file can only be opened for reading
         if sys.platform == "win32":
             raise StoreError("JsonStore needs POSIX file locking (Linux, macOS)")
         if self._path.is_dir():
@@ -162,11 +173,28 @@ class JsonStore:
         for rid in changed:
             self._cache.pop(rid, None)
 
+    def _open_file(self) -> int:
+        """The file opened for reading and writing, or for reading only when it (or its
+        directory) is read-only: the store then reads and refuses commits."""
+        if not self._read_only:
+            try:
+                return os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                self._read_only = True
+        return os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the file could only be opened for reading (commits are refused)."""
+        return self._read_only
+
     def _open_fd(self) -> tuple[int, tuple[int, int]]:
         """A descriptor on the current file, shared-locked, and its identity."""
         while True:
             try:
-                fd = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+                fd = self._open_file()
             except FileNotFoundError:
                 raise StoreError(f"{self._path} no longer exists") from None
             except OSError as exc:
@@ -389,7 +417,7 @@ class JsonStore:
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist."""
-        ids = [check_id(rid) for rid in record_ids]
+        ids = check_ids(record_ids)
         with self._guarded():
             state = self._fresh()
             out = {}
@@ -401,6 +429,7 @@ class JsonStore:
 
     def counter(self, name: str) -> int:
         """The counter's current value (0 if never advanced)."""
+        check_counter(name)
         with self._guarded():
             return self._fresh().counters.get(name, 0)
 
@@ -419,10 +448,21 @@ class JsonStore:
                         break
             return out
 
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, from the in-memory index alone (every
+        filter of a ``Query`` is in the index, so nothing is decoded)."""
+        with self._guarded():
+            state = self._fresh()
+            found = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
+            if query.limit is not None:
+                found = found[: max(0, query.limit)]
+            return [e.id for e in found]
+
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
+        check_due(until, property, limit)
         cutoff = index.to_micros(until)
         with self._guarded():
             state = self._fresh()
@@ -453,6 +493,8 @@ class JsonStore:
     def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
         """Write all records and counters or none; see the protocol.  Returns once the
         commit is on disk (``durable=True``) or in the operating system (``False``)."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); nothing was written")
         wanted = counters_as_mapping(counters)
         seen: set[str] = set()
         for w in writes:
@@ -552,6 +594,8 @@ class JsonStore:
     def compact(self) -> None:
         """Rewrite the file with only the current records and counters (temp file, sync,
         rename, directory sync).  Commits do this on their own when most lines are dead."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); not compacted")
         with self._guarded(), self._locked(exclusive=True) as state:
             self._compact(state)
 

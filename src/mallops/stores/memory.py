@@ -1,9 +1,10 @@
 """The in-memory store: a dict of records, secondary indexes, a due heap and counters.
 
 Records are immutable, so the store hands out the stored objects themselves.  The due
-query uses a heap of ``(wake_at, id)`` with lazy deletion: entries whose record has
-since moved are dropped when met, so ``due()`` costs O(k log n) for k due records,
-never a scan of all records.  Equality filters of :class:`Query` (kind, state,
+query reads a time index kept exact on every commit: each record's wake time, and the
+ids waking in each minute, with the minutes in a heap.  ``due()`` walks only the top of
+that heap (the minutes up to the time asked), so it costs O(k log k) for k due records
+and never looks at the others.  Equality filters of :class:`Query` (kind, state,
 property, tenant, owner, department, location, category) use hash indexes: a query
 costs O(m) in the size m of its smallest matching index entry.  Thread-safe.
 """
@@ -18,7 +19,16 @@ import pendulum
 
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
-from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+from .protocol import (
+    CounterWrite,
+    Query,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -31,7 +41,9 @@ class MemoryStore:
     def __init__(self) -> None:
         self._records: dict[str, Record] = {}
         self._counters: dict[str, int] = {}
-        self._heap: list[tuple[float, str]] = []
+        self._wake: dict[str, float] = {}  # each record's wake time (POSIX seconds)
+        self._minutes: dict[int, set[str]] = {}  # ids waking in each minute
+        self._heap: list[int] = []  # the minutes, lazily: empty ones are skipped
         self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
         self._lock = threading.RLock()
 
@@ -64,8 +76,8 @@ class MemoryStore:
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist."""
         out = {}
-        for rid in record_ids:
-            r = self._records.get(check_id(rid))
+        for rid in check_ids(record_ids):
+            r = self._records.get(rid)
             if r is not None:
                 out[rid] = r
         return out
@@ -101,23 +113,41 @@ class MemoryStore:
                         actual=actual,
                     )
             for w in writes:
-                self._reindex(self._records.get(w.record.id), w.record)
-                self._records[w.record.id] = w.record
-                if w.record.wake_at is not None:
-                    heapq.heappush(self._heap, (w.record.wake_at.timestamp(), w.record.id))
+                rid = w.record.id
+                self._reindex(self._records.get(rid), w.record)
+                self._records[rid] = w.record
+                self._set_wake(rid, None if w.record.wake_at is None else w.record.wake_at)
             for c in wanted.values():
                 self._counters[c.name] = c.new
-            if len(self._heap) > 2 * len(self._records) + 1024:
-                self._heap = [
-                    (r.wake_at.timestamp(), r.id)
-                    for r in self._records.values()
-                    if r.wake_at is not None
-                ]
+
+    def _set_wake(self, rid: str, wake_at: pendulum.DateTime | None) -> None:
+        old = self._wake.get(rid)
+        new = None if wake_at is None else wake_at.timestamp()
+        if old == new:
+            return
+        if old is not None:
+            before = self._minutes[int(old // 60)]
+            before.discard(rid)
+            if not before:
+                del self._minutes[int(old // 60)]
+        if new is None:
+            del self._wake[rid]
+            return
+        self._wake[rid] = new
+        minute = int(new // 60)
+        bucket = self._minutes.get(minute)
+        if bucket is None:
+            self._minutes[minute] = {rid}
+            heapq.heappush(self._heap, minute)
+            if len(self._heap) > 2 * len(self._minutes) + 1024:
+                self._heap = list(self._minutes)
                 heapq.heapify(self._heap)
+        else:
+            bucket.add(rid)
 
     def counter(self, name: str) -> int:
         """The counter's current value (0 if never advanced)."""
-        return self._counters.get(name, 0)
+        return self._counters.get(check_counter(name), 0)
 
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
@@ -143,28 +173,45 @@ class MemoryStore:
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, in the same order."""
+        return [r.id for r in self.query(query)]
+
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
+        check_due(until, property, limit)
         cutoff = until.timestamp()
-        out: list[tuple[pendulum.DateTime, str]] = []
-        keep: list[tuple[float, str]] = []
+        last = int(cutoff // 60)
         with self._lock:
-            seen: set[str] = set()
-            while self._heap and self._heap[0][0] <= cutoff:
-                ts, rid = heapq.heappop(self._heap)
-                r = self._records.get(rid)
-                if r is None or r.wake_at is None or r.wake_at.timestamp() != ts or rid in seen:
-                    continue  # stale heap entry: the record has moved on
-                seen.add(rid)
-                keep.append((ts, rid))
-                if property is None or r.property == property:
-                    out.append((r.wake_at, rid))
-            for item in keep:
-                heapq.heappush(self._heap, item)
-        out.sort(key=lambda x: (x[0], x[1]))
-        return out[:limit] if limit is not None else out
+            heap, minutes, size = self._heap, self._minutes, len(self._heap)
+            ids: list[str] = []
+            seen: set[int] = set()  # a minute emptied and filled again is in the heap twice
+            stack = [0] if heap else []
+            while stack:  # the minutes up to ``last`` are a subtree at the top of the heap
+                i = stack.pop()
+                minute = heap[i]
+                if minute > last:
+                    continue
+                bucket = minutes.get(minute)
+                if bucket is not None and minute not in seen:
+                    seen.add(minute)
+                    ids.extend(bucket)
+                child = 2 * i + 1
+                if child < size:
+                    stack.append(child)
+                    if child + 1 < size:
+                        stack.append(child + 1)
+            wake = self._wake
+            hits = sorted([(wake[rid], rid) for rid in ids])
+            records = self._records
+            out = [
+                (records[rid].wake_at, rid)
+                for ts, rid in hits
+                if ts <= cutoff and (property is None or records[rid].property == property)
+            ]
+        return out[:limit] if limit is not None else out  # type: ignore[return-value]
 
     def refresh(self) -> None:
         """Nothing to catch up with: the store is private to this process."""

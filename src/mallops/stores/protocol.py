@@ -15,6 +15,7 @@ A store keeps :class:`~mallops.domain.records.Record` values by id, with:
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -25,7 +26,17 @@ import pendulum
 from ..domain.records import Record
 from ..errors import ValidationError
 
-__all__ = ["CounterWrite", "Query", "Store", "Write", "check_id"]
+__all__ = [
+    "CounterWrite",
+    "Query",
+    "Store",
+    "Write",
+    "check_counter",
+    "check_due",
+    "check_id",
+    "check_ids",
+    "query_ids",
+]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
 
@@ -41,6 +52,34 @@ def check_id(record_id: object) -> str:
             field="record_id",
         )
     return record_id
+
+
+def check_ids(record_ids: object) -> list[str]:
+    """``record_ids`` (any iterable of ids but a single string) as a list of checked
+    ids, else ``ValidationError``: every backend's ``get_many`` refuses alike."""
+    if isinstance(record_ids, str | bytes) or not isinstance(record_ids, Iterable):
+        raise ValidationError(
+            f"expected a list of record ids, got {type(record_ids).__name__}", field="record_ids"
+        )
+    return [check_id(rid) for rid in record_ids]
+
+
+def check_counter(name: object) -> str:
+    """``name`` if it is a counter name (non-empty text), else ``ValidationError``."""
+    if not isinstance(name, str) or not name or len(name) > 200:
+        raise ValidationError(f"{name!r} is not a counter name", field="name")
+    return name
+
+
+def check_due(until: object, property: object, limit: object) -> None:
+    """The arguments of ``Store.due``: an aware time, an optional property name and an
+    optional limit of 0 or more; else ``ValidationError`` (the same on every backend)."""
+    if not isinstance(until, _dt.datetime) or until.utcoffset() is None:
+        raise ValidationError(f"due: expected an aware datetime, got {until!r}", field="until")
+    if property is not None and not isinstance(property, str):
+        raise ValidationError(f"due: property must be text, got {property!r}", field="property")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValidationError(f"due: expected a limit >= 0, got {limit!r}", field="limit")
 
 
 @attrs.frozen
@@ -84,6 +123,34 @@ class Query:
     linked_to: str | None = None
     limit: int | None = None
 
+    def __attrs_post_init__(self) -> None:
+        _check_query(self)
+
+    @classmethod
+    def of(cls, **filters: object) -> Query:
+        """A query from keyword filters; an unknown filter or a value of the wrong type
+        raises ``ValidationError`` naming it and what is allowed."""
+        unknown = sorted(set(filters) - set(_QUERY_FIELDS))
+        if unknown:
+            raise ValidationError(
+                f"unknown query filter {unknown[0]!r}; filters: {', '.join(_QUERY_FIELDS)}",
+                field=unknown[0],
+            )
+        return cls(**filters)  # type: ignore[arg-type]
+
+    @classmethod
+    def scoped(cls, scope: Mapping[str, object], filters: Mapping[str, object]) -> Query:
+        """``Query.of(**filters)`` within ``scope`` (a service's kind, a mall's property,
+        G11): a filter that names another value of a scoped field is refused."""
+        for name, fixed in scope.items():
+            if name in filters and filters[name] != fixed:
+                raise ValidationError(
+                    f"query {name}: {filters[name]!r} is outside this view, which reads "
+                    f"{name} {fixed!r} only (G11)",
+                    field=name,
+                )
+        return cls.of(**{**filters, **scope})
+
     def matches(self, r: Record) -> bool:
         """Whether ``r`` passes every filter (the reference semantics for backends)."""
         if self.kind is not None and r.kind not in _many(self.kind):
@@ -117,6 +184,58 @@ class Query:
 
 def _many(value: str | tuple[str, ...]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else value
+
+
+_QUERY_FIELDS = (
+    "kind",
+    "state",
+    "property",
+    "tenant",
+    "owner",
+    "department",
+    "location",
+    "category",
+    "is_open",
+    "created_from",
+    "created_to",
+    "updated_from",
+    "updated_to",
+    "linked_to",
+    "limit",
+)
+
+
+def _check_query(q: Query) -> None:
+    """Every filter of ``q`` has its type (the same refusal on every backend)."""
+    for name in ("kind", "state"):
+        value = getattr(q, name)
+        if value is None or isinstance(value, str):
+            continue
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(
+                f"query {name}: expected text or a tuple of texts, got {value!r}", field=name
+            )
+    for name in ("property", "tenant", "owner", "department", "location", "category"):
+        value = getattr(q, name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"query {name}: expected text, got {value!r}", field=name)
+    if q.linked_to is not None:
+        check_id(q.linked_to)
+    if q.is_open is not None and not isinstance(q.is_open, bool):
+        raise ValidationError(f"query is_open: expected true or false, got {q.is_open!r}")
+    for name in ("created_from", "created_to", "updated_from", "updated_to"):
+        value = getattr(q, name)
+        if value is not None and not (
+            isinstance(value, _dt.datetime) and value.utcoffset() is not None
+        ):
+            raise ValidationError(
+                f"query {name}: expected an aware datetime, got {value!r}", field=name
+            )
+    limit = q.limit
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValidationError(
+            f"query limit: expected a whole number >= 0, got {limit!r}", field="limit"
+        )
 
 
 @runtime_checkable
@@ -168,3 +287,16 @@ def counters_as_mapping(counters: Sequence[CounterWrite]) -> Mapping[str, Counte
             raise ValidationError(f"counter {c.name!r} must move forward ({c.expected} -> {c.new})")
         out[c.name] = c
     return out
+
+
+def query_ids(store: Store, query: Query) -> list[str]:
+    """Ids of the records ``store.query(query)`` returns, in the same order.
+
+    Backends that can answer from their indexes without decoding a record offer an
+    ``ids(query)`` method (all of mallops' own do); any other store is asked for the
+    records.  The engine uses this where it only counts (the C9 recurrence check).
+    """
+    ids = getattr(store, "ids", None)
+    if callable(ids):
+        return list(ids(query))
+    return [r.id for r in store.query(query)]

@@ -35,7 +35,16 @@ from ..errors import ConflictError, CorruptStoreError, RecordNotFound
 from ._sql_db import Database, open_database
 from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
 from .codec import decode, encode
-from .protocol import CounterWrite, Query, Write, check_id, counters_as_mapping
+from .protocol import (
+    CounterWrite,
+    Query,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+)
 
 __all__ = ["SqlStore"]
 
@@ -128,7 +137,7 @@ class SqlStore:
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist (missing ids are left out)."""
-        ids = list(dict.fromkeys(check_id(rid) for rid in record_ids))
+        ids = list(dict.fromkeys(check_ids(record_ids)))
         found: dict[str, Record] = {}
         with self._lock:
             for start in range(0, len(ids), _CHUNK):
@@ -142,6 +151,7 @@ class SqlStore:
 
     def counter(self, name: str) -> int:
         """The current value of a counter (0 if it was never advanced)."""
+        check_counter(name)
         with self._lock:
             rows = self._db.rows("SELECT value FROM mallops_counters WHERE name = ?", (name,))
         return int(rows[0][0]) if rows else 0
@@ -184,14 +194,32 @@ class SqlStore:
 
     def query(self, query: Query) -> list[Record]:
         """Records matching ``query``, ordered by creation time then id."""
-        where, params = self._where(query)
-        sql = f"SELECT id, data FROM mallops_records{where} ORDER BY created_at, id"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            params.append(max(0, int(query.limit)))
+        sql, params = self._query_sql(query, "id, data")
         with self._lock:
             rows = self._db.rows(sql, params)
         return [self._decode(rid, data) for rid, data in rows]
+
+    def _query_sql(self, query: Query, columns: str) -> tuple[str, list[Any]]:
+        where, params = self._where(query)
+        sql = f"SELECT {columns} FROM mallops_records{where} ORDER BY created_at, id"
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(query.limit)))
+        return sql, params
+
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` returns, from the indexes (no record's JSON
+        is read or decoded)."""
+        sql, params = self._query_sql(query, "id")
+        with self._lock:
+            return [str(row[0]) for row in self._db.rows(sql, params)]
+
+    def explain_query(self, query: Query, *, ids_only: bool = False) -> str:
+        """The database's plan for :meth:`query` (or :meth:`ids`): check which index it
+        uses (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL)."""
+        sql, params = self._query_sql(query, "id" if ids_only else "id, data")
+        with self._lock:
+            return self._db.explain(sql, params)
 
     def _due_sql(
         self, until: pendulum.DateTime, property: str | None, limit: int | None
@@ -212,6 +240,7 @@ class SqlStore:
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records whose ``wake_at <= until``, earliest first (times
         in UTC), from the due-timer index."""
+        check_due(until, property, limit)
         sql, params = self._due_sql(until, property, limit)
         with self._lock:
             rows = self._db.rows(sql, params)

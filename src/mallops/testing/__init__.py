@@ -8,23 +8,28 @@
 - :class:`StoreContract`, the storage contract suite every backend passes;
 - :class:`TemporaryPostgres`, a throwaway PostgreSQL server for tests (docs/deploy.md).
 
-Requires the test extras (pytest, hypothesis).  Guide: docs/testing.md.
+Requires the ``testing`` extra (pytest, hypothesis): ``pip install 'mallops[testing]'``.
+Guide: docs/testing.md.
 """
 
 from __future__ import annotations
 
+# First: without the extra, an ImportError that names it (issue 21).
+from . import _requirements  # noqa: F401
 from ._postgres import TemporaryPostgres, postgres_unavailable
 from ._store_contract import StoreContract, sample_record
 from .machine import MallMachine, check_invariants
 from .strategies import (
     actors,
     clock_advances,
+    clock_steps,
     event_params,
     event_paths,
     hostile_values,
     param_values,
     policies,
     texts,
+    timer_spans,
 )
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "actors",
     "check_invariants",
     "clock_advances",
+    "clock_steps",
     "event_params",
     "event_paths",
     "hostile_values",
@@ -42,4 +48,5 @@ __all__ = [
     "postgres_unavailable",
     "sample_record",
     "texts",
+    "timer_spans",
 ]

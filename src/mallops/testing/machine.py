@@ -35,7 +35,7 @@ from ..mall import Mall
 from ..policy import Policy
 from ..stores.memory import MemoryStore
 from ..workflows.base import WorkflowService
-from .strategies import actors, clock_advances, event_params
+from .strategies import actors, clock_steps, event_params
 
 __all__ = ["MallMachine", "check_invariants"]
 
@@ -67,10 +67,12 @@ def check_invariants(mall: Mall) -> None:
 class MallMachine(RuleBasedStateMachine):
     """Random operations on a whole mall; see the module docstring."""
 
-    #: where the manual clock starts (a working day with holiday data)
-    start: pendulum.DateTime = pendulum.datetime(2026, 9, 30, 10, tz="Asia/Shanghai")
-    #: the longest single clock advance, in hours
-    max_advance_hours: int = 36
+    #: where the manual clock starts (a working day with holiday data, early in the year
+    #: so that steps of months stay within the years the calendar covers)
+    start: pendulum.DateTime = pendulum.datetime(2026, 3, 2, 10, tz="Asia/Shanghai")
+    #: the longest single clock advance in hours (``None``: as long as the longest
+    #: duration of the policy needs; steps come from :func:`clock_steps`)
+    max_advance_hours: int | None = None
 
     def make_mall(self, clock: ManualClock) -> Mall:
         """The mall under test (override: your policy, your store)."""
@@ -84,6 +86,8 @@ class MallMachine(RuleBasedStateMachine):
         self.levels: dict[str, int] = {}
         self.events: list[Any] = []
         self.mall.subscribe(self.events.append)
+        #: when :meth:`tick` last ran: house rules judge records as of that moment
+        self.ticked_at: pendulum.DateTime = self.clock.now()
 
     def snapshot(self) -> tuple[dict[str, Record], dict[str, int]]:
         """Every record and every id counter, to check that failures change nothing."""
@@ -129,16 +133,28 @@ class MallMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from([None, "because"]))
         self.attempt(lambda: service.fire(rid, event, actor=actor, reason=reason, **params))
 
-    @rule(step=clock_advances(36))
-    def advance_clock(self, step: Any) -> None:
-        """Time passes."""
-        if step.total_seconds() <= self.max_advance_hours * 3600:
-            self.clock.advance(seconds=step.total_seconds())
+    @rule(data=st.data())
+    def advance_clock(self, data: st.DataObject) -> None:
+        """Time passes: a short step or one that crosses one of the policy's durations
+        (first contact in hours, handling in working days, escalation after 72 hours,
+        retention in months ...), so every timer can fall due (:func:`clock_steps`)."""
+        step = data.draw(clock_steps(self.mall.policy), label="step")
+        cap = self.max_advance_hours
+        if cap is not None and step.total_seconds() > cap * 3600:
+            return
+        # never past the last month the business calendar has holiday data for: later,
+        # working-time deadlines cannot be computed (CalendarError) and nothing is tested
+        last = max(self.mall.calendar.covered_years(), default=self.clock.now().year)
+        limit = pendulum.datetime(last, 12, 1, tz=self.mall.calendar.tz)
+        target = min(self.clock.now() + step, limit)
+        if target > self.clock.now():
+            self.clock.set(target)
 
     @rule()
     def tick(self) -> None:
         """The ticker runs, twice: the second run at the same time finds nothing."""
         self.attempt(self.mall.tick)
+        self.ticked_at = self.clock.now()
         again = self.attempt(self.mall.tick) or []
         # only records that cannot fire (reported each time as tick_failed) may reappear
         assert all(e.type == "tick_failed" for e in again), "tick is not idempotent"

@@ -16,19 +16,23 @@ import pendulum
 from hypothesis import strategies as st
 
 from ..domain.records import Actor
+from ..duration import Duration
 from ..engine.spec import Param, WorkflowSpec
+from ..errors import ValidationError
 from ..mall import Mall
 from ..policy import Policy
 
 __all__ = [
     "actors",
     "clock_advances",
+    "clock_steps",
     "event_params",
     "event_paths",
     "hostile_values",
     "param_values",
     "policies",
     "texts",
+    "timer_spans",
 ]
 
 # Printable text in Chinese and Latin scripts, as staff and customers type it.
@@ -58,6 +62,56 @@ def actors(policy: Policy, roles: tuple[str, ...] | None = None) -> st.SearchStr
 def clock_advances(max_hours: int = 72) -> st.SearchStrategy[_dt.timedelta]:
     """Forward steps of a manual clock: from a second to ``max_hours`` hours."""
     return st.integers(1, max_hours * 3600).map(lambda s: _dt.timedelta(seconds=s))
+
+
+_DAY = 86400
+
+
+def _wall_seconds(d: Duration) -> int:
+    """A generous wall-clock span for a duration of any basis: working time is spread
+    over the week (weekends, closing hours, a holiday), months take 31 days."""
+    if d.unit == "months":
+        return d.amount * 31 * _DAY
+    if d.unit == "working days":
+        return (d.amount * 7 // 5 + 2) * _DAY
+    if d.unit == "working hours":
+        return (d.amount * 7 // 5 // 8 + 2) * _DAY
+    return d.seconds()
+
+
+def _durations(data: Any, out: set[int]) -> None:
+    if isinstance(data, Mapping):
+        for value in data.values():
+            _durations(value, out)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            _durations(value, out)
+    elif isinstance(data, str) and data[:1].isdigit():
+        try:
+            span = _wall_seconds(Duration.parse(data))
+        except ValidationError:
+            return
+        if span > 0:
+            out.add(span)
+
+
+def timer_spans(policy: Policy) -> tuple[int, ...]:
+    """Every duration of the policy (timers, escalation steps, retention, windows ...) as
+    a wall-clock span in seconds, shortest first: the scales a clock must step across to
+    reach every timer, from minutes to months."""
+    found: set[int] = set()
+    _durations(policy.to_dict(), found)
+    return tuple(sorted(found))
+
+
+def clock_steps(policy: Policy) -> st.SearchStrategy[_dt.timedelta]:
+    """Forward steps of a manual clock that reach every timer of ``policy``: small steps
+    (a second to two hours) and, for each of its durations, steps just short of it, just
+    past it and up to one and a half times it, so that deadlines of hours, working days
+    and months all fall due within a few steps."""
+    small = st.integers(1, 2 * 3600)
+    around = [st.integers(max(1, span * 9 // 10), span * 3 // 2) for span in timer_spans(policy)]
+    return st.one_of(small, *around).map(lambda s: _dt.timedelta(seconds=s))
 
 
 def param_values(param: Param, policy: Policy, now: pendulum.DateTime) -> st.SearchStrategy[Any]:

@@ -18,7 +18,8 @@ from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
 from ..engine.engine import Engine
 from ..engine.retry import RETRY
 from ..errors import ConflictError, RecordNotFound
-from ..stores.protocol import CounterWrite, Query, Write
+from ..stores.protocol import CounterWrite, Query, Write, check_id
+from .references import check_references
 
 if TYPE_CHECKING:
     from ..mall import Mall
@@ -94,7 +95,8 @@ class WorkflowService:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this workflow in this property matching ``filters`` (see ``Query``)."""
-        return self.mall.store.query(Query(kind=self.kind, property=self.mall.property, **filters))
+        scope = {"kind": self.kind, "property": self.mall.property}
+        return self.mall.store.query(Query.scoped(scope, filters))
 
     def allowed_events(self, record: Record | str, actor: Actor) -> tuple[str, ...]:
         """What ``actor`` may do to the record next."""
@@ -129,6 +131,7 @@ class WorkflowService:
             entry = self.engine.entry_for_system_create(now, params)
         else:
             entry = self.engine.entry_for_create(actor, now, params)
+        check_references(batch, self.engine.spec.create.params, entry.data)  # rule G11
         number = batch.next_number(f"id:{self.kind}")
         record_id = f"{self.engine.spec.prefix}-{number:06d}"
         applied = self.engine.apply(None, entry, record_id=record_id, property=self.mall.property)
@@ -192,8 +195,10 @@ class WorkflowService:
         now: pendulum.DateTime,
     ) -> Record:
         """Fire ``event`` inside ``batch`` (catching up due timers first)."""
+        check_id(record_id)
         record = self.catch_up(batch, self._own(batch.current(record_id)), now)
         entry = self.engine.entry_for(record, event, actor, now, params, reason)
+        check_references(batch, self.engine.param_specs(event), entry.data)  # rule G11
         return self.apply_entry(batch, record, entry)
 
     def fire_system_in(

@@ -15,6 +15,7 @@ from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
 from ..policy import Policy
+from ..stores.protocol import Query, query_ids
 from .base import Batch, WorkflowService
 
 __all__ = ["COMPLAINT", "ComplaintService", "suggest_category"]
@@ -320,7 +321,7 @@ COMPLAINT = WorkflowSpec(
                 doc="category (C1); suggested if omitted (C2)",
             ),
             Param("severity", "choice", choices=_severities, doc="severity (C3)"),
-            Param("tenant", doc="tenant concerned (G4)"),
+            Param("tenant", doc="tenant concerned (G4)", refers=("tenant",), must_exist=False),
             Param("occurred_at", "datetime", doc="when it happened, if not now"),
         ),
         effect=_on_open,
@@ -373,6 +374,7 @@ COMPLAINT = WorkflowSpec(
             ),
             effect=_on_transfer,
             reason_required=True,
+            who="assignee",
         ),
         EventSpec(
             "contact",
@@ -383,6 +385,7 @@ COMPLAINT = WorkflowSpec(
             "first contact",
             params=(Param("note", "text"),),
             effect=_on_contact,
+            who="handler",
         ),
         EventSpec(
             "reply",
@@ -394,6 +397,7 @@ COMPLAINT = WorkflowSpec(
             params=(Param("message", "text", required=True), _PROMISE),
             guard=_guard_promise,
             effect=_on_reply,
+            who="handler",
         ),
         EventSpec(
             "recommit",
@@ -406,6 +410,7 @@ COMPLAINT = WorkflowSpec(
             guard=_guard_promise,
             effect=_commit_time,
             reason_required=True,
+            who="handler",
         ),
         EventSpec(
             "resolve",
@@ -417,6 +422,7 @@ COMPLAINT = WorkflowSpec(
             params=(Param("resolution", "text", required=True),),
             guard=_needs_approval,
             effect=_on_submit,
+            who="handler",
         ),
         EventSpec(
             "resolve",
@@ -428,6 +434,7 @@ COMPLAINT = WorkflowSpec(
             params=(Param("resolution", "text", required=True),),
             guard=_no_approval,
             effect=_on_resolve,
+            who="handler",
         ),
         EventSpec(
             "approve",
@@ -499,6 +506,7 @@ COMPLAINT = WorkflowSpec(
             "close with explanation",
             params=(Param("explanation", "text", required=True, doc="what was explained (C11)"),),
             effect=_on_dismiss,
+            who="handler",
         ),
     ),
     timers=(
@@ -547,22 +555,24 @@ COMPLAINT = WorkflowSpec(
 class ComplaintService(WorkflowService):
     """``mall.complaints``: register and handle complaints (C1-C14)."""
 
-    def open(  # type: ignore[override]
+    def open(
         self,
         *,
         actor: Actor,
-        channel: str,
-        complainant: str,
-        contact: str,
-        location: str,
-        description: str,
-        demand: str,
+        channel: str | None = None,
+        complainant: str | None = None,
+        contact: str | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        demand: str | None = None,
         category: str | None = None,
         severity: str | None = None,
         tenant: str | None = None,
         occurred_at: Any = None,
+        **unknown: Any,
     ) -> Record:
-        """Register a complaint (G1, G2).  Every argument but the last four is mandatory.
+        """Register a complaint (G1, G2).  Every argument but the last four is mandatory
+        (a missing one, or an unknown keyword, raises ``ValidationError``).
 
         The registering staff member owns it (G3) until it is assigned or transferred.
         The category is suggested from keywords when not given (C2); a major severity
@@ -581,6 +591,7 @@ class ComplaintService(WorkflowService):
             severity=severity,
             tenant=tenant,
             occurred_at=occurred_at,
+            **unknown,
         )
 
     def suggest_category(self, description: str) -> str:
@@ -606,14 +617,24 @@ class ComplaintService(WorkflowService):
             if window.basis == "calendar"
             else entry.at.subtract(seconds=window.seconds())
         )
-        matches: dict[str, Record] = {}
+        matches = {record.id}
         for key in ("tenant", "location"):
             value = getattr(record, key)
             if not value:
                 continue
-            for r in self.query(**{key: value}, category=record.category, created_from=since):
-                matches[r.id] = r
-        matches[record.id] = record
+            # counted from the store's indexes, no record decoded (issue 16)
+            matches.update(
+                query_ids(
+                    self.mall.store,
+                    Query(
+                        kind=self.kind,
+                        property=self.mall.property,
+                        category=record.category,
+                        created_from=since,
+                        **{key: value},
+                    ),
+                )
+            )
         if len(matches) >= p.recurrence_count:
             data = {"level": p.recurrence_level, "cause": "recurrence"}
             sys_entry = self.engine.entry_for_system(record, "_escalate", entry.at, data)

@@ -152,6 +152,22 @@ def _on_dispatch(ctx: Context) -> None:
     ctx.set("dispatched_at", ctx.now)
 
 
+def _qualified(keep_department: bool) -> Any:
+    """Rule R2: a dispatch (or reassignment) names a technician qualified for the fault
+    type: a department qualified for it and, where the policy lists them, one of its
+    qualified technicians."""
+
+    def permit(ctx: Context) -> str | None:
+        technician = ctx.param("technician")
+        fault = ctx.policy.repairs.fault_types.get(ctx.draft.category or "")
+        if technician is None or fault is None:
+            return None
+        default = ctx.draft.department if keep_department else fault.department
+        return fault.refuses(ctx.param("department") or default or "", technician)
+
+    return permit
+
+
 def _on_reassign(ctx: Context) -> None:
     ctx.set_department(ctx.param("department") or ctx.draft.department, ctx.param("technician"))
 
@@ -284,7 +300,12 @@ REPAIR = WorkflowSpec(
             Param(
                 "urgency", "choice", choices=_urgencies, doc="R2; from the fault type if omitted"
             ),
-            Param("tenant", doc="tenant concerned (G4); makes the order external (R6)"),
+            Param(
+                "tenant",
+                doc="tenant concerned (G4); makes the order external (R6)",
+                refers=("tenant",),
+                must_exist=False,
+            ),
             Param("reporter", personal=True, doc="name of who reported it (G2)"),
             Param("contact", personal=True, doc="phone of who reported it (G2)"),
             Param("channel", "choice", choices=_channels, doc="intake channel (G1)"),
@@ -308,6 +329,7 @@ REPAIR = WorkflowSpec(
                 Param("department", "choice", choices=_departments),
             ),
             effect=_on_dispatch,
+            permit=_qualified(False),
         ),
         EventSpec(
             "reassign",
@@ -321,6 +343,7 @@ REPAIR = WorkflowSpec(
                 Param("department", "choice", choices=_departments),
             ),
             effect=_on_reassign,
+            permit=_qualified(True),
             reason_required=True,
         ),
         EventSpec(
@@ -352,8 +375,11 @@ REPAIR = WorkflowSpec(
             "到场",
             "arrive",
             effect=_on_arrive,
+            who="assignee",
         ),
-        EventSpec("start", ("on_site",), "in_progress", HANDLERS, "开始维修", "start work"),
+        EventSpec(
+            "start", ("on_site",), "in_progress", HANDLERS, "开始维修", "start work", who="handler"
+        ),
         EventSpec(
             "wait_parts",
             ("on_site", "in_progress", "rework"),
@@ -364,6 +390,7 @@ REPAIR = WorkflowSpec(
             params=(Param("note", "text", required=True), _PROMISE),
             guard=_guard_promise,
             effect=_on_wait,
+            who="handler",
         ),
         EventSpec(
             "wait_access",
@@ -375,8 +402,17 @@ REPAIR = WorkflowSpec(
             params=(Param("note", "text", required=True), _PROMISE),
             guard=_guard_promise,
             effect=_on_wait,
+            who="handler",
         ),
-        EventSpec("resume", ("waiting_parts",), "in_progress", HANDLERS, "恢复维修", "resume work"),
+        EventSpec(
+            "resume",
+            ("waiting_parts",),
+            "in_progress",
+            HANDLERS,
+            "恢复维修",
+            "resume work",
+            who="handler",
+        ),
         EventSpec(
             "commit_time",
             WORKING,
@@ -387,6 +423,7 @@ REPAIR = WorkflowSpec(
             params=(Param("promised_by", "datetime", required=True, doc="committed time (G8)"),),
             guard=_guard_promise,
             effect=_on_commit,
+            who="handler",
         ),
         EventSpec(
             "complete",
@@ -397,6 +434,7 @@ REPAIR = WorkflowSpec(
             "complete",
             params=(Param("work_done", "text", required=True),),
             effect=_on_complete,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -408,6 +446,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(True, True),
             effect=_on_accept,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -419,6 +458,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(True, False),
             effect=_on_accept,
+            who="handler",
         ),
         EventSpec(
             "inspect",
@@ -430,6 +470,7 @@ REPAIR = WorkflowSpec(
             params=_INSPECT,
             guard=_passed(False, None),
             effect=_on_fail,
+            who="handler",
         ),
         EventSpec(
             "cannot_complete",
@@ -440,6 +481,7 @@ REPAIR = WorkflowSpec(
             "cannot complete",
             effect=_on_end,
             reason_required=True,
+            who="handler",
         ),
         EventSpec(
             "cancel",

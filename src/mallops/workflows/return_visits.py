@@ -310,7 +310,7 @@ RETURN_VISIT = WorkflowSpec(
             Param("source_severity", doc="the source's severity or urgency"),
             Param("customer", personal=True, doc="who is visited (G7)"),
             Param("contact", personal=True, doc="their phone (G7)"),
-            Param("tenant"),
+            Param("tenant", refers=("tenant",), must_exist=False),
             Param("location"),
             Param("due_at", "datetime", doc="when a periodic account visit is due (F7)"),
             Param("since", "datetime", doc="when the account started (F7)"),

@@ -138,8 +138,8 @@ SUGGESTION = WorkflowSpec(
         "记录意见",
         "raise",
         params=(
-            Param("visit", required=True, doc="the visit it was raised in"),
-            Param("tenant", required=True, doc="tenant (G4)"),
+            Param("visit", required=True, doc="the visit it was raised in", refers=("visit",)),
+            Param("tenant", required=True, doc="tenant (G4)", refers=("tenant",), must_exist=False),
             Param("unit"),
             Param("topic", "choice", required=True, choices=_topics, doc="topic (V4)"),
             Param("text", "text", required=True, doc="the opinion, in the tenant's words"),

@@ -161,7 +161,7 @@ def link_event(sources: tuple[str, ...]) -> EventSpec:
         "link",
         params=(
             Param("relation", required=True, max_len=40, doc="what the other record is"),
-            Param("record", required=True, max_len=128, doc="the other record's id"),
+            Param("record", required=True, max_len=128, doc="the other record's id", refers=()),
         ),
         effect=_on_link,
     )
@@ -191,7 +191,13 @@ VISIT = WorkflowSpec(
         "列入计划",
         "plan",
         params=(
-            Param("tenant", required=True, doc="tenant visited (G4)"),
+            Param(
+                "tenant",
+                required=True,
+                doc="tenant visited (G4)",
+                refers=("tenant",),
+                must_exist=False,
+            ),
             Param("unit", required=True),
             Param("trade", required=True),
             Param("tier", required=True),

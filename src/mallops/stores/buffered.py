@@ -1,0 +1,184 @@
+"""A store that holds commits in memory and writes them to another store in one commit.
+
+:class:`BufferedStore` is what :meth:`mallops.Mall.bulk` puts in front of a mall's
+store: imports and simulations run thousands of operations, and each of them would
+otherwise pay one durable commit (an ``fdatasync`` in the JSON store, a transaction in
+SQL).  Inside the buffer every operation still checks versions and counters exactly as
+the store would (a stale write raises ``ConflictError`` and stages nothing), reads see
+the staged records, queries and the due query merge the staged records with the
+store's; :meth:`BufferedStore.flush` then writes everything with **one** commit of the
+underlying store: all of it or, on a conflict with another process, none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+import pendulum
+
+from ..domain.records import Record
+from ..errors import ConflictError, RecordNotFound
+from .protocol import (
+    CounterWrite,
+    Query,
+    Store,
+    Write,
+    check_counter,
+    check_due,
+    check_id,
+    check_ids,
+    counters_as_mapping,
+    query_ids,
+)
+
+__all__ = ["BufferedStore"]
+
+
+class BufferedStore:
+    """Staged commits over ``base``; :meth:`flush` writes them in one commit.
+
+    Meant for one thread (an import, a simulation): other processes do not see the
+    staged records until :meth:`flush`.
+    """
+
+    def __init__(self, base: Store) -> None:
+        self.base = base
+        self._staged: dict[str, Record] = {}
+        self._based_on: dict[str, int] = {}
+        self._counters: dict[str, tuple[int, int]] = {}
+
+    @property
+    def pending(self) -> int:
+        """How many records are staged and not yet written to the base store."""
+        return len(self._staged)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record:
+        """The staged record, or the base store's."""
+        staged = self._staged.get(check_id(record_id))
+        return staged if staged is not None else self.base.get(record_id)
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records among ``record_ids`` that exist, staged ones first."""
+        ids = check_ids(record_ids)
+        out = self.base.get_many([i for i in ids if i not in self._staged])
+        out.update({i: self._staged[i] for i in ids if i in self._staged})
+        return {i: out[i] for i in ids if i in out}
+
+    def counter(self, name: str) -> int:
+        """The counter as staged (or the base store's)."""
+        staged = self._counters.get(check_counter(name))
+        return staged[1] if staged is not None else self.base.counter(name)
+
+    def _version(self, record_id: str) -> int:
+        staged = self._staged.get(record_id)
+        if staged is not None:
+            return staged.version
+        try:
+            return self.base.get(record_id).version
+        except RecordNotFound:
+            return 0
+
+    def query(self, query: Query) -> list[Record]:
+        """The base store's matches with staged records merged in, oldest first."""
+        unlimited = attrs.evolve(query, limit=None)
+        merged = {r.id: r for r in self.base.query(unlimited) if r.id not in self._staged}
+        merged.update({r.id: r for r in self._staged.values() if query.matches(r)})
+        found = sorted(merged.values(), key=lambda r: (r.created_at, r.id))
+        return found[: query.limit] if query.limit is not None else found
+
+    def ids(self, query: Query) -> list[str]:
+        """Ids of the records :meth:`query` would return (the base store decodes nothing
+        when it can answer from its indexes)."""
+        unlimited = attrs.evolve(query, limit=None)
+        out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
+        out.extend(r.id for r in self._staged.values() if query.matches(r))
+        if query.limit is None:
+            return out
+        return [r.id for r in self.query(query)]
+
+    def due(
+        self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
+    ) -> list[tuple[pendulum.DateTime, str]]:
+        """Due records of the base store and the staged ones, earliest first."""
+        check_due(until, property, limit)
+        out = [
+            (at, rid)
+            for at, rid in self.base.due(until, property=property)
+            if rid not in self._staged
+        ]
+        out.extend(
+            (r.wake_at, r.id)
+            for r in self._staged.values()
+            if r.wake_at is not None
+            and r.wake_at <= until
+            and (property is None or r.property == property)
+        )
+        out.sort(key=lambda x: (x[0], x[1]))
+        return out[:limit] if limit is not None else out
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+        """Stage ``writes`` and ``counters`` after the checks the store would make."""
+        wanted = counters_as_mapping(counters)
+        seen: set[str] = set()
+        for w in writes:
+            rid = check_id(w.record.id)
+            if rid in seen:
+                raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
+            seen.add(rid)
+            actual = self._version(rid)
+            if actual != w.expected_version:
+                raise ConflictError(
+                    f"record {rid!r} is at version {actual}, the write expected "
+                    f"{w.expected_version}: someone else changed it; reload and retry",
+                    record_id=rid,
+                    expected=w.expected_version,
+                    actual=actual,
+                )
+        for c in wanted.values():
+            actual = self.counter(c.name)
+            if actual != c.expected:
+                raise ConflictError(
+                    f"counter {c.name!r} is at {actual}, expected {c.expected}",
+                    expected=c.expected,
+                    actual=actual,
+                )
+        for w in writes:
+            rid = w.record.id
+            if rid not in self._based_on:
+                self._based_on[rid] = w.expected_version
+            self._staged[rid] = w.record
+        for c in wanted.values():
+            start = self._counters[c.name][0] if c.name in self._counters else c.expected
+            self._counters[c.name] = (start, c.new)
+
+    def flush(self) -> int:
+        """Write everything staged to the base store in one commit; the number of
+        records written.  On ``ConflictError`` nothing is written and the staged work
+        is kept (inspect it or :meth:`discard` it)."""
+        writes = [Write(r, self._based_on[rid]) for rid, r in self._staged.items()]
+        counters = [CounterWrite(n, a, b) for n, (a, b) in self._counters.items()]
+        if writes or counters:
+            self.base.commit(writes, counters)
+        self.discard()
+        return len(writes)
+
+    def discard(self) -> None:
+        """Forget everything staged."""
+        self._staged.clear()
+        self._based_on.clear()
+        self._counters.clear()
+
+    def refresh(self) -> None:
+        """Catch the base store up with other processes."""
+        self.base.refresh()
+
+    def close(self) -> None:
+        """Nothing to release: the base store stays open (its owner closes it)."""
+
+    def __repr__(self) -> str:
+        return f"BufferedStore({len(self._staged)} staged over {self.base!r})"
