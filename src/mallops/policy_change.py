@@ -25,6 +25,7 @@ from .domain.events import DomainEvent
 from .domain.records import Actor
 from .engine.engine import POLICY_EVENT, Engine
 from .engine.replan import replan_record
+from .engine.replay import with_outcomes
 from .errors import PermissionDenied, ValidationError
 from .policy import Policy
 from .stores.protocol import Query
@@ -69,7 +70,7 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
         if old is None:
             continue
         current = record
-        sealed = old.with_outcomes(record)
+        sealed = with_outcomes(old, record)
         if sealed is not None:
             batch.put(record, sealed)
             current = sealed

@@ -1,14 +1,12 @@
 """The engine: applies events to records through one shared ``transitions`` machine.
 
 One :class:`Engine` per workflow and policy.  It owns a single ``transitions.Machine``
-built from the spec, with no model bound to it: each event is triggered *unbound*
-(``machine.events[name].trigger(cursor)``) on a tiny cursor object holding the state,
-so records are never added to the machine (no per-record ``add_model``; see
-docs/performance.md).  Guards run as transitions conditions, effects as ``after``
-callbacks; ``MachineError`` never escapes — mallops raises its own errors.
+built from the spec with no model bound to it (the adapter is :mod:`.machine`);
+``MachineError`` never escapes — mallops raises its own errors.
 
-Every change is a :class:`HistoryEntry`; :meth:`Engine.apply` is a pure function of a
-record and an entry, which is what makes replay (G6) exact.
+Every change is a :class:`HistoryEntry` that records its outcome (what it changed);
+:meth:`Engine.apply` is a pure function of a record and an entry, and replay
+(:mod:`.replay`, G6) applies the recorded outcomes, which is what makes it exact.
 """
 
 from __future__ import annotations
@@ -18,19 +16,21 @@ from typing import Any
 
 import attrs
 import pendulum
-from transitions import Machine, MachineError
+from transitions import MachineError
 
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
-from ..domain.outcome import outcome_of, replay_entry, wake_of
+from ..domain.outcome import outcome_of, wake_of
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
-from ..errors import InvalidTransition, MallopsError, PermissionDenied, ValidationError
+from ..errors import InvalidTransition, PermissionDenied, ValidationError
 from ..policy import Policy
 from . import access as _access
 from . import timers as T
 from .checks import validate_with_policy
 from .context import Context, Draft
+from .machine import Cursor, build_machine
 from .replan import REPLAN_EVENT, provisional_events
+from .replay import replay_history
 from .spec import EventSpec, Param, WorkflowSpec, describe_params
 
 TIMER_EVENT = "_timer"
@@ -40,72 +40,12 @@ POLICY_EVENT = "_policy"
 _REASON = Param("reason", "text", max_len=2000)
 
 
-class _Cursor:
-    """What transitions sees as the model: a state and the context of this event."""
-
-    __slots__ = ("ctx", "state")
-
-    def __init__(self, state: str, ctx: Context) -> None:
-        self.state = state
-        self.ctx = ctx
-
-
 @attrs.frozen
 class Applied:
     """The result of applying entries: the new record and the domain events raised."""
 
     record: Record
     events: tuple[DomainEvent, ...]
-
-
-def _guard(spec: EventSpec) -> Any:
-    def condition(event_data: Any) -> bool:
-        cursor: _Cursor = event_data.model
-        if spec.guard is None:
-            return True
-        why = spec.guard(cursor.ctx)
-        if why is None:
-            return True
-        cursor.ctx.guard_failures.append(why)
-        return False
-
-    return condition
-
-
-def _effect(spec: EventSpec) -> Any:
-    def after(event_data: Any) -> None:
-        cursor: _Cursor = event_data.model
-        cursor.ctx.draft.state = cursor.state
-        if spec.effect is not None:
-            spec.effect(cursor.ctx)
-
-    return after
-
-
-def _build_machine(spec: WorkflowSpec) -> Machine:
-    transitions = []
-    for ev in spec.events:
-        if ev.system and ev.name.startswith("_"):
-            continue
-        for src in ev.sources:
-            transitions.append(
-                {
-                    "trigger": ev.name,
-                    "source": src,
-                    "dest": ev.dest,
-                    "conditions": [_guard(ev)],
-                    "after": [_effect(ev)],
-                }
-            )
-    return Machine(
-        model=[],
-        states=list(spec.state_names),
-        initial=spec.initial,
-        transitions=transitions,
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
 
 
 class Engine:
@@ -118,7 +58,7 @@ class Engine:
         self.calendar = calendar
         self.tz = calendar.tz
         self.ladder = tuple(spec.ladder(policy))
-        self._machine = _build_machine(spec)
+        self._machine = build_machine(spec)
         self._finals = spec.final_states
         self._events: dict[str, tuple[EventSpec, ...]] = {
             name: spec.branches(name) for name in spec.event_names
@@ -397,7 +337,7 @@ class Engine:
                         event=entry.event,
                         role=entry.actor.role,
                     )
-            cursor = _Cursor(record.state, ctx)
+            cursor = Cursor(record.state, ctx)
             try:
                 ok = self._machine.events[entry.event].trigger(cursor)
             except MachineError as exc:  # pragma: no cover - sources are checked first
@@ -588,64 +528,6 @@ class Engine:
         out.sort(key=lambda x: (x[0], x[1], x[2]))
         return out
 
-    def with_outcomes(self, record: Record) -> Record | None:
-        """``record`` with the outcome filled into each history entry written before
-        mallops recorded outcomes, computed by re-running it under this engine, if that
-        reproduces the record exactly; ``None`` if it does not (the policy changed since)
-        or nothing is missing.  Done before a policy change, so replay stays exact."""
-        if all(h.outcome is not None for h in record.history):
-            return None
-        rebuilt: Record | None = None
-        try:
-            for entry in record.history:
-                if rebuilt is not None and entry.seq <= len(rebuilt.history):
-                    continue
-                if entry.outcome is not None:
-                    rebuilt = replay_entry(
-                        rebuilt,
-                        entry,
-                        record_id=record.id,
-                        kind=record.kind,
-                        property=record.property,
-                    )
-                else:
-                    rebuilt = self.apply(
-                        rebuilt, entry, record_id=record.id, property=record.property
-                    ).record
-        except MallopsError:
-            return None
-        if rebuilt is None or len(rebuilt.history) != len(record.history):
-            return None
-        bare = tuple(
-            evolve(h, outcome=None) if h.outcome is not None else h for h in rebuilt.history
-        )
-        stored = tuple(
-            evolve(h, outcome=None) if h.outcome is not None else h for h in record.history
-        )
-        if bare != stored or evolve(rebuilt, history=record.history) != record:
-            return None
-        return evolve(record, history=rebuilt.history)
-
     def replay(self, record_id: str, property: str, history: Sequence[HistoryEntry]) -> Record:
-        """Rebuild a record from its history alone (G6).
-
-        An entry that records its outcome is applied as recorded, whatever the policy and
-        calendar are now: the result is exactly the stored record.  An entry written
-        before mallops recorded outcomes is re-run under this engine's policy (exact only
-        while the policy and calendar are those it was written under); the follow-ups
-        it causes are re-created by it and their stored entries skipped.
-        """
-        record: Record | None = None
-        for entry in history:
-            if record is not None and entry.seq <= len(record.history):
-                continue
-            if entry.outcome is not None:
-                record = replay_entry(
-                    record, entry, record_id=record_id, kind=self.spec.kind, property=property
-                )
-                continue
-            record = self.apply(record, entry, record_id=record_id, property=property).record
-            record = evolve(record, history=tuple(history[: len(record.history)]))
-        if record is None:
-            raise ValidationError("an empty history replays to nothing")
-        return record
+        """Rebuild a record from its history alone (G6); see :func:`replay_history`."""
+        return replay_history(self, record_id, property, history)
