@@ -117,7 +117,7 @@ def test_a_process_without_a_kind_the_store_holds_refuses_to_write() -> None:
     store = MemoryStore()
     mall = Mall(store=store, clock=ManualClock(START))
     register(mall)
-    wider = ConfigGuard(store, "default", mall.policy, lambda: {*mall.services, "parcel"})
+    wider = ConfigGuard(lambda: store, "default", mall.policy, lambda: {*mall.services, "parcel"})
     parcel = sample_record("P-000001", kind="parcel", created_at=START, wake_at=START)
     config = wider.write_for({parcel.id: parcel}, START)
     assert config is not None

@@ -106,7 +106,7 @@ class Mall:
         self._services["lost_item"] = self.lost_found
         self._services["lost_report"] = self.lost_found.reports
         self.configuration = ConfigGuard(
-            self.store, self.property, self.policy, self._services.keys
+            lambda: self.store, self.property, self.policy, self._services.keys
         )
         """Checks every commit against the property's recorded configuration (#14)."""
 

@@ -138,24 +138,28 @@ _VALUES: dict[str, Any] = {
 class ConfigGuard:
     """Checks a ``Mall``'s commits against its property's configuration record.
 
-    ``kinds`` returns the workflow kinds this process knows (the registered services).
+    ``store`` returns the store the ``Mall`` writes to now (a bulk block buffers it);
+    ``kinds`` the workflow kinds this process knows (the registered services).
     """
 
     def __init__(
         self,
-        store: Store,
+        store: Callable[[], Store],
         property: str,
         policy: Policy,
         kinds: Callable[[], Collection[str]],
     ) -> None:
-        self.store = store
+        self._store = store
         self.property = property
         self.kinds = kinds
+        self.config_id = config_id(property)
+        self._verified: int | None = None  # the configuration version checked last
         self.set_policy(policy)
 
     def set_policy(self, policy: Policy) -> None:
         """Check against ``policy`` from now on (after a recorded policy change)."""
         self.policy = policy
+        self._verified = None
         self.policy_fp = policy_fingerprint(policy)
         self.calendar_fp = calendar_fingerprint(policy)
         self.years = year_fingerprints(policy)
@@ -163,7 +167,7 @@ class ConfigGuard:
     def stored(self) -> Record | None:
         """The property's configuration record, ``None`` before its first write."""
         try:
-            return self.store.get(config_id(self.property))
+            return self._store().get(self.config_id)
         except RecordNotFound:
             return None
 
@@ -211,6 +215,8 @@ class ConfigGuard:
         """Raise ``ConfigurationDrift`` if this process differs from the stored
         configuration; return that configuration record (``None`` if there is none)."""
         config = self.stored() if config is None else config
+        if config is not None and config.version == self._verified:
+            return config  # checked at this version already (the common case: no rescan)
         problems = self.problems(config)
         if problems:
             raise ConfigurationDrift(
@@ -222,17 +228,19 @@ class ConfigGuard:
                 property=self.property,
                 differences=tuple(problems),
             )
+        if config is not None:
+            self._verified = config.version
         return config
 
     def _held(self) -> set[str]:
         # records written before configurations were recorded count too (read once)
-        return {r.kind for r in self.store.query(Query(property=self.property))}
+        return {r.kind for r in self._store().query(Query(property=self.property))}
 
     def write_for(self, records: Mapping[str, Record], now: pendulum.DateTime) -> Write | None:
         """The configuration write a commit of ``records`` (by id) needs: the first
         records of the property, or of a kind new to it; ``None`` if none is needed (or
         the commit writes the configuration itself).  Checks first."""
-        if config_id(self.property) in records:
+        if self.config_id in records:
             return None
         kinds = {r.kind for r in records.values() if r.property == self.property}
         if not kinds:
