@@ -270,11 +270,13 @@ def _cli_smoke(mallops: Path, work: Path) -> None:
         *("-f", "demand=尽快清洁"),
     ]
     actor = ["--actor", "desk-1:front_desk:customer_service"]
-    run([mallops, *store, "open", "complaint", *actor, *fields], work, want="C-000001")
+    # Checks read ids and JSON, not messages: the CLI speaks zh-CN or English (--lang).
+    run([mallops, *store, "init"], work)
+    run([mallops, *store, "open", "complaint", *actor, *fields, "--json"], work, want='"C-000001"')
     run([mallops, *store, "show", "C-000001"], work, want="C-000001")
     run([mallops, *store, "list", "--json"], work, want='"C-000001"')
     later = ["--store", "smoke.json", "--now", "2026-10-08T14:00:00+08:00"]
-    run([mallops, *later, "tick"], work, want="timer_breached")
+    run([mallops, *later, "tick", "--json"], work, want='"timer_breached"')
     run([mallops, *later, "--lang", "en", "report", "--month", "2026-10"], work)
     run([mallops, "diagram", "complaint"], work, want="stateDiagram")
     (work / "policy.toml").write_text("[complaints]\nrecurrence_count = 3\n", encoding="utf-8")
@@ -301,7 +303,10 @@ def check_testing_venv(tmp: Path, wheel: Path, version: str, step: Steps) -> Non
     with step("demo"):
         demo = work / "demo"
         demo.mkdir()
-        run([bin_dir / "mallops", "demo", "--quiet"], demo, want="record(s) in store")
+        run([bin_dir / "mallops", "demo", "--quiet"], demo)
+        made = sorted(p.name for p in demo.iterdir())
+        if "mallops-store.json" not in made or not any(n.endswith(".html") for n in made):
+            raise CheckFailed(f"the demo left {made}, not its store and HTML report")
     with step("CLI smoke"):
         _cli_smoke(bin_dir / "mallops", work)
     with step("mallops.testing and st.from_type(Record)"):
@@ -332,7 +337,8 @@ def check_extra(tmp: Path, wheel: Path, extra: str, requires: list[str], step: S
         run([python, "-m", "pip", "check"], tmp)
         run([python, "-c", "import mallops; print(mallops.__version__)"], tmp)
         if requires:
-            run([python, "-c", _IMPORT_REQUIREMENTS, *requires], tmp)
+            for line in run([python, "-c", _IMPORT_REQUIREMENTS, *requires], tmp).splitlines():
+                print(f"wheel-check:   {line}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -102,7 +102,11 @@ def import_rate(workdir: Path, backends: list[str], n: int, chunk: int) -> dict[
         for b in order:
             mall = malls[b]
             t0 = time.perf_counter()
-            c = cpu(lambda m=mall, f=first: fill(m, min(chunk, n - f), first=f, chunk=chunk))
+            c = cpu(
+                lambda m=mall, f=first: fill(
+                    m, min(chunk, n - f), first=f, chunk=chunk, lifecycle_every=0
+                )
+            )
             walls[b].append(time.perf_counter() - t0)
             cpus[b].append(c)
     out: dict[str, Any] = {}

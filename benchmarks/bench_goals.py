@@ -4,6 +4,7 @@ Run from the repository root::
 
     nice python benchmarks/bench_goals.py --json goals.json        # every row (long: 1M)
     python benchmarks/bench_goals.py --only fire,open,memory        # some rows
+    python benchmarks/bench_goals.py --medium                       # smaller stores
     python benchmarks/bench_goals.py --tiny                         # smoke-test sizes
 
 Every in-process cost is CPU time of the measuring thread (``time.thread_time``), with
@@ -45,6 +46,15 @@ FULL: dict[str, Any] = {
     "demo": (30, 3),
     "report": ([10_000, 100_000], 5),
     "import": (100_000, 10_000),
+}
+MEDIUM: dict[str, Any] = {
+    **FULL,  # the sizes of the goals where a loaded 2-core machine can build them
+    "memory": 20_000,
+    "sql_open": ([1_000, 10_000], 20, 10),
+    "recurrence": ((50, 800), 5),
+    "demo": (10, 2),
+    "report": ([2_000, 20_000], 5),
+    "import": (20_000, 5_000),
 }
 TINY: dict[str, Any] = {
     "fire": (3, 2),
@@ -210,6 +220,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the selected rows, print the table, return (and optionally save) the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", action="store_true", help="smoke-test sizes (seconds)")
+    parser.add_argument(
+        "--medium", action="store_true", help="goal sizes, except where building takes hours"
+    )
     parser.add_argument("--only", help=f"comma-separated rows of: {', '.join(ROWS)}")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     parser.add_argument("--workdir", help="where the stores are built (default: a temp dir)")
@@ -218,7 +231,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     unknown = set(rows) - set(ROWS)
     if unknown:
         parser.error(f"unknown rows {sorted(unknown)}; rows: {', '.join(ROWS)}")
-    sizes = TINY if args.tiny else FULL
+    sizes = TINY if args.tiny else MEDIUM if args.medium else FULL
     table = Table()
     print(f"mallops goals (Python {sys.version.split()[0]}): median (p25-p75), CPU thread time")
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:

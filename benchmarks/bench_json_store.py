@@ -28,7 +28,8 @@ from typing import Any
 import attrs
 import pendulum
 
-from mallops import Actor, JsonStore, Mall, ManualClock, MemoryStore, Record, Write
+from mallops import Actor, JsonStore, Mall, ManualClock, MemoryStore, Record
+from mallops.stores import Write
 from mallops.stores.codec import encode
 
 try:

@@ -39,7 +39,8 @@ from typing import Any
 
 import pendulum
 
-from mallops import Actor, Mall, ManualClock, MemoryStore, SqlStore, Store, Write
+from mallops import Actor, Mall, ManualClock, MemoryStore, SqlStore, Store
+from mallops.stores import Write
 from mallops.stores._sql_schema import micros
 from mallops.stores.codec import encode
 from mallops.stores.sql_store import SqlStore as _SqlStore

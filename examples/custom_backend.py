@@ -1,8 +1,8 @@
 """A storage backend of your own, over sqlite3, checked by mallops' contract suite.
 
-A host system that keeps its data in its own database implements the six methods of
-``mallops.Store`` (see docs/storage.md) and runs ``mallops.testing.StoreContract``
-against it.  In a pytest module that is three lines::
+A host system that keeps its data in its own database implements the methods of
+``mallops.Store`` (see docs/storage.md), the event feed included, and runs
+``mallops.testing.StoreContract`` against it.  In a pytest module that is three lines::
 
     class TestMyStore(StoreContract):
         def make_store(self, tmp_path):
@@ -24,8 +24,11 @@ from pathlib import Path
 
 import pendulum
 
-from mallops import ConflictError, CounterWrite, Query, Record, RecordNotFound, Write
+from mallops import ConflictError, Query, Record, RecordNotFound
+from mallops.domain.events import DomainEvent, FeedEvent
+from mallops.stores import CounterWrite, Write
 from mallops.stores.codec import decode, encode
+from mallops.stores.eventlog import check_limit, check_since, decode_event, encode_events
 from mallops.stores.protocol import check_id, counters_as_mapping
 from mallops.testing import StoreContract
 
@@ -44,6 +47,9 @@ class SqliteStore:
             "CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, version INT,"
             " wake TEXT, property TEXT, body TEXT);"
             "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INT);"
+            "CREATE TABLE IF NOT EXISTS events (position INTEGER PRIMARY KEY, property TEXT,"
+            " body TEXT);"
+            "CREATE TABLE IF NOT EXISTS feed (head INT);"
         )
 
     def get(self, record_id: str) -> Record:
@@ -60,8 +66,14 @@ class SqliteStore:
                 out[rid] = self.get(rid)
         return out
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
         wanted = counters_as_mapping(counters)
+        feed = encode_events(events)  # checked before anything is written
         if len({check_id(w.record.id) for w in writes}) != len(writes):
             raise ConflictError("a record appears twice in one commit")
         self.db.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
@@ -86,6 +98,13 @@ class SqliteStore:
                 if self.counter(c.name) != c.expected:
                     raise ConflictError(f"counter {c.name!r} moved", expected=c.expected)
                 self.db.execute("INSERT OR REPLACE INTO counters VALUES (?,?)", (c.name, c.new))
+            head = self.feed_head()  # under the write lock: the positions follow on
+            for i, e in enumerate(feed, start=head + 1):
+                self.db.execute(
+                    "INSERT INTO events VALUES (?,?,?)", (i, e["property"], json.dumps(e))
+                )
+            self.db.execute("DELETE FROM feed")
+            self.db.execute("INSERT INTO feed VALUES (?)", (head + len(feed),))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -111,6 +130,26 @@ class SqliteStore:
         )
         found = self.get_many([rid for (rid,) in rows])  # in the order of the query
         return [(r.wake_at, r.id) for r in found.values() if r.wake_at is not None]
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        check_limit(limit)
+        rows = self.db.execute(
+            "SELECT position, body FROM events WHERE position > ?"
+            " AND (? IS NULL OR property = ?) ORDER BY position LIMIT ?",
+            (check_since(position, 1), property, property, -1 if limit is None else limit),
+        ).fetchall()
+        first = self.db.execute("SELECT MIN(position) FROM events").fetchone()[0]
+        check_since(position, first if first is not None else self.feed_head() + 1)
+        return [FeedEvent(p, decode_event(json.loads(b), f"event {p}")) for p, b in rows]
+
+    def feed_head(self) -> int:
+        row = self.db.execute("SELECT head FROM feed").fetchone()
+        return int(row[0]) if row else 0
+
+    def prune_events(self, upto: int) -> int:
+        return self.db.execute("DELETE FROM events WHERE position <= ?", (upto,)).rowcount
 
     def refresh(self) -> None:
         """sqlite reads the latest committed data on every query."""

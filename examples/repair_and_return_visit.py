@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pendulum
 
-from mallops import Actor, DomainEvent, Mall, ManualClock, MemoryStore, timeliness
+from mallops import Actor, DomainEvent, Mall, ManualClock, MemoryStore
+from mallops.workflows import timeliness
 
 TZ = "Asia/Shanghai"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import attrs
 
-from mallops import ConflictError, CounterWrite, JsonStore, Write
-from mallops.stores import json_store
+from mallops import ConflictError, JsonStore
+from mallops.stores import CounterWrite, Write, json_store
 from mallops.testing import sample_record
 
 SMALL_COMPACTION = 20_000

@@ -40,8 +40,8 @@ class _HalfFlushing(BufferedStore):
         super().__init__(base)
         self._n = 0
 
-    def commit(self, writes: Any, counters: Any = ()) -> None:
-        super().commit(writes, counters)
+    def commit(self, writes: Any, counters: Any = (), events: Any = ()) -> None:
+        super().commit(writes, counters, events)
         self._n += 1
         if self._n % 2 == 0:
             self.flush()

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mallops import BusinessCalendar, CalendarError, Duration, Policy, YearSchedule
+from mallops import CalendarError, Duration, Policy
+from mallops.calendar import BusinessCalendar, YearSchedule
 from mallops.errors import ValidationError
 
 from .conftest import at

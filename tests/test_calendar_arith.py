@@ -8,7 +8,8 @@ import datetime as dt
 import pendulum
 import pytest
 
-from mallops import BusinessCalendar, CalendarError, Duration, Policy, YearSchedule
+from mallops import CalendarError, Duration, Policy
+from mallops.calendar import BusinessCalendar, YearSchedule
 from mallops.engine import timers as T
 from mallops.errors import PolicyError, ValidationError
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mallops import BusinessCalendar, Policy
-from mallops.calendar import plus_seconds
+from mallops import Policy
+from mallops.calendar import BusinessCalendar, plus_seconds
 from mallops.errors import PolicyError
 
 SEED = BusinessCalendar()

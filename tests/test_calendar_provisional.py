@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from mallops import SYSTEM, Actor, CalendarError, Mall, ManualClock, MemoryStore, Policy
+from mallops import Actor, CalendarError, Mall, ManualClock, MemoryStore, Policy
+from mallops.domain import SYSTEM
 from mallops.domain.events import DomainEvent
 from mallops.engine.replan import replan_changes, replan_record
 from mallops.errors import PermissionDenied, PolicyError, ValidationError
@@ -214,3 +215,30 @@ def test_g9_replan_refuses_a_bad_actor_or_reason() -> None:
         mall.replan_provisional(actor="desk")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="reason"):
         mall.replan_provisional(reason="x" * 3000)
+
+
+def test_g9_a_corrupt_provisional_year_is_a_store_error() -> None:
+    from mallops.errors import CorruptStoreError
+
+    mall, _ = _mall()
+    data = encode(_open(mall))
+    handling = next(t for t in data["timers"] if t["name"] == "handling")
+    for bad in ("2027", True, 20.5):
+        handling["provisional_year"] = bad
+        with pytest.raises(CorruptStoreError, match="provisional_year"):
+            decode(data)
+
+
+def test_g9_the_lenient_twin_and_missing_years() -> None:
+    """``lenient()`` answers a missing year by the fallback rule; ``missing_years``
+    names the years a span needs without data."""
+    cal = Policy.seed().build_calendar()
+    assert cal.missing_years(at(2026, 12, 28), at(2028, 1, 3)) == (2027, 2028)
+    assert cal.missing_years(at(2026, 1, 1), at(2026, 12, 31)) == ()
+    loose = cal.lenient()
+    assert loose.lenient() is loose
+    assert cal.lenient() is loose
+    assert loose.is_working_day(at(2027, 1, 1).date())  # Friday: no holidays known
+    assert not loose.is_working_day(at(2027, 1, 2).date())  # Saturday: weekend
+    with pytest.raises(CalendarError):
+        cal.is_working_day(at(2027, 1, 1).date())

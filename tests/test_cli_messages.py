@@ -15,6 +15,7 @@ import mallops.cli as cli_module
 from mallops.cli import build_parser, main
 from mallops.cli.messages import MESSAGES, choose_language, set_language
 
+cli_module.commands()  # every command module adds its entries to the catalogue
 CLI_DIR = Path(cli_module.__file__).parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NOW = "--now=2026-09-30T10:00:00+08:00"

@@ -21,9 +21,9 @@ from mallops import (
     Policy,
     Query,
     ValidationError,
-    Write,
 )
 from mallops.engine.config import CONFIG_KIND, ConfigGuard, config_id
+from mallops.stores import Write
 from mallops.testing import sample_record
 
 from .conftest import CS_HEAD, DESK, GM, at

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mallops import EventSpec, InvalidDefinition, Policy
+from mallops import InvalidDefinition, Policy
 from mallops.engine.checks import CHECKS, POLICY_CHECKS, validate_with_policy
+from mallops.plugins import EventSpec
 from mallops.workflows.complaints import COMPLAINT
 from mallops.workflows.repairs import REPAIR
 

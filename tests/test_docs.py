@@ -24,5 +24,5 @@ def test_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     for i, block in enumerate(BLOCK.findall(page.read_text(encoding="utf-8"))):
         if block.startswith("# not run"):
             continue
-        code = compile(block, f"{page.name}[block {i}]", "exec")
+        code = compile(block, f"{page.name}[block {i}]", "exec", dont_inherit=True)
         exec(code, namespace)

@@ -7,23 +7,19 @@ from typing import Any
 import attrs
 import pytest
 
-from mallops import (
-    Duration,
-    EventSpec,
-    InvalidDefinition,
-    InvalidTransition,
-    Mall,
-    ManualClock,
-    Param,
-    Policy,
-    StateSpec,
-    TimerSpec,
-    WorkflowSpec,
-)
+from mallops import Duration, InvalidDefinition, InvalidTransition, Mall, ManualClock, Policy
 from mallops.engine import timers as T
 from mallops.engine.context import Context
 from mallops.engine.engine import Engine
-from mallops.workflows.base import WorkflowService
+from mallops.plugins import (
+    EventSpec,
+    Param,
+    StateSpec,
+    TimerSpec,
+    Workflow,
+    WorkflowService,
+    WorkflowSpec,
+)
 
 from .conftest import CLEANER, DESK, at
 
@@ -155,10 +151,8 @@ class TestDefinitionValidation:
 
 
 def job_mall(clock: ManualClock, s: WorkflowSpec | None = None) -> tuple[Mall, WorkflowService]:
-    mall = Mall(clock=clock)
-    service = WorkflowService(mall, Engine(s or spec(), mall.policy, mall.calendar))
-    mall._services["job"] = service
-    return mall, service
+    mall = Mall(clock=clock, workflows=[Workflow(s or spec())])
+    return mall, mall.service("job")
 
 
 class TestEvents:

@@ -8,10 +8,11 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from mallops import ConflictError, CounterWrite, Mall, ManualClock, MemoryStore, Write
+from mallops import ConflictError, DomainEvent, Mall, ManualClock, MemoryStore
 from mallops.domain.records import SYSTEM
 from mallops.engine.engine import TIMER_EVENT
 from mallops.engine.retry import RETRY
+from mallops.stores import CounterWrite, Write
 
 from .conftest import CS_HEAD, DESK, at
 from .test_complaints import register
@@ -27,11 +28,16 @@ class Between(MemoryStore):
         super().__init__()
         self.between: Callable[[], object] | None = None
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
         act, self.between = self.between, None
         if act is not None:
             act()
-        super().commit(writes, counters)
+        super().commit(writes, counters, events)
 
 
 def test_a_timer_fired_by_another_ticker_between_read_and_write_is_retried() -> None:

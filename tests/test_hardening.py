@@ -22,8 +22,8 @@ from mallops import (
     Policy,
     PolicyError,
     ValidationError,
-    Write,
 )
+from mallops.stores import Write
 from mallops.testing import hostile_values, sample_record
 
 from .conftest import DESK, at

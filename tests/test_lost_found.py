@@ -7,17 +7,17 @@ import pytest
 from mallops import (
     Actor,
     CalendarError,
-    CounterWrite,
     DomainEvent,
     Duration,
     InvalidTransition,
-    LostFoundPolicy,
     Mall,
     PermissionDenied,
     Policy,
     PolicyError,
     ValidationError,
 )
+from mallops.policy import LostFoundPolicy
+from mallops.stores import CounterWrite
 
 from .lost_found_helpers import (
     CS_HEAD,

@@ -17,8 +17,8 @@ from mallops import (
     Policy,
     Record,
     ValidationError,
-    timeliness,
 )
+from mallops.workflows import timeliness
 
 from .conftest import CLEANER, DEPT_MANAGER, DESK, GM, PROPERTY_MANAGER, STAFF, at
 from .test_repairs import report, to_completed

@@ -12,8 +12,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from mallops import ConflictError, JsonStore, Mall, ManualClock, MemoryStore, Record, Store, Write
-from mallops.stores import json_store
+from mallops import ConflictError, JsonStore, Mall, ManualClock, MemoryStore, Record, Store
+from mallops.stores import Write, json_store
 from mallops.testing import StoreContract, sample_record
 
 from .conftest import DESK, at

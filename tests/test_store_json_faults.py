@@ -14,18 +14,9 @@ from pathlib import Path
 import attrs
 import pytest
 
-from mallops import (
-    ConflictError,
-    CorruptStoreError,
-    CounterWrite,
-    JsonStore,
-    Query,
-    StoreError,
-    ValidationError,
-    Write,
-)
+from mallops import ConflictError, CorruptStoreError, JsonStore, Query, StoreError, ValidationError
+from mallops.stores import CounterWrite, Write, json_store
 from mallops.stores import _json_format as fmt
-from mallops.stores import json_store
 from mallops.testing import sample_record
 
 from . import _json_workers as workers

@@ -26,17 +26,15 @@ import pytest
 from mallops import (
     ConflictError,
     CorruptStoreError,
-    CounterWrite,
-    Link,
     Mall,
     ManualClock,
     Query,
     SqlStore,
     StoreError,
     ValidationError,
-    Write,
 )
-from mallops.stores import open_store
+from mallops.domain import Link
+from mallops.stores import CounterWrite, Write, open_store
 from mallops.stores._sql_db import Database, open_database
 from mallops.stores._sql_schema import SCHEMA_VERSION, ensure_schema
 from mallops.stores.codec import encode

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mallops import InvalidTransition, PermissionDenied, Tenant, ValidationError
+from mallops import InvalidTransition, PermissionDenied, ValidationError
+from mallops.workflows import Tenant
 from mallops.workflows.tenants import TENANT, mask
 from mallops.workflows.visits import VISIT
 

@@ -15,9 +15,9 @@ from mallops import (
     Policy,
     PolicyError,
     Record,
-    Tenant,
     ValidationError,
 )
+from mallops.workflows import Tenant
 from mallops.workflows.visits import VISIT
 
 from .visit_helpers import DM, GM, OPS, YEARS_2027, at, clock_of, new_mall, tenant, visit_done

@@ -13,8 +13,9 @@ import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mallops import Mall, Policy, Tenant
+from mallops import Mall, Policy
 from mallops.clock import aware
+from mallops.workflows import Tenant
 from mallops.workflows.visit_plan import VisitHours
 
 from .visit_helpers import DESK, OPS, YEARS_2027, at, new_mall

@@ -1,22 +1,29 @@
 """mallops: mall and commercial-building operations as durable state machines.
 
-Start from :class:`Mall`; see docs/getting-started.md.
+Start from :class:`Mall`; see docs/getting-started.md.  This package exports the facade,
+its values, events, policy, clocks, stores and errors.  The rest lives in documented
+subpackages: :mod:`mallops.plugins` (write your own workflow), :mod:`mallops.workflows`
+(the built-in services and read models), :mod:`mallops.domain` (the parts of a
+record), :mod:`mallops.calendar`, :mod:`mallops.stores`, :mod:`mallops.policy`,
+:mod:`mallops.report`, :mod:`mallops.testing`.
 """
 
 from __future__ import annotations
 
+from typing import Any as _Any
+
+from ._moved import moved_attribute as _moved_attribute
 from ._version import __version__
-from .calendar import BusinessCalendar, YearSchedule
 from .clock import Clock, ManualClock, SystemClock
 from .domain.events import DomainEvent
-from .domain.records import SYSTEM, Actor, Escalation, HistoryEntry, Link, Mark, Record, Timer
+from .domain.records import Actor, Record
 from .duration import Duration
-from .engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from .errors import (
     CalendarError,
     ConfigurationDrift,
     ConflictError,
     CorruptStoreError,
+    EventsPruned,
     InvalidDefinition,
     InvalidTransition,
     MallopsError,
@@ -28,77 +35,46 @@ from .errors import (
     ValidationError,
 )
 from .mall import Mall
-from .policy import LostFoundPolicy, Policy
+from .policy import Policy
 from .stores.json_store import JsonStore
 from .stores.memory import MemoryStore
-from .stores.protocol import CounterWrite, Query, Store, Write
+from .stores.protocol import Query, Store
 from .stores.sql_store import SqlStore
-from .workflows.lost_found import LostFoundService, RegisterRow
-from .workflows.lost_reports import ItemMatch, LostReportService
-from .workflows.repairs import RepairService
-from .workflows.return_visits import ReturnVisitService, ReturnVisitStats, timeliness
-from .workflows.suggestions import IssueRow, IssueSummary
-from .workflows.tenants import Tenant
-from .workflows.visit_reports import Coverage, TierCoverage
-from .workflows.visits import PlanResult
 
 __all__ = [
-    "SYSTEM",
     "Actor",
-    "BusinessCalendar",
     "CalendarError",
     "Clock",
     "ConfigurationDrift",
     "ConflictError",
     "CorruptStoreError",
-    "CounterWrite",
-    "Coverage",
     "DomainEvent",
     "Duration",
-    "Escalation",
-    "EventSpec",
-    "HistoryEntry",
+    "EventsPruned",
     "InvalidDefinition",
     "InvalidTransition",
-    "IssueRow",
-    "IssueSummary",
-    "ItemMatch",
     "JsonStore",
-    "Link",
-    "LostFoundPolicy",
-    "LostFoundService",
-    "LostReportService",
     "Mall",
     "MallopsError",
     "ManualClock",
-    "Mark",
     "MemoryStore",
-    "Param",
     "PermissionDenied",
-    "PlanResult",
     "Policy",
     "PolicyError",
     "Query",
     "Record",
     "RecordNotFound",
-    "RegisterRow",
-    "RepairService",
-    "ReturnVisitService",
-    "ReturnVisitStats",
     "SqlStore",
-    "StateSpec",
     "Store",
     "StoreError",
     "SubscriberError",
     "SystemClock",
-    "Tenant",
-    "TierCoverage",
-    "Timer",
-    "TimerSpec",
     "ValidationError",
-    "WorkflowSpec",
-    "Write",
-    "YearSchedule",
     "__version__",
-    "timeliness",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    """Names that moved to a subpackage keep working for one minor release, with a
+    ``DeprecationWarning`` naming the new place (see ``mallops._moved``)."""
+    return _moved_attribute(__name__, name)

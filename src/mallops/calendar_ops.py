@@ -81,11 +81,7 @@ def horizon_event(mall: Mall, now: pendulum.DateTime) -> DomainEvent | None:
     last = mall.store.counter(name)
     if last >= stamp:
         return None
-    try:
-        mall.store.commit([], [CounterWrite(name, last, stamp)])
-    except ConflictError:
-        return None  # another ticker gave today's warning
-    return DomainEvent(
+    event = DomainEvent(
         HORIZON_EVENT,
         "",
         "calendar",
@@ -99,6 +95,11 @@ def horizon_event(mall: Mall, now: pendulum.DateTime) -> DomainEvent | None:
             "message_en": cov.message("en"),
         },
     )
+    try:  # the warning goes to the event feed in the commit of its counter (G6)
+        mall.store.commit([], [CounterWrite(name, last, stamp)], [event])
+    except ConflictError:
+        return None  # another ticker gave today's warning
+    return event
 
 
 def check_replan_actor(mall: Mall, actor: Actor, reason: str | None) -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "ConfigurationDrift",
     "ConflictError",
     "CorruptStoreError",
+    "EventsPruned",
     "InvalidDefinition",
     "InvalidTransition",
     "MallopsError",
@@ -169,8 +170,10 @@ class ConfigurationDrift(MallopsError, RuntimeError):
 class SubscriberError(MallopsError, RuntimeError):
     """A subscriber raised while handling domain events.
 
-    The operation that produced the events was committed; ``errors`` holds what the
-    failing handlers raised, ``events`` the events that were being delivered.
+    mallops itself no longer raises it: subscribers run from the durable event feed,
+    and a failing one is logged and retried (see ``mallops.feed``).  Kept so code
+    that catches it still imports; ``errors`` holds what the failing handlers raised,
+    ``events`` the events that were being delivered.
     """
 
     def __init__(
@@ -179,3 +182,17 @@ class SubscriberError(MallopsError, RuntimeError):
         super().__init__(message)
         self.errors = tuple(errors)
         self.events = tuple(events)
+
+
+class EventsPruned(StoreError):
+    """A feed read asked for events the retention policy already removed.
+
+    ``position`` is the cursor that was asked for, ``first`` the oldest position the feed
+    still holds (``first - 1`` events were removed).  A consumer this far behind must
+    resynchronise from the records themselves before it reads the feed again.
+    """
+
+    def __init__(self, message: str, *, position: int, first: int) -> None:
+        super().__init__(message)
+        self.position = position
+        self.first = first

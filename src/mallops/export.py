@@ -22,7 +22,7 @@ from typing import Any
 from .domain.records import Record
 from .errors import ValidationError
 from .mall import Mall
-from .masking import mask_value, personal_fields
+from .masking import mask_free_text, mask_value, personal_fields
 from .read_models import overdue_timers
 
 __all__ = ["COLUMNS", "DEFAULT_COLUMNS", "export_rows", "to_csv", "write_xlsx"]
@@ -118,7 +118,7 @@ def export_rows(
                 value = r.fields.get(c)
                 if c in personal and not reveal and value is not None:
                     value = mask_value(value)
-            row.append(_cell(value))
+            row.append(_cell(value if reveal else mask_free_text(value)))
         rows.append(row)
     return header, rows
 

@@ -15,44 +15,39 @@
 from __future__ import annotations
 
 import contextlib
-import heapq
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pendulum
 
 from . import calendar_ops
 from .calendar import BusinessCalendar, Coverage
-from .clock import Clock, SystemClock, aware
+from .clock import Clock, SystemClock
 from .domain.events import DomainEvent
 from .domain.records import SYSTEM, Actor, Record
 from .engine.config import ConfigGuard
 from .engine.engine import Engine
 from .engine.replan import replan_record
-from .engine.retry import RETRY
-from .engine.spec import WorkflowSpec
-from .errors import (
-    ConfigurationDrift,
-    ConflictError,
-    MallopsError,
-    RecordNotFound,
-    SubscriberError,
-    ValidationError,
-)
+from .errors import ConfigurationDrift, ConflictError, ValidationError
+from .feed import Feed
 from .policy import Policy
 from .policy_change import change_policy
 from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
-from .stores.protocol import Query, Store, check_id
-from .workflows.base import Batch, WorkflowService
-from .workflows.complaints import COMPLAINT, ComplaintService
-from .workflows.lost_found import LOST_ITEM, LostFoundService
-from .workflows.repairs import REPAIR, RepairService
-from .workflows.return_visits import RETURN_VISIT, ReturnVisitService
-from .workflows.suggestions import SUGGESTION, SuggestionService
-from .workflows.tenants import TENANT, TenantService
-from .workflows.visits import VISIT, VisitService
+from .stores.protocol import Store
+from .ticker import fire_due
+from .workflows.base import WorkflowService
+from .workflows.builtin import BUILTIN_WORKFLOWS
+from .workflows.bundle import Workflow, policy_sections, workflow_list
+from .workflows.complaints import ComplaintService
+from .workflows.lost_found import LostFoundService
+from .workflows.repairs import RepairService
+from .workflows.return_visits import ReturnVisitService
+from .workflows.runtime import Reaction, Runtime, Services
+from .workflows.suggestions import SuggestionService
+from .workflows.tenants import TenantService
+from .workflows.visits import VisitService
 
 __all__ = ["Mall"]
 
@@ -62,12 +57,24 @@ Handler = Callable[[DomainEvent], None]
 
 
 class Mall:
-    """Operations of one property on one store.
+    """Operations of one property on one store: the one composition root.
 
     ``store`` defaults to a fresh :class:`MemoryStore`; ``clock`` to the real time in the
     policy's timezone; ``policy`` to :meth:`Policy.seed`.  ``property`` names the
     property (G11): a ``Mall`` reads and changes only that property's records.
+    ``workflows`` adds plug-in workflows (:class:`mallops.plugins.Workflow`) to the
+    seven built-in ones, which are registered through the same path
+    (docs/workflows.md); a plug-in's policy section missing from ``policy`` takes its
+    class defaults.
     """
+
+    complaints: ComplaintService
+    repairs: RepairService
+    return_visits: ReturnVisitService
+    tenants: TenantService
+    visits: VisitService
+    suggestions: SuggestionService
+    lost_found: LostFoundService
 
     def __init__(
         self,
@@ -76,75 +83,113 @@ class Mall:
         policy: Policy | None = None,
         *,
         property: str = "default",
+        workflows: Iterable[Workflow] = (),
     ) -> None:
-        self.policy = policy if policy is not None else Policy.seed()
-        if not isinstance(self.policy, Policy):
-            raise ValidationError(f"policy: expected a Policy, got {type(self.policy).__name__}")
-        self.store: Store = store if store is not None else MemoryStore()
+        policy = policy if policy is not None else Policy.seed()
+        if not isinstance(policy, Policy):
+            raise ValidationError(f"policy: expected a Policy, got {type(policy).__name__}")
+        self.workflows = (*BUILTIN_WORKFLOWS, *workflow_list(workflows))
+        self.policy = policy.with_sections(policy_sections(self.workflows))
+        store = store if store is not None else MemoryStore()
         self.clock: Clock = (
             clock if clock is not None else SystemClock(self.policy.calendar.timezone)
         )
-        self.property = check_id(property)
         self.calendar: BusinessCalendar = self.policy.build_calendar()
-        self._replan_checked: BusinessCalendar | None = None  # G9: scanned once per calendar
-        self._subscribers: list[Handler] = []
-        self._held: list[DomainEvent] | None = None  # events of a bulk() until its commit
-        self._services: dict[str, WorkflowService] = {}
-        self.complaints = ComplaintService(self, self._engine(COMPLAINT))
-        self._services["complaint"] = self.complaints
-        self.repairs = RepairService(self, self._engine(REPAIR))
-        self._services["repair"] = self.repairs
-        self.return_visits = ReturnVisitService(self, self._engine(RETURN_VISIT))
-        self._services["return_visit"] = self.return_visits
-        self.tenants = TenantService(self, self._engine(TENANT))
-        self._services["tenant"] = self.tenants
-        self.visits = VisitService(self, self._engine(VISIT))
-        self._services["visit"] = self.visits
-        self.suggestions = SuggestionService(self, self._engine(SUGGESTION))
-        self._services["suggestion"] = self.suggestions
-        self.lost_found = LostFoundService(self, self._engine(LOST_ITEM))
-        self._services["lost_item"] = self.lost_found
-        self._services["lost_report"] = self.lost_found.reports
-        self.configuration = ConfigGuard(
-            lambda: self.store, self.property, self.policy, self._services.keys
+        self.runtime = Runtime(
+            store=store,
+            clock=self.clock,
+            policy=self.policy,
+            calendar=self.calendar,
+            property=property,
         )
-        """Checks every commit against the property's recorded configuration (#14)."""
+        self.property = self.runtime.property
+        self._replan_checked: BusinessCalendar | None = None  # G9: scanned once per calendar
+        self._attributes: dict[str, WorkflowService] = {}
+        for wf in self.workflows:
+            self._register(wf)
+        self.runtime.add_reactions(r for wf in self.workflows for r in wf.reactions)
+        peers = self.runtime.services
+        self.complaints = peers.of("complaint", ComplaintService)
+        self.repairs = peers.of("repair", RepairService)
+        self.return_visits = peers.of("return_visit", ReturnVisitService)
+        self.tenants = peers.of("tenant", TenantService)
+        self.visits = peers.of("visit", VisitService)
+        self.suggestions = peers.of("suggestion", SuggestionService)
+        self.lost_found = peers.of("lost_item", LostFoundService)
 
-    def _engine(self, spec: WorkflowSpec) -> Engine:
-        return Engine(spec, self.policy, self.calendar)
+    def _register(self, wf: Workflow) -> None:
+        service = wf.service(self.runtime, Engine(wf.spec, self.policy, self.calendar))
+        if not isinstance(service, WorkflowService) or service.kind != wf.kind:
+            raise ValidationError(
+                f"workflow {wf.kind!r}: its service factory must return a WorkflowService "
+                f"of kind {wf.kind!r}",
+                field="workflows",
+            )
+        self.runtime.services.add(service)
+        if wf.attribute is not None:
+            if wf.attribute in self._attributes or wf.attribute in vars(type(self)):
+                raise ValidationError(
+                    f"workflow {wf.kind!r}: attribute {wf.attribute!r} is taken",
+                    field="workflows",
+                )
+            self._attributes[wf.attribute] = service
+
+    @property
+    def configuration(self) -> ConfigGuard:
+        """Checks every commit against the property's recorded configuration (#14)."""
+        return self.runtime.configuration
+
+    @property
+    def store(self) -> Store:
+        """The store this mall reads and writes (shared with its services)."""
+        return self.runtime.store
+
+    @store.setter
+    def store(self, store: Store) -> None:
+        self.runtime.store = store  # bulk() swaps in a buffer for its one commit
+
+    def __getattr__(self, name: str) -> WorkflowService:
+        # plug-in workflows by their attribute (mall.notices), for names not found otherwise
+        attributes = self.__dict__.get("_attributes", {})
+        if name in attributes:
+            service: WorkflowService = attributes[name]
+            return service
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def services(self) -> dict[str, WorkflowService]:
         """The workflow services by record kind."""
-        return dict(self._services)
+        return {kind: self.service(kind) for kind in self.runtime.services}
+
+    @property
+    def registry(self) -> Services:
+        """The typed service registry (``mall.registry.of(kind, ServiceClass)``)."""
+        return self.runtime.services
+
+    @property
+    def reactions(self) -> tuple[Reaction, ...]:
+        """The reaction table this mall dispatches (docs/architecture.md)."""
+        return self.runtime.reactions
 
     def service(self, kind: str) -> WorkflowService:
         """The service of record kind ``kind``."""
-        try:
-            return self._services[kind]
-        except KeyError:
-            raise ValidationError(
-                f"unknown record kind {kind!r}; kinds: {', '.join(self._services)}", field="kind"
-            ) from None
+        return self.runtime.services.of(kind, WorkflowService)
 
     # -- time -------------------------------------------------------------------------------
 
     def now(self) -> pendulum.DateTime:
         """The clock's time in the policy's timezone (naive clocks are refused)."""
-        return aware(self.clock.now(), field="clock", tz=self.calendar.tz)
+        return self.runtime.now()
 
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, record_id: str) -> Record:
         """Any record of this property by id (``RecordNotFound`` otherwise)."""
-        record = self.store.get(check_id(record_id))
-        if record.property != self.property:
-            raise RecordNotFound(f"no record {record_id!r} in this property", record_id=record_id)
-        return record
+        return self.runtime.get(record_id)
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this property matching ``filters`` (see :class:`Query`)."""
-        return self.store.query(Query.scoped({"property": self.property}, filters))
+        return self.runtime.query(**filters)
 
     def history_of(self, tenant: str) -> list[Record]:
         """Every record concerning ``tenant`` (G4), oldest first."""
@@ -179,39 +224,18 @@ class Mall:
 
     # -- events -----------------------------------------------------------------------------
 
+    @property
+    def feed(self) -> Feed:
+        """The durable event feed of this property (G6; see :mod:`mallops.feed`)."""
+        return self.runtime.feed
+
     def subscribe(self, handler: Handler) -> Callable[[], None]:
-        """Call ``handler`` with every domain event after its commit; returns an
-        unsubscribe function."""
-        if not callable(handler):
-            raise ValidationError("handler: expected a callable")
-        self._subscribers.append(handler)
-
-        def unsubscribe() -> None:
-            if handler in self._subscribers:
-                self._subscribers.remove(handler)
-
-        return unsubscribe
+        """Call ``handler`` with each event of this property after its commit, from the
+        feed (G6; a failing handler is logged and retried); returns an unsubscribe."""
+        return self.runtime.subscribe(handler)
 
     def _deliver(self, events: list[DomainEvent]) -> None:
-        if self._held is not None:
-            self._held.extend(events)  # inside bulk(): delivered after its one commit
-            return
-        if not events or not self._subscribers:
-            return
-        errors: list[BaseException] = []
-        for event in events:
-            for handler in list(self._subscribers):
-                try:
-                    handler(event)
-                except Exception as exc:
-                    errors.append(exc)
-        if errors:
-            raise SubscriberError(
-                f"{len(errors)} subscriber call(s) failed ({errors[0]!r}); the operation "
-                "itself was committed",
-                errors=errors,
-                events=events,
-            )
+        self.runtime.deliver(events)
 
     # -- the calendar (G9) -----------------------------------------------------------------
 
@@ -244,12 +268,12 @@ class Mall:
 
     def _replan_one(self, rid: str, actor: Actor, reason: str | None) -> list[DomainEvent]:
         for _ in range(16):
-            batch = Batch(self)
+            batch = self.runtime.batch()
             now = self.now()
             record = batch.current(rid)
-            service = self._services.get(record.kind)
-            if service is None:
+            if record.kind not in self.runtime.services:
                 return []
+            service = self.service(record.kind)
             record = service.catch_up(batch, record, now)
             result = replan_record(service.engine, record, now, actor=actor, reason=reason)
             if result is None:
@@ -293,13 +317,15 @@ class Mall:
         buffer = BufferedStore(base)
         self.store = buffer
         if hold_events:
-            self._held = []
+            self.runtime.held = []
         try:
             yield self
             buffer.flush()
+            if not hold_events:
+                self.feed.skip_to_head()  # its events were given as they were staged
         finally:
             self.store = base
-            held, self._held = self._held, None
+            held, self.runtime.held = self.runtime.held, None
         if held:
             self._deliver(held)
 
@@ -326,82 +352,11 @@ class Mall:
         horizon = calendar_ops.horizon_event(self, now)
         if horizon is not None:
             events.append(horizon)
-        queue = [(at.timestamp(), rid) for at, rid in self.store.due(now, property=self.property)]
-        heapq.heapify(queue)
-        failed: set[str] = set()
-        conflicts: dict[str, int] = {}
-        while queue:
-            _, rid = heapq.heappop(queue)
-            if rid in failed:
-                continue
-            record = self.store.get(rid)
-            service = self._services.get(record.kind)
-            if service is None:  # never skipped silently (#14): an event and a log line
-                failed.add(rid)
-                _LOG.warning(
-                    "tick: %s is a %s, a kind this process does not know; its deadline at "
-                    "%s is not processed",
-                    rid,
-                    record.kind,
-                    record.wake_at,
-                )
-                events.append(
-                    DomainEvent(
-                        "tick_unknown_kind",
-                        rid,
-                        record.kind,
-                        record.property,
-                        record.wake_at or now,
-                        {"kind": record.kind, "known": sorted(self._services)},
-                    )
-                )
-                continue
-            entry = service.engine.next_timer_entry(record, now)  # the step catch-up takes
-            if entry is None:
-                continue
-            at, timer, index = entry.at, entry.data["timer"], entry.data["mark"]
-            batch = Batch(self)
-            try:
-                updated = service.apply_entry(batch, record, entry)
-            except MallopsError as exc:
-                failed.add(rid)
-                _LOG.warning(
-                    "tick: %s %s timer %s could not fire: %s", record.kind, rid, timer, exc
-                )
-                events.append(
-                    DomainEvent(
-                        "tick_failed",
-                        rid,
-                        record.kind,
-                        record.property,
-                        at,
-                        {
-                            "timer": timer,
-                            "mark": index,
-                            "error": str(exc),
-                            "error_type": type(exc).__name__,
-                        },
-                    )
-                )
-                continue
-            try:
-                batch.commit()
-            except ConfigurationDrift:
-                self._deliver(events)  # what was reported so far, then refuse (#14)
-                raise
-            except ConflictError:
-                # another ticker or a user changed it meanwhile: back off, look again
-                conflicts[rid] = conflicts.get(rid, 0) + 1
-                RETRY.pause(conflicts[rid])
-                self.store.refresh()
-                heapq.heappush(queue, (at.timestamp(), rid))
-                continue
-            events.extend(batch.events)
-            if updated.wake_at is not None and updated.wake_at < now:
-                heapq.heappush(queue, (updated.wake_at.timestamp(), rid))
-            for other in batch.records.values():
-                if other.id != rid and other.wake_at is not None and other.wake_at < now:
-                    heapq.heappush(queue, (other.wake_at.timestamp(), other.id))
+        try:
+            fire_due(self, now, events)
+        except ConfigurationDrift:
+            self._deliver(events)  # what was reported so far, then refuse (#14)
+            raise
         self._deliver(events)
         return events
 

@@ -29,7 +29,6 @@ from .engine.replay import with_outcomes
 from .errors import PermissionDenied, ValidationError
 from .policy import Policy
 from .stores.protocol import Query
-from .workflows.base import Batch
 
 if TYPE_CHECKING:
     from .mall import Mall
@@ -62,7 +61,7 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
     new_engines = {kind: Engine(e.spec, policy, calendar) for kind, e in old_engines.items()}
     write, data = mall.configuration.change(policy, actor, reason, now)
     before = mall.configuration.stored()
-    batch = Batch(mall)
+    batch = mall.runtime.batch()
     batch.put(before, write.record)
     mall.store.refresh()
     for record in mall.store.query(Query(property=mall.property)):
@@ -88,8 +87,8 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
             batch.put(applied.record, replanned[0])
             batch.events.extend(replanned[1])
     batch.commit()
-    mall.policy = policy
-    mall.calendar = calendar
+    mall.policy = mall.runtime.policy = policy
+    mall.calendar = mall.runtime.calendar = calendar
     for kind, service in services.items():
         service.engine = new_engines[kind]
     mall.configuration.set_policy(policy)

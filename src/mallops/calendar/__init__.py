@@ -18,8 +18,9 @@ the second in the calendar's timezone, across DST changes.
 
 from __future__ import annotations
 
-from ._calendar import MISSING_YEAR_MODES, BusinessCalendar
+from ._calendar import MISSING_YEAR_MODES, BusinessCalendar, check_intervals
 from ._coverage import Coverage
+from ._coverage import spans as year_spans
 from ._days import REGIONS, YearSchedule
 from ._time import parse_interval, parse_span, plus_seconds, wall_seconds
 
@@ -29,8 +30,10 @@ __all__ = [
     "BusinessCalendar",
     "Coverage",
     "YearSchedule",
+    "check_intervals",
     "parse_interval",
     "parse_span",
     "plus_seconds",
     "wall_seconds",
+    "year_spans",
 ]

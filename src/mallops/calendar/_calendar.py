@@ -12,9 +12,9 @@ from ..duration import Duration
 from ..errors import CalendarError, ValidationError
 from ._coverage import Coverage, coverage_of
 from ._days import DaySource, YearSchedule
-from ._time import DAY, localize, parse_span, plus_seconds, wall_seconds
+from ._time import DAY, has_dst, localize, parse_span, plus_seconds, wall_seconds
 
-__all__ = ["MISSING_YEAR_MODES", "BusinessCalendar"]
+__all__ = ["MISSING_YEAR_MODES", "BusinessCalendar", "check_intervals"]
 
 MISSING_YEAR_MODES = ("fallback", "refuse")
 _MAX_SCAN_DAYS = 3 * 366
@@ -22,6 +22,19 @@ _UTC = _dt.UTC
 _astz = _dt.datetime.astimezone
 _ONE_DAY = _dt.timedelta(days=1)
 Span = tuple[pendulum.DateTime, pendulum.DateTime]
+_sub = _dt.datetime.__sub__
+
+
+def _plain_seconds(start: _dt.datetime, end: _dt.datetime) -> int:
+    """Seconds between instants of a zone without DST (stdlib subtraction is exact)."""
+    delta: _dt.timedelta = _sub(end, start)
+    return delta.days * 86400 + delta.seconds
+
+
+def check_intervals(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
+    """``"HH:MM-HH:MM"`` intervals as seconds after midnight, in order and not
+    overlapping; ``ValidationError`` naming ``what`` otherwise."""
+    return _spans(texts, what)
 
 
 def _spans(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
@@ -30,17 +43,6 @@ def _spans(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
         if start < end:
             raise ValidationError(f"{what}: intervals must be in order and must not overlap")
     return parsed
-
-
-def _has_dst(tzinfo: _dt.tzinfo) -> bool:
-    """Whether the zone changes its UTC offset within 1990-2060 (then comparisons go via
-    UTC, because same-zone datetimes compare by local time in the repeated hour)."""
-    for year in range(1990, 2061):
-        jan = _dt.datetime(year, 1, 15, 12, tzinfo=tzinfo).utcoffset()
-        jul = _dt.datetime(year, 7, 15, 12, tzinfo=tzinfo).utcoffset()
-        if jan != jul:
-            return True
-    return False
 
 
 class BusinessCalendar:
@@ -83,7 +85,8 @@ class BusinessCalendar:
             )
         self.tz = tz
         self._tzinfo = pendulum.timezone(tz)
-        self._dst = _has_dst(self._tzinfo)
+        self._dst = has_dst(self._tzinfo)
+        self._gap = wall_seconds if self._dst else _plain_seconds
         default = _spans(intervals, "working hours")
         if not default:
             raise ValidationError("a business calendar needs at least one working interval")
@@ -245,10 +248,12 @@ class BusinessCalendar:
         if seconds <= 0:
             return self.subtract_working_seconds(start, -seconds) if seconds else start
         remaining = seconds
-        for begin, end in self._forward(self._norm(start)):
-            available = wall_seconds(begin, end)
+        gap = self._gap
+        for begin, end in self._forward(self._norm(start) if self._dst else start):
+            available = gap(begin, end)
             if remaining <= available:
-                return self._out(plus_seconds(begin, remaining), start)
+                due = plus_seconds(begin, remaining)
+                return self._out(due, start) if self._dst else due
             remaining -= available
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -259,23 +264,26 @@ class BusinessCalendar:
         if seconds <= 0:
             return self.add_working_seconds(end, -seconds) if seconds else end
         remaining = seconds
-        for begin, close in self._backward(self._norm(end)):
-            available = wall_seconds(begin, close)
+        gap = self._gap
+        for begin, close in self._backward(self._norm(end) if self._dst else end):
+            available = gap(begin, close)
             if remaining <= available:
-                return self._out(plus_seconds(close, -remaining), end)
+                due = plus_seconds(close, -remaining)
+                return self._out(due, end) if self._dst else due
             remaining -= available
         raise AssertionError("unreachable")  # pragma: no cover
 
     def working_seconds_between(self, start: pendulum.DateTime, end: pendulum.DateTime) -> int:
         """Working seconds in ``[start, end)``; 0 if ``end`` is not after ``start``."""
-        begin_at, end_at = self._norm(start), self._norm(end)
+        begin_at, end_at = (self._norm(start), self._norm(end)) if self._dst else (start, end)
         if end_at <= begin_at:
             return 0
         total = 0
+        gap = self._gap
         for begin, close in self._forward(begin_at):
             if begin >= end_at:
                 break
-            total += wall_seconds(begin, close if close < end_at else end_at)
+            total += gap(begin, close if close < end_at else end_at)
         return total
 
     def working_time_between(self, a: pendulum.DateTime, b: pendulum.DateTime) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["Coverage", "coverage_of"]
+__all__ = ["Coverage", "coverage_of", "spans"]
 
 
 @attrs.frozen
@@ -53,7 +53,7 @@ class Coverage:
 
     def message(self, lang: str = "en") -> str:
         """One line for people, in ``"zh"`` (zh-CN) or ``"en"``."""
-        span = _spans(self.years)
+        span = spans(self.years)
         if self.last_day is None:
             if lang == "zh":
                 return (
@@ -84,7 +84,7 @@ class Coverage:
         return text
 
 
-def _spans(years: Iterable[int]) -> str:
+def spans(years: Iterable[int]) -> str:
     """``2004-2026, 2028`` for a set of years."""
     ordered = sorted(set(years))
     if not ordered:

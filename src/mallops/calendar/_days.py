@@ -16,6 +16,7 @@ Three sources answer "is this day a working day?", the first that knows wins:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +52,7 @@ class YearSchedule:
     workdays: tuple[_dt.date, ...] = ()
 
 
+@functools.cache
 def _chinese_years() -> tuple[int, int]:
     from chinese_calendar import constants
 
@@ -96,7 +98,8 @@ class DaySource:
         elif builtin and region != "NONE":
             self._package = _load_holidays_package()
             probe = self._package.country_holidays(region)
-            span = (int(probe.start_year), int(probe.end_year))
+            # the years the package computes for the region (older releases lack the span)
+            span = (int(getattr(probe, "start_year", 1950)), int(getattr(probe, "end_year", 2100)))
         self.builtin_span = span
         self.unbounded = region == "NONE"
         covered = set(self._years)

@@ -7,9 +7,9 @@ pendulum.DateTime for pendulum operands.  The hot paths use these.
 The stdlib operators are *wall-clock* arithmetic when both operands share a tzinfo
 (``datetime + timedelta`` moves the local time; ``a - b`` subtracts local times), which
 is one hour off across a DST change.  :func:`wall_seconds` and :func:`plus_seconds`
-correct for the UTC offset, and only take the slower UTC round trip when the offset
-really changed, so a timezone without DST (Asia/Shanghai today) pays two ``utcoffset``
-calls and nothing else.
+correct for the UTC offset in zones that have DST (one cached dict lookup decides), and
+take the slower UTC round trip only when the offset really changed; a zone without DST
+(Asia/Shanghai today, fixed offsets) keeps the plain stdlib arithmetic.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pendulum
 
 from ..errors import ValidationError
 
-__all__ = ["localize", "parse_interval", "parse_span", "plus_seconds", "wall_seconds"]
+__all__ = ["has_dst", "localize", "parse_interval", "parse_span", "plus_seconds", "wall_seconds"]
 
 _sub = _dt.datetime.__sub__
 _add = _dt.datetime.__add__
@@ -31,12 +31,30 @@ DAY = 86400
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
+_SHIFTS: dict[int, tuple[_dt.tzinfo, bool]] = {}  # id(zone) -> (zone, has DST): O(1), no __hash__
+
+
+def has_dst(tz: _dt.tzinfo) -> bool:
+    """Whether ``tz`` changes its UTC offset in 2000-2060 (cached per zone object).  A zone
+    that does not (Asia/Shanghai, fixed offsets) takes the plain stdlib arithmetic."""
+    hit = _SHIFTS.get(id(tz))
+    if hit is not None and hit[0] is tz:
+        return hit[1]
+    known = any(
+        _dt.datetime(year, 1, 15, 12, tzinfo=tz).utcoffset()
+        != _dt.datetime(year, 7, 15, 12, tzinfo=tz).utcoffset()
+        for year in range(2000, 2061)
+    )
+    _SHIFTS[id(tz)] = (tz, known)  # the zone is kept alive, so its id is never reused
+    return known
+
+
 def wall_seconds(start: _dt.datetime, end: _dt.datetime) -> int:
     """Whole real seconds from ``start`` to ``end`` (negative if ``end`` is earlier),
     exact across DST changes."""
     delta: _dt.timedelta = _sub(end, start)
     tz = start.tzinfo
-    if tz is not None and tz is end.tzinfo:
+    if tz is not None and tz is end.tzinfo and has_dst(tz):
         shift = end.utcoffset() - start.utcoffset()  # type: ignore[operator]
         if shift:
             delta = delta - shift
@@ -80,7 +98,9 @@ def plus_seconds(start: pendulum.DateTime, seconds: int) -> pendulum.DateTime:
     step = _dt.timedelta(seconds=seconds)
     result: pendulum.DateTime = _add(start, step)
     tz = start.tzinfo
-    if tz is None or result.utcoffset() == start.utcoffset():
+    if tz is None or not has_dst(tz):
+        return result
+    if result.utcoffset() == start.utcoffset():
         return result
     return localize(_add(_astz(start, _UTC), step), tz)
 

@@ -30,6 +30,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mallops.cli.data_out",  # report, export
     "mallops.cli.admin",  # demo, init, diagram, policy
     # -- subcommands registered from other modules: add one line each -----------------
+    "mallops.cli.calendar_cmd",  # calendar check (issue 13, G9)
+    "mallops.cli.store",  # store copy (issue 16)
+    "mallops.server._cli",  # serve (the HTTP API and web front desk)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
 
@@ -57,6 +60,9 @@ def _common(suppress: bool) -> Parser:
         help=t("opt.store", default=DEFAULT_STORE),
     )
     g.add_argument("--policy", metavar="FILE", default=d(None), help=t("opt.policy"))
+    g.add_argument(
+        "--workflow", action="append", metavar="MODULE:NAME", default=d([]), help=t("opt.workflow")
+    )
     g.add_argument("--property", metavar="NAME", default=d("default"), help=t("opt.property"))
     g.add_argument("--now", type=_now, default=d(None), metavar="ISO", help=t("opt.now"))
     g.add_argument("--json", action="store_true", default=d(False), help=t("opt.json"))

@@ -17,11 +17,12 @@ from ..clock import ManualClock
 from ..domain.records import Record
 from ..errors import StoreError, ValidationError
 from ..mall import Mall
-from ..masking import mask_value, personal_fields
+from ..masking import mask_free_text, mask_value, personal_fields
 from ..policy import Policy
 from ..stores import open_store
 from ..stores.codec import encode
 from ..stores.protocol import Store
+from ..workflows.bundle import Workflow, load_workflow, policy_sections
 from .messages import language, t
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "store_path",
     "timer_label",
     "value_label",
+    "workflows",
     "write_text",
 ]
 
@@ -52,7 +54,17 @@ PROG = "mallops"
 def load_policy(args: argparse.Namespace, file: str | None = None) -> Policy:
     """The policy of ``--policy`` (or ``file``) merged onto the seed."""
     path = file or args.policy
-    return Policy.from_toml(path) if path else Policy.seed()
+    sections = policy_sections(workflows(args))
+    return Policy.from_toml(path, sections=sections) if path else Policy.seed()
+
+
+def workflows(args: argparse.Namespace) -> list[Workflow]:
+    """The plug-in workflows of ``--workflow`` (each loaded once per command)."""
+    loaded = getattr(args, "loaded_workflows", None)
+    if loaded is None:
+        loaded = [load_workflow(text) for text in getattr(args, "workflow", None) or ()]
+        args.loaded_workflows = loaded
+    return list(loaded)
 
 
 def store_path(location: str) -> Path | None:
@@ -81,7 +93,13 @@ def open_mall(args: argparse.Namespace) -> Iterator[Mall]:
     store = existing_store(args.store)
     clock = ManualClock(args.now) if args.now is not None else None
     try:
-        yield Mall(store=store, clock=clock, policy=policy, property=args.property)
+        yield Mall(
+            store=store,
+            clock=clock,
+            policy=policy,
+            property=args.property,
+            workflows=workflows(args),
+        )
     finally:
         store.close()
 
@@ -113,10 +131,12 @@ def record_data(mall: Mall, record: Record, *, reveal: bool = False) -> dict[str
         return data
     personal = personal_fields(s.engine.spec for s in mall.services.values())
     data["fields"] = masked(data["fields"], personal)
+    data["location"] = mask_free_text(data.get("location"))
     for h in data["history"]:
         h["data"] = masked(h["data"], personal)
         if "f" in h.get("out", {}):  # the fields an event set (its outcome, G6)
             h["out"]["f"] = masked(h["out"]["f"], personal)
+        h["reason"] = mask_free_text(h.get("reason"))
     return data
 
 
@@ -129,7 +149,7 @@ def masked(value: Any, personal: Collection[str]) -> Any:
         }
     if isinstance(value, list):
         return [masked(v, personal) for v in value]
-    return value
+    return mask_free_text(value)  # phone or ID numbers typed into free text (G7)
 
 
 def label(zh: str, en: str) -> str:

@@ -14,7 +14,7 @@ from ..mall import Mall
 from ..policy import Policy
 from ..stores import open_store
 from ..stores.memory import MemoryStore
-from ._common import emit_json, load_policy, out, store_path, write_text
+from ._common import emit_json, load_policy, out, store_path, workflows, write_text
 from ._parser import Command, UsageError
 from .messages import t
 
@@ -46,6 +46,7 @@ def _setup_demo(p: argparse.ArgumentParser) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ..demo import DemoConfig, run_demo
     from ..report import build_report, render
+    from .calendar_cmd import horizon_note
 
     config = DemoConfig(
         seed=args.seed,
@@ -60,10 +61,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     store = open_store(args.store)
     try:
         bar = None if args.quiet else _progress
-        result = run_demo(store, config, policy=policy, progress=bar)
+        result = run_demo(store, config, policy=policy, progress=bar, property=args.property)
         report = build_report(result.mall, result.start, result.end, lang=args.lang)
         html_path = Path(args.html or f"mallops-report-{result.start.format('YYYY-MM')}.html")
-        write_text(html_path, render(report, "html"))
+        write_text(html_path, render(report, "html", embed_font=True))
         records = len(result.mall.query())
         if args.json:
             emit_json(
@@ -79,6 +80,9 @@ def _run_demo(args: argparse.Namespace) -> int:
             )
         else:
             out(render(report, "text"))
+            note = horizon_note(result.mall)  # G9: the holiday data runs out soon
+            if note:
+                out(note)
             key = "out.demo_continued" if result.continued else "out.demo_simulated"
             out(t(key, days=result.days_run, store=args.store, records=records))
             out(t("out.demo_html", path=html_path.resolve()))
@@ -110,7 +114,7 @@ def _run_diagram(args: argparse.Namespace) -> int:
     from ..diagrams import diagram
     from ._args import check_kind
 
-    mall = Mall(store=MemoryStore(), policy=load_policy(args))
+    mall = Mall(store=MemoryStore(), policy=load_policy(args), workflows=workflows(args))
     kinds = [check_kind(mall, args.kind)] if args.kind else list(mall.services)
     parts = [diagram(mall.service(k).engine.spec, args.format, args.lang) for k in kinds]
     out("\n".join(parts))
@@ -154,27 +158,28 @@ def _drop(data: dict[str, Any], key: str | None) -> bool:
 
 
 def policy_errors(path: str) -> list[PolicyError]:
-    """Every error of a policy file, not only the first: the file is checked, the key of
-    each error is taken out and the rest checked again, until it passes."""
+    """Every error of a policy file: the file is checked, the keys of its errors are
+    taken out and the rest checked again (errors hidden behind others show), until it
+    passes."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         return [PolicyError(f"cannot read policy file {path}: {exc.strerror}")]
     except tomllib.TOMLDecodeError as exc:
         return [PolicyError(f"{path}: not valid TOML: {exc}")]
-    errors: list[PolicyError] = []
+    errors: dict[tuple[str | None, str], PolicyError] = {}
     for _ in range(1000):
         try:
             Policy.from_dict(data)
         except PolicyError as exc:
-            # the policy loader already reports several errors at once (exc.errors)
-            errors.extend(exc.errors)
-            dropped = [_drop(data, e.key) for e in exc.errors]
-            if not all(dropped):
+            found = [e for e in exc.errors if (e.key, e.reason) not in errors]
+            errors.update({(e.key, e.reason): e for e in found})
+            dropped = [_drop(data, e.key) for e in found]
+            if not found or not any(dropped):
                 break
         else:
             break
-    return errors
+    return list(errors.values())
 
 
 def _policy_failed(args: argparse.Namespace, errors: list[PolicyError]) -> None:

@@ -31,11 +31,15 @@ def _setup_report(p: argparse.ArgumentParser) -> None:
 
 def _run_report(args: argparse.Namespace) -> int:
     from ..report import build_report, parse_period, render
+    from .calendar_cmd import horizon_note
 
     fmt = args.format or ("json" if args.json else "text")
     with open_mall(args) as mall:
         start, end = parse_period(mall, args.month, args.start, args.end)
-        text = render(build_report(mall, start, end, lang=args.lang), fmt)
+        text = render(build_report(mall, start, end, lang=args.lang), fmt, embed_font=True)
+        note = horizon_note(mall) if fmt == "text" else None  # G9: holiday data runs out
+    if note:
+        text = f"{text.rstrip()}\n{note}\n"
     if args.output:
         write_text(Path(args.output), text)
         out(t("out.wrote", path=args.output))

@@ -48,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "':memory:' for a throw-away store)",
     ),
     "opt.policy": ("政策 TOML 覆盖文件", "policy TOML overrides"),
+    "opt.workflow": (
+        "加载插件流程（模块或 .py 文件:名称，可重复；见 docs/workflows.md）",
+        "load a plug-in workflow (module or .py file:NAME, repeatable; docs/workflows.md)",
+    ),
     "opt.property": ("物业名称（G11，默认 default）", "property name (G11, default: default)"),
     "opt.now": (
         "当前时间，如 2026-10-01T09:00:00+08:00（默认：真实时间）",
@@ -81,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.report": ("月度报告（K1-K5）", "the monthly report (K1-K5)"),
     "cmd.export": ("导出记录为 CSV 或 XLSX", "export records as CSV or XLSX"),
     "cmd.diagram": ("流程状态图", "a workflow's state diagram"),
+    "cmd.serve": (
+        "HTTP 接口与网页前台（docs/http.md）",
+        "the HTTP API and web front desk (docs/http.md)",
+    ),
     "cmd.policy": ("显示政策或检查政策文件", "show the policy or check a policy file"),
     "demo.seed": ("随机种子（默认 2026）", "random seed (default 2026)"),
     "demo.days": ("模拟天数（默认 30）", "days to simulate (default 30)"),
@@ -270,6 +278,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ambiguous option: {option} could match {matches}",
     ),
     "ap.ignored": ("忽略了多余的值 {value}", "ignored explicit argument {value}"),
+    # -- store copy (mallops.cli.store) ----------------------------------------------------
+    "cmd.store": (
+        "存储维护：copy 把全部记录和计数器复制到另一个存储（任意后端）",
+        "store maintenance: copy every record and counter to another store (any backend)",
+    ),
+    "store.action": ("要做的事：copy", "what to do: copy"),
+    "store.src": ("源存储（须已存在）", "the source store (must exist)"),
+    "store.dst": (
+        "目标存储（不存在则新建；中断后再次运行会续传）",
+        "the destination store (created if missing; running again resumes an interrupted copy)",
+    ),
+    "store.batch": ("每次提交的记录数（默认 1000）", "records per commit (default 1000)"),
+    "store.quiet": ("不显示进度条", "no progress bar"),
+    "out.copying": ("复制中", "copying"),
+    "out.copy_progress": ("已复制 {done}/{total} 条记录", "copied {done}/{total} records"),
+    "out.copied": (
+        "已校验：{dst} 含全部 {records} 条记录（本次写入 {copied} 条）和 {counters} 个计数器",
+        "verified: {dst} holds all {records} records ({copied} written by this run) and "
+        "{counters} counters",
+    ),
+    "err.copy_same": (
+        "源和目标是同一个存储 {path}；请给出另一个目标",
+        "the source and the destination are the same store {path}; give another destination",
+    ),
+    "err.copy_batch": (
+        "--batch 须为正整数，收到 {value}",
+        "--batch must be a positive integer, got {value}",
+    ),
 }
 
 

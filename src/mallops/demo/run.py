@@ -11,7 +11,7 @@ from ..clock import ManualClock
 from ..errors import ValidationError
 from ..mall import Mall
 from ..policy import Policy
-from ..stores.protocol import CounterWrite, Store
+from ..stores.protocol import CounterWrite, Query, Store
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
@@ -40,6 +40,15 @@ _DONE = "demo:day"
 _TARGET = "demo:target"
 _SEGMENT = "demo:segment"
 DEFAULT_START = "2026-09-01"
+
+
+def _counters(property: str) -> dict[str, str]:
+    """The demo's own counters for ``property`` (the default property keeps the names
+    earlier stores were written with)."""
+    suffix = "" if property == "default" else f"@{property}"
+    names = {"seed": _SEED, "start": _START, "done": _DONE, "target": _TARGET}
+    names["segment"] = _SEGMENT
+    return {k: v + suffix for k, v in names.items()}
 
 
 def make_tenants(config: DemoConfig) -> list[Tenant]:
@@ -76,17 +85,26 @@ def run_demo(
     *,
     policy: Policy | None = None,
     progress: Callable[[int, int], None] | None = None,
+    property: str = "default",
 ) -> DemoResult:
     """Simulate ``config.days`` days on ``store``, or continue the demo already on it.
 
     A store that holds a demo continues it: an interrupted run is finished, a finished
     one is extended by ``config.days``.  A store holding other records, or a demo with
     another seed or start, is refused with ``ValidationError`` and left untouched.
+    Every record is written to ``property`` (G11; ``mallops demo --property B``).
     """
     config = config or DemoConfig()
-    seed_mark = store.counter(_SEED)
-    probe = Mall(store=store, clock=ManualClock(_parse_start(DEFAULT_START)), policy=policy)
-    existing = probe.query(limit=1)
+    names = _counters(property)
+    seed_mark = store.counter(names["seed"])
+    probe = Mall(
+        store=store,
+        clock=ManualClock(_parse_start(DEFAULT_START)),
+        policy=policy,
+        property=property,
+    )
+    # record ids are numbered per store: another property's records would shift them
+    existing = store.query(Query(limit=1))
     if seed_mark == 0 and existing:
         raise ValidationError(
             "this store already holds records that are not from the demo; "
@@ -101,7 +119,7 @@ def run_demo(
                 f"--seed {seed_mark - 1} to continue it, or use another --store",
                 field="seed",
             )
-        stored = str(store.counter(_START))
+        stored = str(store.counter(names["start"]))
         start = _parse_start(f"{stored[:4]}-{stored[4:6]}-{stored[6:]}")
         if config.start is not None and _parse_start(config.start) != start:
             raise ValidationError(
@@ -111,21 +129,21 @@ def run_demo(
             )
     else:
         start = _parse_start(config.start or DEFAULT_START)
-        _move(store, _START, int(start.format("YYYYMMDD")))
-        _move(store, _SEED, config.seed + 1)
-    done = store.counter(_DONE)
-    target = store.counter(_TARGET)
+        _move(store, names["start"], int(start.format("YYYYMMDD")))
+        _move(store, names["seed"], config.seed + 1)
+    done = store.counter(names["done"])
+    target = store.counter(names["target"])
     if done >= target:
-        _move(store, _SEGMENT, done + 1)  # stored +1: counters start at 0
+        _move(store, names["segment"], done + 1)  # stored +1: counters start at 0
         target = done + config.days
-        _move(store, _TARGET, target)
-    segment = store.counter(_SEGMENT) - 1
+        _move(store, names["target"], target)
+    segment = store.counter(names["segment"]) - 1
 
     day0 = start.add(days=done)
     latest = max((r.updated_at for r in probe.query()), default=start)
     clock = ManualClock(max(day0, latest))
     day_store = DayStore(store)
-    mall = Mall(store=day_store, clock=clock, policy=policy)
+    mall = Mall(store=day_store, clock=clock, policy=policy, property=property)
     sim = Simulation(mall, clock, config, make_tenants(config))
     generators = [g() for g in GENERATORS if g.kind in mall.services]
     sim.generators = {g.kind: g for g in generators}
@@ -141,7 +159,7 @@ def run_demo(
         sim.run_until(day.add(days=1))
         # the whole day in one commit with its day counter: an interruption leaves the
         # store at the end of a whole day, and the next run redoes the day identically
-        day_store.flush([CounterWrite(_DONE, day_index, day_index + 1)])
+        day_store.flush([CounterWrite(names["done"], day_index, day_index + 1)])
         if progress is not None:
             progress(i + 1, total)
     return DemoResult(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..stores.memory import MemoryStore
 from ..stores.protocol import CounterWrite, Query, Store, Write
@@ -31,6 +32,7 @@ class DayStore:
         self._versions = {r.id: r.version for r in records}
         self._counters: dict[str, int] = {}
         self._changed: dict[str, None] = {}
+        self._events: list[DomainEvent] = []  # the feed events of the day (G6)
 
     # -- the Store protocol -----------------------------------------------------------
 
@@ -49,11 +51,17 @@ class DayStore:
             if value > self._mem.counter(name):
                 self._mem.commit([], [CounterWrite(name, self._mem.counter(name), value)])
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
         """Write to the copy (all or nothing); remembered for :meth:`flush`."""
         for c in counters:
             self._load(c.name)
-        self._mem.commit(writes, counters)
+        self._mem.commit(writes, counters, events)
+        self._events.extend(events)
         for w in writes:
             self._changed[w.record.id] = None
 
@@ -72,6 +80,20 @@ class DayStore:
         """``(wake_at, id)`` of the copy's records due by ``until``, earliest first."""
         return self._mem.due(until, property=property, limit=limit)
 
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """The copy's feed (the day's events reach the real store's at :meth:`flush`)."""
+        return self._mem.events_since(position, property=property, limit=limit)
+
+    def feed_head(self) -> int:
+        """The copy's last feed position."""
+        return self._mem.feed_head()
+
+    def prune_events(self, upto: int) -> int:
+        """Prune the copy's feed."""
+        return self._mem.prune_events(upto)
+
     def refresh(self) -> None:
         """Nothing to refresh: the copy is the demo's own."""
 
@@ -89,7 +111,8 @@ class DayStore:
             for name, base in self._counters.items()
             if self._mem.counter(name) != base
         ]
-        self.real.commit(writes, [*moved, *counters])
+        self.real.commit(writes, [*moved, *counters], self._events)
+        self._events = []
         for w in writes:
             self._versions[w.record.id] = w.record.version
         for c in moved:

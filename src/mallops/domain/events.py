@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import pendulum
 
-__all__ = ["DomainEvent"]
+__all__ = ["DomainEvent", "FeedEvent"]
 
 
 @attrs.frozen
@@ -17,9 +17,11 @@ class DomainEvent:
 
     ``type`` is one of ``created``, ``transitioned``, ``timer_warning``,
     ``timer_breached``, ``escalated``, ``notify``, ``tick_failed`` (a deadline that could
-    not be processed; see :meth:`Mall.tick`) or a workflow's own type (documented on
-    its page).  ``at`` is when it happened: for a timer, its own due time, even when the
-    ticker catches up later.  ``data`` holds JSON-compatible details.
+    not be processed; see :meth:`Mall.tick`), ``timer_provisional``,
+    ``timer_replanned`` and ``calendar_horizon`` (G9, docs/calendar.md; the horizon
+    warning concerns a property, its ``record_id`` is empty) or a workflow's own type
+    (documented on its page).  ``at`` is when it happened: for a timer, its own due
+    time, even when the ticker catches up later.  ``data`` holds JSON-compatible details.
     """
 
     type: str
@@ -28,3 +30,15 @@ class DomainEvent:
     property: str
     at: pendulum.DateTime
     data: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class FeedEvent:
+    """A domain event as the store's durable feed holds it.
+
+    ``position`` is its place in the store's feed: global across properties, starting
+    at 1 and without gaps, in commit order (G6).  Read with ``Store.events_since``.
+    """
+
+    position: int
+    event: DomainEvent

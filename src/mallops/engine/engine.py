@@ -1,8 +1,12 @@
 """The engine: applies events to records through one shared ``transitions`` machine.
 
 One :class:`Engine` per workflow and policy.  It owns a single ``transitions.Machine``
-built from the spec with no model bound to it (the adapter is :mod:`.machine`);
-``MachineError`` never escapes — mallops raises its own errors.
+built from the spec, with no model bound to it: each event is triggered *unbound*
+(``machine.events[name].trigger(cursor)``) on a tiny cursor object holding the state,
+so records are never added to the machine (no per-record ``add_model``; see
+docs/performance.md).  Guards run as transitions conditions, effects as ``after``
+callbacks; ``MachineError`` never escapes — mallops raises its own errors.  The
+``transitions`` adapter is :mod:`mallops.engine.machine`.
 
 Every change is a :class:`HistoryEntry` that records its outcome (what it changed);
 :meth:`Engine.apply` is a pure function of a record and an entry, and replay
@@ -16,7 +20,6 @@ from typing import Any
 
 import attrs
 import pendulum
-from transitions import MachineError
 
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
@@ -28,16 +31,16 @@ from . import access as _access
 from . import timers as T
 from .checks import validate_with_policy
 from .context import Context, Draft
-from .machine import Cursor, build_machine
+from .machine import Cursor, build_machine, trigger
+from .params import dump_event_params, events_of
 from .replan import REPLAN_EVENT, provisional_events
 from .replay import replay_history
-from .spec import EventSpec, Param, WorkflowSpec, describe_params
+from .spec import EventSpec, Param, WorkflowSpec
 
 TIMER_EVENT = "_timer"
 ESCALATE_EVENT = "_escalate"
 POLICY_EVENT = "_policy"
 """A recorded policy change: each running timer re-planned or kept by its own rule."""
-_REASON = Param("reason", "text", max_len=2000)
 
 
 @attrs.frozen
@@ -119,34 +122,15 @@ class Engine:
                 role=actor.role,
             )
 
-    def _dump_params(
-        self, spec: EventSpec, params: Mapping[str, Any], reason: str | None
+    def check_actor(self, actor: Actor) -> None:
+        """Raise unless ``actor`` is an :class:`Actor` with a role of the policy (G5)."""
+        self._check_actor(actor)
+
+    def dump_params(
+        self, spec: EventSpec, params: Mapping[str, Any], reason: str | None = None
     ) -> tuple[dict[str, Any], str | None]:
-        declared = {p.name: p for p in spec.params}
-        unknown = sorted(set(params) - set(declared))
-        if unknown:
-            raise ValidationError(
-                f"{spec.name}: unknown parameter {unknown[0]!r}; parameters: "
-                f"{describe_params(spec.params)}",
-                field=unknown[0],
-            )
-        data: dict[str, Any] = {}
-        for p in spec.params:
-            value = params.get(p.name)
-            if value is None:
-                if p.required:
-                    raise ValidationError(
-                        f"{spec.name}: {p.name} is required (G2); parameters: "
-                        f"{describe_params(spec.params)}",
-                        field=p.name,
-                    )
-                continue
-            data[p.name] = p.dump(value, self.policy, self.tz)
-        if reason is not None:
-            reason = _REASON.dump(reason, self.policy, self.tz)
-        elif spec.reason_required:
-            raise ValidationError(f"{spec.name}: a reason is required", field="reason")
-        return data, reason
+        """``params`` of event ``spec`` validated and in stored form, and the reason."""
+        return dump_event_params(spec, params, reason, self.policy, self.tz)
 
     def entry_for_create(
         self, actor: Actor, now: pendulum.DateTime, params: Mapping[str, Any]
@@ -162,7 +146,7 @@ class Engine:
                 role=actor.role,
                 allowed=spec.roles,
             )
-        data, _ = self._dump_params(spec, params, None)
+        data, _ = self.dump_params(spec, params, None)
         return HistoryEntry(1, now, actor, spec.name, None, self.spec.initial, data)
 
     def entry_for_system_create(
@@ -170,7 +154,7 @@ class Engine:
     ) -> HistoryEntry:
         """The creating entry of a record mallops opens itself (actor ``SYSTEM``, no role
         check; parameters validated as a user's are), e.g. a return visit (F5)."""
-        data, _ = self._dump_params(self.spec.create, params, None)
+        data, _ = self.dump_params(self.spec.create, params, None)
         return HistoryEntry(1, now, SYSTEM, self.spec.create.name, None, self.spec.initial, data)
 
     def next_timer_entry(self, record: Record, until: pendulum.DateTime) -> HistoryEntry | None:
@@ -226,7 +210,7 @@ class Engine:
         why = _access.refusal(self._who[event], record, actor, self.policy)
         if why is not None:
             raise PermissionDenied(why, record_id=record.id, event=event, role=actor.role)
-        data, clean_reason = self._dump_params(spec, params, reason)
+        data, clean_reason = self.dump_params(spec, params, reason)
         return HistoryEntry(
             len(record.history) + 1,
             now,
@@ -338,12 +322,7 @@ class Engine:
                         role=entry.actor.role,
                     )
             cursor = Cursor(record.state, ctx)
-            try:
-                ok = self._machine.events[entry.event].trigger(cursor)
-            except MachineError as exc:  # pragma: no cover - sources are checked first
-                raise InvalidTransition(
-                    str(exc), record_id=record.id, state=record.state, event=entry.event
-                ) from None
+            ok = trigger(self._machine, cursor, entry.event, record.id)
             if not ok:
                 why = "; ".join(ctx.guard_failures) or "a condition failed"
                 raise InvalidTransition(
@@ -360,7 +339,7 @@ class Engine:
             entry, from_state=from_state, to_state=draft.state, outcome=self._outcome(record, draft)
         )
         out = self._build(record, draft, final_entry, record_id, property)
-        events = self._events_of(out, ctx, final_entry, from_state)
+        events = events_of(self.spec, out, ctx.emitted, final_entry, from_state)
         events.extend(provisional_events(record, out, entry.at))
         for event, data in ctx.follow_ups:
             follow = HistoryEntry(
@@ -478,38 +457,6 @@ class Engine:
             history=history,
             wake_at=wake_of(timers),
         )
-
-    def _events_of(
-        self, out: Record, ctx: Context, entry: HistoryEntry, from_state: str | None
-    ) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        if entry.event == self.spec.create.name and from_state is None:
-            events.append(
-                DomainEvent(
-                    "created", out.id, out.kind, out.property, entry.at, {"state": out.state}
-                )
-            )
-        elif not entry.event.startswith("_"):
-            events.append(
-                DomainEvent(
-                    "transitioned",
-                    out.id,
-                    out.kind,
-                    out.property,
-                    entry.at,
-                    {
-                        "event": entry.event,
-                        "from": from_state,
-                        "to": out.state,
-                        "actor": entry.actor.id,
-                    },
-                )
-            )
-        events.extend(
-            DomainEvent(e.type, out.id, out.kind, out.property, entry.at, e.data)
-            for e in ctx.emitted
-        )
-        return events
 
     # -- timers and replay ------------------------------------------------------------------
 

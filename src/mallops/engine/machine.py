@@ -1,21 +1,23 @@
-"""The ``transitions`` adapter: one shared machine per workflow, no model bound to it.
+"""The ``transitions`` adapter: the one place mallops touches the state-machine library.
 
-Each event is triggered *unbound* (``machine.events[name].trigger(cursor)``) on a tiny
+One ``transitions.Machine`` per workflow spec, with no model bound to it: each event is
+triggered *unbound* (``machine.events[name].trigger(cursor)``) on a tiny
 :class:`Cursor` holding the state and the event's context, so records are never added
-to the machine (no per-record ``add_model``; see docs/performance.md).  Guards run as
-transitions conditions, effects as ``after`` callbacks.
+to the machine (no per-record ``add_model``; docs/performance.md).  Guards run as
+transitions conditions, effects as ``after`` callbacks; ``MachineError`` never escapes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from transitions import Machine
+from transitions import Machine, MachineError
 
+from ..errors import InvalidTransition
 from .context import Context
 from .spec import EventSpec, WorkflowSpec
 
-__all__ = ["Cursor", "build_machine"]
+__all__ = ["Cursor", "build_machine", "trigger"]
 
 
 class Cursor:
@@ -53,6 +55,8 @@ def _effect(spec: EventSpec) -> Any:
 
 
 def build_machine(spec: WorkflowSpec) -> Machine:
+    """The machine of ``spec``'s user and system events (the engine's own ``_`` events
+    are applied without it)."""
     transitions = []
     for ev in spec.events:
         if ev.system and ev.name.startswith("_"):
@@ -76,3 +80,13 @@ def build_machine(spec: WorkflowSpec) -> Machine:
         send_event=True,
         ignore_invalid_triggers=False,
     )
+
+
+def trigger(machine: Machine, cursor: Cursor, event: str, record_id: str) -> bool:
+    """Fire ``event`` on ``cursor``; whether its guard let it pass (its state and
+    context then hold the result)."""
+    state = cursor.state
+    try:
+        return bool(machine.events[event].trigger(cursor))
+    except MachineError as exc:  # pragma: no cover - the engine checks sources first
+        raise InvalidTransition(str(exc), record_id=record_id, state=state, event=event) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -30,6 +30,7 @@ from .core import (
     RolePolicy,
     TimerPolicy,
 )
+from .feed import FeedPolicy
 from .lost_found import (
     DisposalPolicy,
     ItemCategoryPolicy,
@@ -42,6 +43,8 @@ from .return_visits import ReturnVisitPolicy
 from .targets import TargetPolicy
 from .visits import LadderPolicy, TierPolicy, TopicPolicy, TradePolicy, VisitPolicy
 
+_S = TypeVar("_S")
+
 __all__ = [
     "AccessPolicy",
     "CalendarPolicy",
@@ -50,6 +53,7 @@ __all__ = [
     "DisposalPolicy",
     "EscalationPolicy",
     "FaultTypePolicy",
+    "FeedPolicy",
     "ItemCategoryPolicy",
     "Label",
     "LadderPolicy",
@@ -68,6 +72,7 @@ __all__ = [
     "TradePolicy",
     "UrgencyPolicy",
     "VisitPolicy",
+    "field",
 ]
 
 
@@ -101,7 +106,12 @@ class Policy:
         VisitPolicy(), doc="tenants, visit plans, visits and suggestions", rule="V1"
     )
     lost_found: LostFoundPolicy = field(LostFoundPolicy(), doc="lost and found", rule="L1")
+    feed: FeedPolicy = field(FeedPolicy(), doc="the durable event feed", rule="G6")
     access: AccessPolicy = field(AccessPolicy(), doc="who may act on a record", rule="G5")
+    extensions: Mapping[str, Any] = attrs.field(
+        factory=dict, kw_only=True, repr=False, metadata={"extensions": True}
+    )
+    """Sections of plug-in workflows by name (``section()`` reads one; docs/workflows.md)."""
 
     def __attrs_post_init__(self) -> None:
         self._check_references()
@@ -177,16 +187,44 @@ class Policy:
         return cls(name="statutory", lost_found=LostFoundPolicy.statutory())
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, base: Policy | None = None) -> Policy:
-        """``base`` (default: the seed) with ``data`` merged over it; tables merge key by key."""
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        base: Policy | None = None,
+        sections: Mapping[str, type[Any]] | None = None,
+    ) -> Policy:
+        """``base`` (default: the seed) with ``data`` merged over it; tables merge key by key.
+
+        ``sections`` names the plug-in workflows' policy sections and their classes
+        (``Workflow.policy_section``); any other unknown top-level key is an error.
+        """
         if not isinstance(data, Mapping):
             raise PolicyError(f"a policy is a table of keys, got {type(data).__name__}")
         start = base if base is not None else cls.seed()
+        known = {**{n: type(v) for n, v in start.extensions.items()}, **(sections or {})}
+        if "extensions" in data:
+            raise PolicyError(
+                "unknown key; write a plug-in's section by its name", key="extensions"
+            )
+        core = {k: v for k, v in data.items() if k not in known}
+        ext = {k: data[k] for k in known if k in data}
+
+        def build() -> Policy:
+            policy = structure_class(cls, core, "", start)
+            return policy.with_sections(known, data=ext) if known else policy
+
         # every mistake of the file at once (`mallops policy check`), not the first only
-        return collect_errors(lambda: structure_class(cls, data, "", start))
+        return collect_errors(build)
 
     @classmethod
-    def from_toml(cls, path: str | Path, *, base: Policy | None = None) -> Policy:
+    def from_toml(
+        cls,
+        path: str | Path,
+        *,
+        base: Policy | None = None,
+        sections: Mapping[str, type[Any]] | None = None,
+    ) -> Policy:
         """Load overrides from a TOML file; errors name the file and the key."""
         p = Path(path)
         try:
@@ -202,16 +240,59 @@ class Policy:
         if "title" not in data:
             data["title"] = {"zh": f"{p.stem}（{p.name}）", "en": f"{p.stem} ({p.name})"}
         try:
-            return cls.from_dict(data, base=base)
+            return cls.from_dict(data, base=base, sections=sections)
         except PolicyError as exc:
             many = exc.errors if len(exc.errors) > 1 else ()
             raise PolicyError(f"{p}: {exc.reason}", key=exc.key, errors=many) from None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy."""
-        result = unstructure(self)
-        assert isinstance(result, dict)
+        """Plain data (as in a TOML file) that ``from_dict`` turns back into this policy
+        (plug-in sections at the top level, by name)."""
+        result: dict[str, Any] = {
+            f.name: unstructure(getattr(self, f.name))
+            for f in attrs.fields(Policy)
+            if f.name != "extensions"
+        }
+        result.update({name: unstructure(v) for name, v in self.extensions.items()})
         return result
+
+    # -- plug-in sections -----------------------------------------------------------------
+
+    def with_sections(
+        self, sections: Mapping[str, type[Any]], *, data: Mapping[str, Any] | None = None
+    ) -> Policy:
+        """This policy with the plug-in ``sections`` present: ``data`` (by section name)
+        merged over the current values or the class defaults.  Errors name the dotted
+        key, as for the built-in sections."""
+        core = {f.name for f in attrs.fields(Policy)}
+        ext = dict(self.extensions)
+        for name, section_cls in sections.items():
+            if name in core:
+                raise PolicyError(f"{name!r} is a built-in section of the policy", key=name)
+            current = ext.get(name)
+            if current is not None and not isinstance(current, section_cls):
+                raise PolicyError(
+                    f"section {name!r} holds a {type(current).__name__}, not a "
+                    f"{section_cls.__name__}",
+                    key=name,
+                )
+            value = (data or {}).get(name, {})
+            if not isinstance(value, Mapping):
+                raise PolicyError(f"expected a table, got {value!r}", key=name)
+            base = current if current is not None else attrs.NOTHING
+            ext[name] = structure_class(section_cls, value, name, base)
+        if ext == dict(self.extensions):
+            return self
+        return attrs.evolve(self, extensions=ext)
+
+    def section(self, name: str, cls: type[_S]) -> _S:
+        """The plug-in section ``name``, checked to be a ``cls`` (``PolicyError`` if the
+        policy has no such section)."""
+        value = self.extensions.get(name)
+        if not isinstance(value, cls):
+            have = ", ".join(self.extensions) or "(none)"
+            raise PolicyError(f"no policy section {name!r} of {cls.__name__}; sections: {have}")
+        return value
 
     def build_calendar(self) -> BusinessCalendar:
         """The business calendar of this policy."""
@@ -223,9 +304,11 @@ class Policy:
             raise PolicyError(f"unknown role {role!r}; roles: {', '.join(self.roles)}", key=key)
 
 
-def reference_markdown() -> str:
-    """The policy reference (``docs/policy.md``), generated from the policy classes."""
-    seed = Policy.seed()
+def reference_markdown(sections: Mapping[str, type[Any]] | None = None) -> str:
+    """The policy reference (``docs/policy.md``), generated from the policy classes;
+    ``sections`` adds plug-in workflows' sections (``python -m mallops.policy
+    --workflow module:NAME``)."""
+    seed = Policy.seed().with_sections(sections or {})
     lines = [
         "# Policy reference",
         "",
@@ -239,7 +322,10 @@ def reference_markdown() -> str:
         "| key | type | default | unit | rule | meaning |",
         "|---|---|---|---|---|---|",
     ]
-    for row in reference_rows(Policy, seed):
+    rows = reference_rows(Policy, seed)
+    for name, value in seed.extensions.items():
+        rows.extend(reference_rows(type(value), value, name))
+    for row in rows:
         cells = [c.replace("|", "\\|") for c in row]
         key, tp, default, unit, rule, doc = cells
         lines.append(f"| `{key}` | {tp} | {default} | {unit} | {rule} | {doc} |")

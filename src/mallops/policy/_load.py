@@ -33,8 +33,8 @@ def hints(cls: type) -> dict[str, Any]:
     if got is None:
         import sys
 
-        module = sys.modules[cls.__module__]
-        got = typing.get_type_hints(cls, vars(module))
+        module = sys.modules.get(cls.__module__)  # None for a class built by exec()
+        got = typing.get_type_hints(cls, vars(module) if module is not None else None)
         _HINT_CACHE[cls] = got
     return got
 
@@ -251,6 +251,8 @@ def reference_rows(cls: type, instance: Any, prefix: str = "") -> list[tuple[str
     rows: list[tuple[str, ...]] = []
     th = hints(cls)
     for field in attrs.fields(cls):
+        if field.metadata.get("extensions"):
+            continue  # plug-in sections: listed by their own classes
         key = f"{prefix}.{field.name}" if prefix else field.name
         tp = th[field.name]
         value = getattr(instance, field.name)

@@ -6,7 +6,13 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..calendar import MISSING_YEAR_MODES, REGIONS, BusinessCalendar, YearSchedule
+from ..calendar import (
+    MISSING_YEAR_MODES,
+    REGIONS,
+    BusinessCalendar,
+    YearSchedule,
+    check_intervals,
+)
 from ..duration import Duration
 from ..errors import PolicyError
 from ._load import field
@@ -49,7 +55,9 @@ class CalendarPolicy:
         unit="HH:MM-HH:MM",
     )
     weekend: tuple[int, ...] = field(
-        [6, 7], doc="rest days (ISO weekday) in years given by `years` and in regions", rule="G9"
+        [6, 7],
+        doc="rest days (ISO weekday); statutory holidays and 调休 workdays override them",
+        rule="G9",
     )
     region: str = field(
         "CN",
@@ -123,9 +131,14 @@ class CalendarPolicy:
     def _check_hours(self, key: str) -> None:
         value = getattr(self, key)
         if isinstance(value, Mapping):
-            BusinessCalendar(region="NONE", weekly=value)
+            for weekday, texts in value.items():
+                if not 1 <= weekday <= 7:
+                    raise PolicyError(f"weekday {weekday} is not 1..7 (ISO)", key=key)
+                check_intervals(texts, f"{key}.{weekday}")
         elif value or key == "working_hours":
-            BusinessCalendar(region="NONE", intervals=value)
+            if not value:
+                raise PolicyError("at least one working interval is needed", key=key)
+            check_intervals(value, key)
 
     def build(self) -> BusinessCalendar:
         """The :class:`~mallops.calendar.BusinessCalendar` this policy describes (its

@@ -3,17 +3,15 @@ hours and meal peaks, visit forms and topics, suggestion deadlines and their lad
 
 from __future__ import annotations
 
-import datetime as _dt
-import itertools
 from collections.abc import Mapping
 
 import attrs
 
-from ..calendar import parse_interval
 from ..duration import Duration
-from ..errors import PolicyError, ValidationError
+from ..errors import PolicyError
 from ._load import field
 from .core import EscalationPolicy, Label, RolePolicy
+from .visit_hours import VisitHours, parse_intervals
 
 __all__ = [
     "LadderPolicy",
@@ -26,18 +24,6 @@ __all__ = [
 
 PRORATION_RULES = ("months", "full")
 FREQUENCIES = ("tier", "account_age")
-
-
-def parse_intervals(texts: tuple[str, ...], key: str) -> tuple[tuple[_dt.time, _dt.time], ...]:
-    """``"HH:MM-HH:MM"`` strings as ordered, non-overlapping pairs (``PolicyError`` at ``key``)."""
-    try:
-        parsed = tuple(parse_interval(t) for t in texts)
-    except ValidationError as exc:
-        raise PolicyError(str(exc), key=key) from None
-    for (_, end), (start, _) in itertools.pairwise(parsed):
-        if start < end:
-            raise PolicyError("intervals must be in order and must not overlap", key=key)
-    return parsed
 
 
 @attrs.frozen
@@ -263,8 +249,6 @@ class VisitPolicy:
             if not 0 <= getattr(self, key) <= 1:
                 raise PolicyError("must be between 0 and 1", key=key)
         # every trade must have somewhere to be visited (V2)
-        from ..workflows.visit_plan import VisitHours
-
         hours = VisitHours.of(self)
         for name in self.trades:
             if not hours.starts(name):

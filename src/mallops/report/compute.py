@@ -46,6 +46,8 @@ class ReportContext:
     end: pendulum.DateTime
     now: pendulum.DateTime
     records: tuple[Record, ...]
+    memo: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    """Figures several sections share, computed once per report (issue 16)."""
 
     @property
     def policy(self) -> Policy:
@@ -54,7 +56,13 @@ class ReportContext:
 
     def of_kind(self, kind: str) -> list[Record]:
         """The period's records of one kind."""
-        return [r for r in self.records if r.kind == kind]
+        by_kind: dict[str, list[Record]] | None = self.memo.get("by_kind")
+        if by_kind is None:
+            by_kind = {}
+            for r in self.records:
+                by_kind.setdefault(r.kind, []).append(r)
+            self.memo["by_kind"] = by_kind
+        return list(by_kind.get(kind, ()))
 
     def t(self, zh: str, en: str) -> str:
         """The label in the report's language."""
@@ -274,14 +282,35 @@ class TimerStats:
 
 
 def timer_stats(ctx: ReportContext) -> list[TimerStats]:
-    """Every declared timer of every workflow with records in the period."""
+    """Every declared timer of every workflow with records in the period (computed once
+    per report: the SLA section and the analysis both use it)."""
+    memo: list[TimerStats] | None = ctx.memo.get("timer_stats")
+    if memo is None:
+        memo = ctx.memo["timer_stats"] = _timer_stats(ctx)
+    return list(memo)
+
+
+def _timers_by_name(recs: list[Record]) -> dict[str, list[Timer]]:
+    """Each record's first timer of each name, by name, in record order (one pass)."""
+    out: dict[str, list[Timer]] = {}
+    for r in recs:
+        seen: set[str] = set()
+        for t in r.timers:
+            if t.name not in seen:
+                seen.add(t.name)
+                out.setdefault(t.name, []).append(t)
+    return out
+
+
+def _timer_stats(ctx: ReportContext) -> list[TimerStats]:
     out = []
     for kind, service in ctx.mall.services.items():
         recs = ctx.of_kind(kind)
         if not recs:
             continue
+        by_name = _timers_by_name(recs)
         for spec in service.engine.spec.timers:
-            timers: list[Timer] = [t for r in recs if (t := r.timer(spec.name)) is not None]
+            timers: list[Timer] = by_name.get(spec.name, [])
             if not timers:
                 continue
             met = [t for t in timers if t.status == "met" and not t.breached]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from html import escape
 
+from .fonts import EMBEDDED_FAMILY, font_face
 from .model import Kpi, Report, Table, fmt_cell, fmt_value, text
 from .render import kpi_columns, kpi_rows, mark, meta_line
 
@@ -153,8 +154,22 @@ def _table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return f'<div class="scroll">{table}</div>'
 
 
-def to_html(report: Report) -> str:
-    """The HTML format."""
+def to_html(report: Report, *, embed_font: bool = False) -> str:
+    """The HTML format; ``embed_font`` carries a subset of a CJK font with the page's
+    characters (:mod:`mallops.report.fonts`), so it reads without Chinese fonts."""
+    page = _page(report)
+    if not embed_font:
+        return page
+    face = font_face(page)
+    if not face:
+        return page
+    stack = 'body{font-family:"Noto Sans CJK SC"'
+    return page.replace("<style>", f"<style>{face}", 1).replace(
+        stack, f'body{{font-family:{EMBEDDED_FAMILY},"Noto Sans CJK SC"', 1
+    )
+
+
+def _page(report: Report) -> str:
     lang = report.lang
     out = [
         "<!DOCTYPE html>",

@@ -20,8 +20,9 @@ BOM = "\ufeff"
 FORMATS = ("text", "markdown", "json", "csv", "html")
 
 
-def render(report: Report, fmt: str = "text") -> str:
-    """The report in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: Report, fmt: str = "text", *, embed_font: bool = False) -> str:
+    """The report in format ``fmt`` (one of :data:`FORMATS`); ``embed_font`` makes the
+    HTML page carry the glyphs it uses (see :mod:`mallops.report.fonts`)."""
     if fmt == "text":
         return to_text(report)
     if fmt in ("markdown", "md"):
@@ -33,7 +34,7 @@ def render(report: Report, fmt: str = "text") -> str:
     if fmt == "html":
         from .html import to_html
 
-        return to_html(report)
+        return to_html(report, embed_font=embed_font)
     raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
 
 

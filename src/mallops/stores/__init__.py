@@ -6,10 +6,10 @@ from pathlib import Path
 
 from ..errors import ValidationError
 from .memory import MemoryStore
-from .protocol import Store
+from .protocol import CounterWrite, Query, Store, Write
 from .sql_store import SqlStore
 
-__all__ = ["open_store"]
+__all__ = ["CounterWrite", "MemoryStore", "Query", "SqlStore", "Store", "Write", "open_store"]
 
 _SQL_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
 

@@ -8,8 +8,9 @@ Every line of a store file is one JSON object that starts with its own checksum:
 ``{"crc":"1a2b3c4d",`` up to, not including, the newline.  The first line is the header;
 then come *groups* of lines, one group per commit: ``n`` numbers the commit, ``k`` is
 the line's place in its group and ``of`` the group's size.  A line holds either one
-record (``record``, with ``ix``, the fields the store indexes) or the counters the
-commit moved (``counters``).
+record (``record``, with ``ix``, the fields the store indexes), the counters the
+commit moved (``counters``), or the commit's feed events (``events``: a list of
+``[position, event]`` pairs, G6).
 
 This module only turns values into lines and lines into values; the store decides what
 a damaged line means.
@@ -39,7 +40,9 @@ __all__ = [
     "counters_line",
     "dump",
     "entry_from_ix",
+    "events_line",
     "header_line",
+    "outcomes_added",
     "parse_header",
     "peek_n",
     "read_line",
@@ -68,7 +71,7 @@ _loads = json.JSONDecoder().decode
 _raw = json.JSONDecoder().raw_decode
 _LINE = re.compile(
     rb'\{"crc":"([0-9a-f]{8})","n":(0|[1-9][0-9]{0,17}),"k":([1-9][0-9]{0,17}),'
-    rb'"of":([1-9][0-9]{0,17}),"(ix|counters)":'
+    rb'"of":([1-9][0-9]{0,17}),"(ix|counters|events)":'
 )
 
 
@@ -180,10 +183,19 @@ def counters_line(n: int, k: int, of: int, counters: dict[str, int]) -> bytes:
     return seal(b'"n":%d,"k":%d,"of":%d,"counters":%s}' % (n, k, of, dump(counters)))
 
 
+def events_line(n: int, k: int, of: int, events: list[list[Any]]) -> bytes:
+    """The line storing feed events (``[position, event]`` pairs) of commit ``n``."""
+    return seal(b'"n":%d,"k":%d,"of":%d,"events":%s}' % (n, k, of, dump(events)))
+
+
+EVENTS = -2
+"""The ``record_start`` of an events line."""
+
 LineHead = tuple[int, int, int, Any, int]
 """``(n, k, of, payload, record_start)`` of a checked line: ``payload`` is the ``ix``
-list of a record line or the ``counters`` dict of a counters line; ``record_start`` is
-where the record's JSON starts (``-1`` for a counters line)."""
+list of a record line, the ``counters`` dict of a counters line or the ``events`` list
+of an events line; ``record_start`` is where the record's JSON starts (``-1`` for a
+counters line, :data:`EVENTS` for an events line)."""
 
 
 def read_line(data: bytes, pos: int, end: int) -> LineHead:
@@ -202,6 +214,8 @@ def read_line(data: bytes, pos: int, end: int) -> LineHead:
         raise BadLine("the line does not end its JSON object")
     if found[5] == b"counters":
         cut, record_start = end - 1, -1
+    elif found[5] == b"events":
+        cut, record_start = end - 1, EVENTS
     else:
         cut = data.find(_RECORD_KEY, start, end)
         if cut < 0:
@@ -212,7 +226,7 @@ def read_line(data: bytes, pos: int, end: int) -> LineHead:
         payload, used = _raw(text)
     except ValueError:
         raise BadLine("the line is not JSON") from None
-    if used != len(text) or type(payload) is not (list if record_start >= 0 else dict):
+    if used != len(text) or type(payload) is not (list if record_start != -1 else dict):
         raise BadLine("the line's ix or counters is malformed")
     return n, k, of, payload, record_start
 
@@ -334,3 +348,10 @@ def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:
         return Entry(offset, length, ix)
     except TypeError:  # a non-string where a string belongs
         raise BadLine("the record index ('ix') is malformed") from None
+
+
+def outcomes_added(data: bytes) -> bytes:
+    """Format 1 to 2: history entries may now carry their outcome; lines stay valid."""
+    head, _, rest = data.partition(b"\n")
+    fields = parse_header(head)
+    return header_line(base=fields["base"], created_at=fields["created_at"], version=2) + rest

@@ -15,12 +15,15 @@ from typing import Any
 
 import pendulum
 
-from ..errors import ValidationError
+from ..domain.events import FeedEvent
+from ..errors import CorruptStoreError, ValidationError
 from . import _json_format as fmt
-from .protocol import Query, check_id
+from .eventlog import EventLog, decode_event
+from .protocol import FEED_HEAD, Query, check_id
 
 __all__ = [
     "Damaged",
+    "EventsPart",
     "Part",
     "State",
     "apply",
@@ -123,14 +126,40 @@ class State:
         self.live = 0  # bytes of the lines of current records
         # hash indexes of the equality filters of Query: field -> value -> ids
         self.by: dict[str, dict[object, set[str]]] = {name: {} for name in INDEXED}
+        self.feed = EventLog()  # the retained feed events (G6)
 
 
-Part = fmt.Entry | dict[str, int]
-"""One line of a commit group, checked: a record's entry, or the counters it sets."""
+class EventsPart:
+    """A checked events line: its feed events and its length in bytes."""
+
+    __slots__ = ("items", "length")
+
+    def __init__(self, items: list[FeedEvent], length: int) -> None:
+        self.items = items
+        self.length = length
+
+
+Part = fmt.Entry | dict[str, int] | EventsPart
+"""One line of a commit group, checked: a record's entry, the counters it sets, or
+its feed events."""
+
+
+def _events_part(payload: list[Any], offset: int, length: int) -> EventsPart:
+    items = []
+    for pair in payload:
+        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not int:
+            raise fmt.BadLine("an event is not a [position, event] pair")
+        try:
+            items.append(FeedEvent(pair[0], decode_event(pair[1], f"event {pair[0]}")))
+        except CorruptStoreError as exc:
+            raise fmt.BadLine(str(exc)) from None
+    return EventsPart(items, length)
 
 
 def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Part:
     """The checked content of a line (see ``fmt.LineHead``); :class:`BadLine` if bad."""
+    if record_start == fmt.EVENTS:
+        return _events_part(payload, offset, length)
     if record_start >= 0:
         entry = fmt.entry_from_ix(offset, length, payload)
         try:
@@ -145,9 +174,12 @@ def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Par
     return counters
 
 
-def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> list[str]:
+def apply(
+    state: State, data: bytes, start: int, *, snapshot: bool = False, final: bool = True
+) -> list[str]:
     """Apply every complete commit group in ``data[start:]`` (file offsets =
-    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail).
+    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail, or
+    with ``final=False`` the part of the file not read yet).
     Returns the ids of the records that changed."""
     pos = start
     size = len(data)
@@ -183,7 +215,7 @@ def apply(state: State, data: bytes, start: int, *, snapshot: bool = False) -> l
             state.end = base_offset + pos
             state.lines = line_no
             group = []
-    if snapshot and state.base > 0 and state.end == state.header_len and pos < size:
+    if final and snapshot and state.base > 0 and state.end == state.header_len and pos < size:
         cut = group_n if group else fmt.peek_n(data[pos:])
         if cut == state.base:
             raise Damaged(
@@ -199,6 +231,14 @@ def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
     for part in group:
         if isinstance(part, dict):
             state.counters.update(part)
+            state.feed.restore_head(part.get(FEED_HEAD, 0))
+            continue
+        if isinstance(part, EventsPart):
+            try:
+                state.feed.install(part.items)
+            except CorruptStoreError as exc:
+                raise Damaged(f"commit {n}", str(exc)) from None
+            state.live += part.length  # retained events are live data, kept by compaction
             continue
         old = state.records.get(part.id)
         if old is not None:

@@ -21,8 +21,11 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
   records per kind, records of a kind in a time range, and location and department
   lookups (a property's month, for the report, uses v2's ``created`` index).
   ``tests/test_sql_plans.py`` checks each query's plan.
-* **v4** — history entries in ``data`` may carry their outcome (G6 exact replay); no
-  table changes, but a mallops that knows only v3 refuses the database instead of
+* **v4** — the event feed (G6): ``mallops_events`` holds each domain event at its
+  position, written in the commit of the records that raised it; the position comes
+  from the ``feed:position`` counter row, moved in the same transaction.
+* **v5** — history entries in ``data`` may carry their outcome (G6 exact replay); no
+  table changes, but a mallops that knows only v4 refuses the database instead of
   dropping the outcomes when it rewrites a record.
 """
 
@@ -136,6 +139,17 @@ def _v2(db: Database) -> None:
         db.run(ddl)
 
 
+def _v4(db: Database) -> None:
+    db.run(
+        """CREATE TABLE mallops_events (
+            position BIGINT PRIMARY KEY,
+            property TEXT NOT NULL,
+            data TEXT NOT NULL
+        )"""
+    )
+    db.run("CREATE INDEX mallops_events_property ON mallops_events (property, position)")
+
+
 _V3_INDEXES = (
     # C9: the Nth complaint of a category for one tenant or location within a window.
     # The kind leads each index so SQLite prefers it to an index that only saves the sort.
@@ -163,7 +177,7 @@ def _v3(db: Database) -> None:
         db.run(ddl)
 
 
-def _v4(db: Database) -> None:
+def _v5(db: Database) -> None:
     """Outcomes in history entries: the JSON text gains optional keys, nothing to move."""
 
 
@@ -171,7 +185,8 @@ MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("records, counters and due index", _v1),
     ("query columns, links and indexes", _v2),
     ("indexes for every engine and report query", _v3),
-    ("history outcomes", _v4),
+    ("event feed", _v4),
+    ("history outcomes", _v5),
 )
 """``(name, apply)`` per schema version, in order: version ``i + 1`` is ``MIGRATIONS[i]``."""
 

@@ -17,8 +17,12 @@ from collections.abc import Iterable, Sequence
 import attrs
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
-from ..errors import ConflictError, RecordNotFound
+from ..errors import ConflictError, RecordNotFound, ValidationError
+from .copy import store_counters
+from .eventlog import check_limit, check_since, encode_events
+from .memory import MemoryStore
 from .protocol import (
     CounterWrite,
     Query,
@@ -47,6 +51,9 @@ class BufferedStore:
         self._staged: dict[str, Record] = {}
         self._based_on: dict[str, int] = {}
         self._counters: dict[str, tuple[int, int]] = {}
+        self._index = MemoryStore()  # the staged records, indexed for queries and due
+        self._events: list[DomainEvent] = []  # feed events, written with the flush (G6)
+        self._pruned = 0  # feed positions pruned while staged (pruned after the flush)
 
     @property
     def pending(self) -> int:
@@ -72,6 +79,12 @@ class BufferedStore:
         staged = self._counters.get(check_counter(name))
         return staged[1] if staged is not None else self.base.counter(name)
 
+    def counters(self) -> dict[str, int]:
+        """Every counter by name, as staged."""
+        out = store_counters(self.base)
+        out.update({name: value for name, (_, value) in self._counters.items()})
+        return out
+
     def _version(self, record_id: str) -> int:
         staged = self._staged.get(record_id)
         if staged is not None:
@@ -85,7 +98,7 @@ class BufferedStore:
         """The base store's matches with staged records merged in, oldest first."""
         unlimited = attrs.evolve(query, limit=None)
         merged = {r.id: r for r in self.base.query(unlimited) if r.id not in self._staged}
-        merged.update({r.id: r for r in self._staged.values() if query.matches(r)})
+        merged.update({r.id: r for r in self._index.query(unlimited)})
         found = sorted(merged.values(), key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 
@@ -94,7 +107,7 @@ class BufferedStore:
         when it can answer from its indexes)."""
         unlimited = attrs.evolve(query, limit=None)
         out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
-        out.extend(r.id for r in self._staged.values() if query.matches(r))
+        out.extend(self._index.ids(unlimited))
         if query.limit is None:
             return out
         return [r.id for r in self.query(query)]
@@ -109,21 +122,22 @@ class BufferedStore:
             for at, rid in self.base.due(until, property=property)
             if rid not in self._staged
         ]
-        out.extend(
-            (r.wake_at, r.id)
-            for r in self._staged.values()
-            if r.wake_at is not None
-            and r.wake_at <= until
-            and (property is None or r.property == property)
-        )
+        out.extend(self._index.due(until, property=property))
         out.sort(key=lambda x: (x[0], x[1]))
         return out[:limit] if limit is not None else out
 
     # -- writes ---------------------------------------------------------------------------
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
-        """Stage ``writes`` and ``counters`` after the checks the store would make."""
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
+        """Stage ``writes``, ``counters`` and feed ``events`` after the checks the store
+        would make."""
         wanted = counters_as_mapping(counters)
+        encode_events(events)  # refuse what is not an event before staging anything
         seen: set[str] = set()
         for w in writes:
             rid = check_id(w.record.id)
@@ -147,6 +161,11 @@ class BufferedStore:
                     expected=c.expected,
                     actual=actual,
                 )
+        staging = []
+        for w in writes:
+            before = self._staged.get(w.record.id)
+            staging.append(Write(w.record, before.version if before is not None else 0))
+        self._index.commit(staging)
         for w in writes:
             rid = w.record.id
             if rid not in self._based_on:
@@ -155,6 +174,7 @@ class BufferedStore:
         for c in wanted.values():
             start = self._counters[c.name][0] if c.name in self._counters else c.expected
             self._counters[c.name] = (start, c.new)
+        self._events.extend(events)
 
     def flush(self) -> int:
         """Write everything staged to the base store in one commit; the number of
@@ -162,8 +182,10 @@ class BufferedStore:
         is kept (inspect it or :meth:`discard` it)."""
         writes = [Write(r, self._based_on[rid]) for rid, r in self._staged.items()]
         counters = [CounterWrite(n, a, b) for n, (a, b) in self._counters.items()]
-        if writes or counters:
-            self.base.commit(writes, counters)
+        if writes or counters or self._events:
+            self.base.commit(writes, counters, self._events)
+        if self._pruned:
+            self.base.prune_events(self._pruned)
         self.discard()
         return len(writes)
 
@@ -172,6 +194,38 @@ class BufferedStore:
         self._staged.clear()
         self._based_on.clear()
         self._counters.clear()
+        self._index = MemoryStore()
+        self._events.clear()
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """The base store's feed, then the staged events at the positions they take if
+        nobody else commits before :meth:`flush` (one writer, as documented)."""
+        check_limit(limit)
+        base_head = self.base.feed_head()
+        check_since(position, self._pruned + 1 if self._pruned > base_head else 1)
+        out = self.base.events_since(min(position, base_head), property=property, limit=limit)
+        out = [e for e in out if e.position > max(position, self._pruned)]
+        for i, event in enumerate(self._events, start=base_head + 1):
+            if i > max(position, self._pruned) and (property is None or event.property == property):
+                out.append(FeedEvent(i, event))
+        return out[:limit] if limit is not None else out
+
+    def feed_head(self) -> int:
+        """The base store's last feed position plus the staged events."""
+        return self.base.feed_head() + len(self._events)
+
+    def prune_events(self, upto: int) -> int:
+        """Prune the base store's feed now, staged events once :meth:`flush` wrote them."""
+        if type(upto) is not int or upto < 0:
+            raise ValidationError(f"upto: expected a non-negative integer, got {upto!r}")
+        base_head = self.base.feed_head()
+        upto = min(upto, base_head + len(self._events))
+        removed = self.base.prune_events(min(upto, base_head))
+        staged = max(0, upto - max(base_head, self._pruned))
+        self._pruned = max(self._pruned, upto)
+        return removed + staged
 
     def refresh(self) -> None:
         """Catch the base store up with other processes."""

@@ -19,7 +19,7 @@ import pendulum
 from ..domain.records import Actor, Escalation, HistoryEntry, Link, Mark, Outcome, Record, Timer
 from ..errors import CorruptStoreError
 
-__all__ = ["decode", "encode"]
+__all__ = ["datetime_from_text", "decode", "encode"]
 
 _TZ_CACHE: dict[int, Any] = {}
 
@@ -207,6 +207,12 @@ def _outcome_in(o: Any, w: str) -> Outcome:
         links=tuple(Link(x[0], x[1]) for x in o.get("l", ())),
         replaced=tuple(o.get("r", ())),
     )
+
+
+def datetime_from_text(value: Any, where: str) -> pendulum.DateTime:
+    """An ISO 8601 text with its offset as a datetime (``CorruptStoreError`` naming
+    ``where`` otherwise); the form every stored datetime has."""
+    return _dt_in(value, where)
 
 
 def decode(data: Any) -> Record:

@@ -42,6 +42,7 @@ from typing import Any
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import (
     ConflictError,
@@ -53,9 +54,12 @@ from ..errors import (
 from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
+from . import _json_scale as scale
 from ._json_index import State
 from .codec import decode, encode
+from .eventlog import encode_events, event_chunks
 from .protocol import (
+    FEED_HEAD,
     CounterWrite,
     Query,
     Write,
@@ -74,14 +78,7 @@ if sys.platform != "win32":
 log = logging.getLogger("mallops.stores.json")
 
 
-def _outcomes_added(data: bytes) -> bytes:
-    """Format 1 to 2: history entries may now carry their outcome; lines stay valid."""
-    head, _, rest = data.partition(b"\n")
-    fields = fmt.parse_header(head)
-    return fmt.header_line(base=fields["base"], created_at=fields["created_at"], version=2) + rest
-
-
-MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {1: _outcomes_added}
+MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {1: fmt.outcomes_added}
 """``MIGRATIONS[v]`` turns the whole text of a version-``v`` file into version ``v+1``.
 Opening an older file applies them in turn and writes the result (temp file + rename),
 keeping the original next to it as ``<name>.v<v>.bak``."""
@@ -100,9 +97,14 @@ class JsonStore:
     power cut or kernel crash may lose the last commits; meant for bulk imports and
     simulations.  The file must be on a local filesystem (network filesystems break the
     locking).  POSIX only (Linux, macOS).
+
+    Opening a store holding more than ``warn_at`` records (default 80 % of the
+    :data:`CEILING`, see :mod:`._json_scale`) logs a warning naming ``mallops store copy``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, durable: bool = True, warn_at: int = scale.WARN_AT
+    ) -> None:
         self._path = Path(os.path.abspath(os.fspath(path)))
         self._durable = bool(durable)
         self._mutex = threading.RLock()
@@ -130,6 +132,8 @@ class JsonStore:
                 os.close(self._state.fd)
                 self._migrate()
                 self._state = self._load()
+        if len(self._state.records) > warn_at:
+            log.warning(scale.CEILING_WARNING, self._path, len(self._state.records), scale.CEILING)
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -165,9 +169,9 @@ class JsonStore:
             except OSError as exc:
                 raise StoreError(f"{self._path}: {exc}") from exc
 
-    def _apply(self, state: State, data: bytes, start: int, *, snapshot: bool = False) -> None:
+    def _apply(self, state: State, data: bytes, start: int, **flags: bool) -> None:
         try:
-            changed = index.apply(state, data, start, snapshot=snapshot)
+            changed = index.apply(state, data, start, **flags)  # snapshot=, final=
         except index.Damaged as exc:
             raise self._corrupt(exc.where, exc.reason) from None
         for rid in changed:
@@ -217,7 +221,7 @@ class JsonStore:
         try:
             state = State(fd, ident)
             size = os.fstat(fd).st_size
-            data = files.read_all(fd, 0, size)
+            data = files.read_all(fd, 0, min(size, scale.HEAD_READ))
             first = data.find(b"\n")
             if first < 0:
                 raise self._corrupt(
@@ -246,7 +250,7 @@ class JsonStore:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # a bulk load allocates millions of objects that all survive
             try:
-                self._apply(state, data, first + 1, snapshot=True)
+                scale.load_chunks(state, size, self._apply)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -270,26 +274,7 @@ class JsonStore:
         fd, _ = self._open_fd()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            data = files.read_all(fd, 0, os.fstat(fd).st_size)
-            head_end = data.find(b"\n")
-            try:
-                current = fmt.parse_header(data[:head_end])["version"]
-            except fmt.BadLine as exc:
-                raise self._corrupt("line 1, offset 0", exc.reason) from None
-            if current >= fmt.VERSION:
-                return  # another process migrated it meanwhile
-            for v in range(current, fmt.VERSION):
-                step = MIGRATIONS.get(v)
-                if step is None:
-                    raise self._corrupt(
-                        "line 1",
-                        f"format version {v} is no longer supported by this mallops "
-                        f"(no migration from {v} to {v + 1})",
-                    )
-                data = step(data)
-            backup = self._path.with_name(f"{self._path.name}.v{current}.bak")
-            files.replace(self._path, data, backup=backup)
-            log.warning("%s: migrated from format %d (kept %s)", self._path, current, backup)
+            scale.migrate_file(self._path, fd, MIGRATIONS, self._corrupt)
         except StoreError:
             raise
         except OSError as exc:
@@ -433,6 +418,11 @@ class JsonStore:
         with self._guarded():
             return self._fresh().counters.get(name, 0)
 
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._guarded():
+            return dict(self._fresh().counters)
+
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first (index filters first, then the reference
         semantics of :meth:`Query.matches` on the decoded candidates)."""
@@ -449,14 +439,9 @@ class JsonStore:
             return out
 
     def ids(self, query: Query) -> list[str]:
-        """Ids of the records :meth:`query` returns, from the in-memory index alone (every
-        filter of a ``Query`` is in the index, so nothing is decoded)."""
+        """Ids of the records :meth:`query` returns, from the index alone (no decoding)."""
         with self._guarded():
-            state = self._fresh()
-            found = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
-            if query.limit is not None:
-                found = found[: max(0, query.limit)]
-            return [e.id for e in found]
+            return scale.ids(self._fresh(), query)
 
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
@@ -490,12 +475,19 @@ class JsonStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
-        """Write all records and counters or none; see the protocol.  Returns once the
-        commit is on disk (``durable=True``) or in the operating system (``False``)."""
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
+        """Write all records, counters and feed events or none; see the protocol.
+        Returns once the commit is on disk (``durable=True``) or in the operating system
+        (``False``)."""
         if self._read_only:
             raise StoreError(f"{self._path} is read-only (opened for reading); nothing was written")
         wanted = counters_as_mapping(counters)
+        feed = encode_events(events)
         seen: set[str] = set()
         for w in writes:
             rid = check_id(w.record.id)
@@ -532,16 +524,23 @@ class JsonStore:
                         expected=c.expected,
                         actual=actual,
                     )
-            if not writes and not wanted:
+            if not writes and not wanted and not feed:
                 return
             n = state.seq + 1
-            of = len(writes) + (1 if wanted else 0)
+            moved = {c.name: c.new for c in wanted.values()}
+            if feed:  # the feed's positions follow on; its counter moves in this commit
+                head = state.feed.head
+                moved[FEED_HEAD] = head + len(feed)
+            of = len(writes) + (1 if feed else 0) + (1 if moved else 0)
             lines = [
                 fmt.record_line_raw(n, k, of, ix, text)
                 for k, (ix, text) in enumerate(encoded, start=1)
             ]
-            if wanted:
-                lines.append(fmt.counters_line(n, of, of, {c.name: c.new for c in wanted.values()}))
+            if feed:
+                pairs = [[head + i, e] for i, e in enumerate(feed, start=1)]
+                lines.append(fmt.events_line(n, len(lines) + 1, of, pairs))
+            if moved:
+                lines.append(fmt.counters_line(n, of, of, moved))
             self._append(state, b"".join(lines))
             group: list[index.Part] = []
             offset = state.end
@@ -606,7 +605,8 @@ class JsonStore:
         tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.compact")
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         entries = sorted(state.records.values(), key=lambda e: e.offset)
-        of = len(entries) + (1 if state.counters else 0)
+        chunks = event_chunks(state.feed.events)
+        of = len(entries) + len(chunks) + (1 if state.counters else 0)
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         except OSError as exc:
@@ -635,6 +635,12 @@ class JsonStore:
                 if k == len(entries) // 2:
                     self._fault("compact:partial")
             index.rebuild(new)  # the entries were moved in directly: index them
+            for k, chunk in enumerate(chunks, start=len(entries) + 1):
+                line = fmt.events_line(state.seq, k, of, chunk)
+                buffer.append(line)
+                pos += len(line)
+                buffered += len(line)
+                new.live += len(line)
             if state.counters:
                 line = fmt.counters_line(state.seq, of, of, dict(state.counters))
                 buffer.append(line)
@@ -656,7 +662,8 @@ class JsonStore:
         st = os.fstat(fd)
         new.ident = (st.st_ino, st.st_dev)
         new.counters = dict(state.counters)
-        new.live = sum(e.length for e in new.records.values())
+        new.live += sum(e.length for e in new.records.values())
+        new.feed = state.feed
         new.end = new.seen = pos
         new.lines = 1 + of
         new.heap = [(e.wake, rid) for rid, e in new.records.items() if e.wake is not None]
@@ -664,6 +671,35 @@ class JsonStore:
         cache = OrderedDict(self._cache)
         self._replace_state(new)  # closes the old file, releasing its lock
         self._cache = cache
+
+    # -- the event feed ----------------------------------------------------------------------
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        with self._guarded():
+            return self._fresh().feed.since(position, property, limit)
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        with self._guarded():
+            return self._fresh().feed.head
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto`` (by compacting the file);
+        returns how many."""
+        if self._read_only:
+            raise StoreError(f"{self._path} is read-only (opened for reading); nothing was pruned")
+        with self._guarded(), self._locked(exclusive=True) as state:
+            removed = state.feed.prune(upto)
+            if removed:
+                try:
+                    self._compact(state)
+                except BaseException:
+                    self._replace_state(self._load())  # the file still has them
+                    raise
+            return removed
 
     # -- lifetime ----------------------------------------------------------------------------
 

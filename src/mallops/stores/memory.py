@@ -11,14 +11,17 @@ costs O(m) in the size m of its smallest matching index entry.  Thread-safe.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import threading
 from collections.abc import Iterable, Sequence
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound
+from .eventlog import EventLog, encode_events
 from .protocol import (
     CounterWrite,
     Query,
@@ -41,11 +44,13 @@ class MemoryStore:
     def __init__(self) -> None:
         self._records: dict[str, Record] = {}
         self._counters: dict[str, int] = {}
+        self._created: list[tuple[float, str]] = []  # (created_at, id), sorted
         self._wake: dict[str, float] = {}  # each record's wake time (POSIX seconds)
         self._minutes: dict[int, set[str]] = {}  # ids waking in each minute
         self._heap: list[int] = []  # the minutes, lazily: empty ones are skipped
         self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
         self._lock = threading.RLock()
+        self._feed = EventLog()
 
     def _reindex(self, old: Record | None, new: Record) -> None:
         for name, index in self._index.items():
@@ -82,9 +87,15 @@ class MemoryStore:
                 out[rid] = r
         return out
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
         """Write everything or nothing; see the protocol."""
         wanted = counters_as_mapping(counters)
+        encode_events(events)  # refuse what is not an event before anything changes
         with self._lock:
             seen: set[str] = set()
             for w in writes:
@@ -114,11 +125,14 @@ class MemoryStore:
                     )
             for w in writes:
                 rid = w.record.id
-                self._reindex(self._records.get(rid), w.record)
+                old = self._records.get(rid)
+                self._reindex(old, w.record)
+                self._index_created(old, w.record)
                 self._records[rid] = w.record
                 self._set_wake(rid, None if w.record.wake_at is None else w.record.wake_at)
             for c in wanted.values():
                 self._counters[c.name] = c.new
+            self._feed.append(events)
 
     def _set_wake(self, rid: str, wake_at: pendulum.DateTime | None) -> None:
         old = self._wake.get(rid)
@@ -149,6 +163,11 @@ class MemoryStore:
         """The counter's current value (0 if never advanced)."""
         return self._counters.get(check_counter(name), 0)
 
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._lock:
+            return dict(self._counters)
+
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
         with self._lock:
@@ -164,6 +183,13 @@ class MemoryStore:
                 size = sum(len(b) for b in buckets)
                 if best is None or size < best_size:
                     best, best_size = buckets, size
+            span = self._created_span(query)
+            if span is not None and (best is None or span[1] - span[0] <= best_size):
+                # the creation-time index: candidates come in (created_at, id) order
+                records = self._records
+                ordered = self._created[span[0] : span[1]]
+                found = [r for _, rid in ordered if query.matches(r := records[rid])]
+                return found[: query.limit] if query.limit is not None else found
             pool = (
                 list(self._records.values())
                 if best is None
@@ -172,6 +198,37 @@ class MemoryStore:
             found = [r for r in pool if query.matches(r)]
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
+
+    def _created_span(self, query: Query) -> tuple[int, int] | None:
+        """The slice of the creation-time index a time-bounded query can match (a
+        millisecond wider each side; ``matches`` then decides exactly)."""
+        if query.created_from is None and query.created_to is None:
+            return None
+        lo = (
+            0
+            if query.created_from is None
+            else bisect.bisect_left(self._created, (query.created_from.timestamp() - 1e-3, ""))
+        )
+        hi = (
+            len(self._created)
+            if query.created_to is None
+            else bisect.bisect_left(self._created, (query.created_to.timestamp() + 1e-3, ""))
+        )
+        return lo, max(lo, hi)
+
+    def _index_created(self, old: Record | None, new: Record) -> None:
+        if old is not None:
+            if old.created_at == new.created_at:
+                return
+            key = (old.created_at.timestamp(), old.id)
+            at = bisect.bisect_left(self._created, key)
+            if at < len(self._created) and self._created[at] == key:
+                del self._created[at]
+        key = (new.created_at.timestamp(), new.id)
+        if not self._created or self._created[-1] < key:
+            self._created.append(key)  # the common case: records are created in time order
+        else:
+            bisect.insort(self._created, key)
 
     def ids(self, query: Query) -> list[str]:
         """Ids of the records :meth:`query` returns, in the same order."""
@@ -212,6 +269,22 @@ class MemoryStore:
                 if ts <= cutoff and (property is None or records[rid].property == property)
             ]
         return out[:limit] if limit is not None else out  # type: ignore[return-value]
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        with self._lock:
+            return self._feed.since(position, property, limit)
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        return self._feed.head
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto``; returns how many."""
+        with self._lock:
+            return self._feed.prune(upto)
 
     def refresh(self) -> None:
         """Nothing to catch up with: the store is private to this process."""

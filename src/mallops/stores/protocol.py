@@ -10,7 +10,10 @@ A store keeps :class:`~mallops.domain.records.Record` values by id, with:
   same commit as the records that use them, so a number is never lost or reused;
 * **the due query** the ticker uses: records whose ``wake_at`` is at or before a time,
   earliest first, without scanning every record;
-* **queries** by kind, state, property, tenant, owner, location, category and time range.
+* **queries** by kind, state, property, tenant, owner, location, category and time range;
+* **the event feed** (G6): the domain events of a commit are written in that commit,
+  each at a global, gap-free position (1, 2, 3 ...); ``events_since`` reads them from a
+  cursor the consumer keeps, ``prune_events`` applies the retention policy.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ValidationError
 
@@ -37,6 +41,9 @@ __all__ = [
     "check_ids",
     "query_ids",
 ]
+
+FEED_HEAD = "feed:position"
+"""The counter holding the feed's last position (moved by the store itself)."""
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
 
@@ -250,8 +257,29 @@ class Store(Protocol):
         """The records among ``record_ids`` that exist (missing ids are left out)."""
         ...
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
-        """Write all records and counters, or none (``ConflictError`` on a stale version)."""
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
+        """Write all records, counters and feed events, or none (``ConflictError`` on a
+        stale version); the events take the next positions of the feed."""
+        ...
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position`` (0 = from the start), oldest first, of one
+        property if given; ``EventsPruned`` if retention removed some of them."""
+        ...
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        ...
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before position ``upto``; returns how many."""
         ...
 
     def counter(self, name: str) -> int:
@@ -281,6 +309,8 @@ def counters_as_mapping(counters: Sequence[CounterWrite]) -> Mapping[str, Counte
     """Counters by name; the same counter twice in one commit is refused."""
     out: dict[str, CounterWrite] = {}
     for c in counters:
+        if c.name == FEED_HEAD:
+            raise ValidationError(f"counter {c.name!r} is the feed's own; commit events instead")
         if c.name in out:
             raise ValidationError(f"counter {c.name!r} appears twice in one commit")
         if c.new <= c.expected:

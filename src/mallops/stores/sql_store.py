@@ -30,12 +30,16 @@ from typing import Any
 
 import pendulum
 
+from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
-from ..errors import ConflictError, CorruptStoreError, RecordNotFound
+from ..errors import ConflictError, CorruptStoreError, RecordNotFound, ValidationError
 from ._sql_db import Database, open_database
+from ._sql_feed import append_events, decode_rows, first_position, select_events
 from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
 from .codec import decode, encode
+from .eventlog import check_limit, check_since, encode_events
 from .protocol import (
+    FEED_HEAD,
     CounterWrite,
     Query,
     Write,
@@ -155,6 +159,12 @@ class SqlStore:
         with self._lock:
             rows = self._db.rows("SELECT value FROM mallops_counters WHERE name = ?", (name,))
         return int(rows[0][0]) if rows else 0
+
+    def counters(self) -> dict[str, int]:
+        """Every counter by name (for copying a store)."""
+        with self._lock:
+            rows = self._db.rows("SELECT name, value FROM mallops_counters ORDER BY name")
+        return {str(name): int(value) for name, value in rows}
 
     def _where(self, query: Query) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -288,10 +298,19 @@ class SqlStore:
             actual=actual,
         )
 
-    def commit(self, writes: Sequence[Write], counters: Sequence[CounterWrite] = ()) -> None:
-        """Write all records and counters in one transaction, or none (``ConflictError``
-        on a stale version or counter)."""
+    def commit(
+        self,
+        writes: Sequence[Write],
+        counters: Sequence[CounterWrite] = (),
+        events: Sequence[DomainEvent] = (),
+    ) -> None:
+        """Write all records, counters and feed events in one transaction, or none
+        (``ConflictError`` on a stale version or counter)."""
         wanted = counters_as_mapping(counters)
+        feed = [
+            (e["property"], json.dumps(e, ensure_ascii=False, separators=(",", ":")))
+            for e in encode_events(events)
+        ]
         staged: dict[str, tuple[Write, tuple[Any, ...]]] = {}
         for w in writes:
             rid = check_id(w.record.id)
@@ -334,6 +353,40 @@ class SqlStore:
                         expected=c.expected,
                         actual=self.counter(name),
                     )
+            if feed:
+                append_events(self._db, feed)
+
+    # -- the event feed --------------------------------------------------------------------
+
+    def events_since(
+        self, position: int, *, property: str | None = None, limit: int | None = None
+    ) -> list[FeedEvent]:
+        """Feed events after ``position``, oldest first; see the protocol."""
+        check_since(position, 1)
+        check_limit(limit)
+        with self._lock:
+            rows = select_events(self._db, position, property, limit)
+            # checked after reading: pruning only moves forward, so nothing after
+            # ``position`` was removed before the read if it still starts before it
+            check_since(position, self._first())
+        return decode_rows(rows, self._db.where)
+
+    def _first(self) -> int:
+        first = first_position(self._db)
+        return first if first is not None else self.feed_head() + 1
+
+    def feed_head(self) -> int:
+        """The position of the last event written (0 if none)."""
+        return self.counter(FEED_HEAD)
+
+    def prune_events(self, upto: int) -> int:
+        """Remove the feed events at or before ``upto``; returns how many."""
+        if type(upto) is not int or upto < 0:
+            raise ValidationError(
+                f"upto: expected a non-negative integer, got {upto!r}", field="upto"
+            )
+        with self._lock, self._db.transaction():
+            return self._db.run("DELETE FROM mallops_events WHERE position <= ?", (upto,))
 
     def refresh(self) -> None:
         """Nothing to catch up with: every read sees what other processes committed."""

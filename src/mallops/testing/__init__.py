@@ -17,7 +17,7 @@ from __future__ import annotations
 # First: without the extra, an ImportError that names it (issue 21).
 from . import _requirements  # noqa: F401
 from ._postgres import TemporaryPostgres, postgres_unavailable
-from ._store_contract import StoreContract, sample_record
+from ._store_contract import StoreContract, sample_event, sample_record
 from .machine import MallMachine, check_invariants
 from .strategies import (
     actors,
@@ -46,6 +46,7 @@ __all__ = [
     "param_values",
     "policies",
     "postgres_unavailable",
+    "sample_event",
     "sample_record",
     "texts",
     "timer_spans",

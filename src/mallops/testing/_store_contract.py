@@ -25,12 +25,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from ..domain.events import DomainEvent
 from ..domain.records import Actor, HistoryEntry, Link, Record
-from ..errors import ConflictError, RecordNotFound, ValidationError
+from ..errors import ConflictError, EventsPruned, RecordNotFound, ValidationError
 from ..stores.codec import decode, encode
 from ..stores.protocol import CounterWrite, Query, Store, Write
+from ._feed_contract import FeedContract, sample_event
 
-__all__ = ["StoreContract", "sample_record"]
+__all__ = ["StoreContract", "sample_event", "sample_record"]
 
 T0 = pendulum.datetime(2026, 9, 30, 10, tz="Asia/Shanghai")
 _ACTOR = Actor("desk-1", "front_desk", "customer_service")
@@ -87,7 +89,7 @@ def _bump(record: Record, **changes: Any) -> Record:
     )
 
 
-class StoreContract:
+class StoreContract(FeedContract):
     """Abstract contract tests; see the module docstring."""
 
     def make_store(self, tmp_path: Path) -> Store:
@@ -253,14 +255,19 @@ class StoreContract:
                 self.store = contract.make_store(path)
                 self.model: dict[str, Record] = {}
                 self.counter = 0
+                self.feed: list[DomainEvent] = []  # every event ever committed, in order
+                self.pruned = 0
 
             @rule(
                 n=st.integers(0, 5),
                 hours=st.none() | st.integers(0, 48),
                 stale=st.booleans(),
                 bump_counter=st.booleans(),
+                events=st.integers(0, 3),
             )
-            def write(self, n: int, hours: int | None, stale: bool, bump_counter: bool) -> None:
+            def write(
+                self, n: int, hours: int | None, stale: bool, bump_counter: bool, events: int
+            ) -> None:
                 rid = f"C-{n}"
                 wake = None if hours is None else T0.add(hours=hours)
                 current = self.model.get(rid)
@@ -273,13 +280,15 @@ class StoreContract:
                 counters = (
                     [CounterWrite("n", self.counter, self.counter + 1)] if bump_counter else []
                 )
+                raised = [sample_event(rid, n=len(self.feed) + i) for i in range(events)]
                 try:
-                    self.store.commit([Write(new, expected)], counters)
+                    self.store.commit([Write(new, expected)], counters, raised)
                 except ConflictError:
                     assert stale
                     return
                 assert not stale
                 self.model[rid] = new
+                self.feed.extend(raised)
                 if bump_counter:
                     self.counter += 1
 
@@ -293,8 +302,27 @@ class StoreContract:
                 )
                 assert self.store.due(until) == want
 
+            @rule(cursor=st.integers(0, 40), limit=st.none() | st.integers(0, 5))
+            def feed_agrees(self, cursor: int, limit: int | None) -> None:
+                if cursor < self.pruned:
+                    with pytest.raises(EventsPruned):
+                        self.store.events_since(cursor)
+                    return
+                got = self.store.events_since(cursor, limit=limit)
+                want = list(enumerate(self.feed, start=1))[cursor:]
+                want = want if limit is None else want[:limit]
+                assert [(e.position, e.event) for e in got] == want
+
+            @rule(upto=st.integers(0, 40))
+            def prune(self, upto: int) -> None:
+                removed = self.store.prune_events(upto)
+                new = max(self.pruned, min(upto, len(self.feed)))
+                assert removed == new - self.pruned
+                self.pruned = new
+
             @invariant()
             def same_records(self) -> None:
+                assert self.store.feed_head() == len(self.feed)
                 for rid, r in self.model.items():
                     assert self.store.get(rid) == r
                 assert self.store.counter("n") == self.counter
@@ -306,7 +334,7 @@ class StoreContract:
                 self.store.close()
 
         Agreement.TestCase.settings = settings(
-            max_examples=25,
+            max_examples=max(25, settings().max_examples // 8),  # more when thorough
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

@@ -1,89 +1,53 @@
 """The service every workflow shares: open, fire, query, allowed events, replay.
 
-A :class:`WorkflowService` is what ``mall.complaints`` (and later ``mall.repairs`` ...)
-is.  Every operation builds a :class:`Batch` of record writes, counter moves and domain
-events; the batch is committed to the store atomically and only then are the events
-delivered.  If anything raises before the commit, nothing was written.
+A :class:`WorkflowService` is what ``mall.complaints`` (and ``mall.repairs`` ...) is,
+and what a plug-in workflow's service subclasses (public as
+:class:`mallops.plugins.WorkflowService`).  It runs on a
+:class:`~mallops.workflows.runtime.Runtime`, never on the ``Mall`` facade.  Every
+operation builds a :class:`~mallops.workflows.runtime.Batch` of record writes, counter
+moves and domain events; the batch is committed to the store atomically and only then
+are the events delivered.  If anything raises before the commit, nothing was written.
+After every applied entry the runtime dispatches the reaction table (cross-workflow
+behaviour, docs/architecture.md) inside the same batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import pendulum
 
-from ..domain.events import DomainEvent
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
 from ..engine.engine import Engine
-from ..engine.retry import RETRY
-from ..errors import ConflictError, RecordNotFound
-from ..stores.protocol import CounterWrite, Query, Write, check_id
+from ..errors import RecordNotFound
+from ..stores.protocol import Query, check_id
 from .references import check_references
-
-if TYPE_CHECKING:
-    from ..mall import Mall
+from .runtime import Batch, Runtime, Services
 
 __all__ = ["Batch", "WorkflowService"]
 
-
-class Batch:
-    """Everything one operation writes: records (with the version each was read at),
-    counter moves and the domain events to deliver after the commit."""
-
-    def __init__(self, mall: Mall) -> None:
-        self.mall = mall
-        self.records: dict[str, Record] = {}
-        self.expected: dict[str, int] = {}
-        self.counters: dict[str, tuple[int, int]] = {}
-        self.events: list[DomainEvent] = []
-
-    def current(self, record_id: str) -> Record:
-        """The record as this batch will write it (or as stored)."""
-        got = self.records.get(record_id)
-        return got if got is not None else self.mall.get(record_id)
-
-    def put(self, before: Record | None, after: Record) -> None:
-        """Stage ``after``; ``before`` is the version it was based on (None if new)."""
-        if after.id not in self.expected:
-            self.expected[after.id] = before.version if before is not None else 0
-        self.records[after.id] = after
-
-    def next_number(self, name: str) -> int:
-        """Advance counter ``name`` by one within this batch and return the new value."""
-        if name in self.counters:
-            start, value = self.counters[name]
-        else:
-            start = value = self.mall.store.counter(name)
-        value += 1
-        self.counters[name] = (start, value)
-        return value
-
-    def commit(self) -> None:
-        """Write the batch atomically."""
-        writes = [Write(r, self.expected[rid]) for rid, r in self.records.items()]
-        # configuration that cannot drift: refuse a process whose policy or workflows
-        # differ from the property's; record the property's first kinds (#14)
-        config = self.mall.configuration.write_for(self.records, self.mall.now())
-        if config is not None:
-            writes.append(config)
-        counters = [CounterWrite(n, a, b) for n, (a, b) in self.counters.items()]
-        self.mall.store.commit(writes, counters)
+T = TypeVar("T")
 
 
 class WorkflowService:
     """Operations on the records of one workflow.  See the module docstring."""
 
-    def __init__(self, mall: Mall, engine: Engine) -> None:
-        self.mall = mall
+    def __init__(self, runtime: Runtime, engine: Engine) -> None:
+        self.runtime = runtime
         self.engine = engine
         self.kind = engine.spec.kind
+
+    @property
+    def peers(self) -> Services:
+        """The other services of the mall, by kind (``peers.of(kind, cls)`` is typed)."""
+        return self.runtime.services
 
     # -- reading --------------------------------------------------------------------------
 
     def get(self, record_id: str) -> Record:
         """The record ``record_id`` of this workflow (``RecordNotFound`` otherwise)."""
-        return self._own(self.mall.get(record_id))
+        return self._own(self.runtime.get(record_id))
 
     def _own(self, record: Record) -> Record:
         """``record`` if it is of this workflow's kind, else ``RecordNotFound``."""
@@ -95,8 +59,8 @@ class WorkflowService:
 
     def query(self, **filters: Any) -> list[Record]:
         """Records of this workflow in this property matching ``filters`` (see ``Query``)."""
-        scope = {"kind": self.kind, "property": self.mall.property}
-        return self.mall.store.query(Query.scoped(scope, filters))
+        scope = {"kind": self.kind, "property": self.runtime.property}
+        return self.runtime.store.query(Query.scoped(scope, filters))
 
     def allowed_events(self, record: Record | str, actor: Actor) -> tuple[str, ...]:
         """What ``actor`` may do to the record next."""
@@ -105,24 +69,9 @@ class WorkflowService:
 
     # -- writing --------------------------------------------------------------------------
 
-    def _run(self, operation: Any) -> Any:
-        """Run ``operation(batch)`` and commit; conflicts are retried by the one retry
-        policy (counter races, and a record changed only by the ticker between the
-        operation's read and write); any other stale record raises ``ConflictError``."""
-        for attempt in range(RETRY.attempts):
-            batch = Batch(self.mall)
-            result = operation(batch)
-            try:
-                batch.commit()
-            except ConflictError as exc:
-                if attempt < RETRY.attempts - 1 and RETRY.retryable(exc, self.mall.store):
-                    RETRY.pause(attempt)
-                    self.mall.store.refresh()
-                    continue
-                raise
-            self.mall._deliver(batch.events)
-            return result
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _run(self, operation: Callable[[Batch], T]) -> T:
+        """Run ``operation(batch)`` and commit (see :meth:`Runtime.run`)."""
+        return self.runtime.run(operation)
 
     def _create(
         self, batch: Batch, actor: Actor, params: Mapping[str, Any], now: pendulum.DateTime
@@ -134,10 +83,12 @@ class WorkflowService:
         check_references(batch, self.engine.spec.create.params, entry.data)  # rule G11
         number = batch.next_number(f"id:{self.kind}")
         record_id = f"{self.engine.spec.prefix}-{number:06d}"
-        applied = self.engine.apply(None, entry, record_id=record_id, property=self.mall.property)
+        applied = self.engine.apply(
+            None, entry, record_id=record_id, property=self.runtime.property
+        )
         batch.put(None, applied.record)
         batch.events.extend(applied.events)
-        self._after(batch, None, applied.record, entry)
+        self.runtime.react(batch, None, applied.record, entry, applied.events)
         return batch.records[record_id]
 
     def create_as_system(
@@ -149,12 +100,12 @@ class WorkflowService:
 
     def create_in(self, batch: Batch, actor: Actor, params: Mapping[str, Any]) -> Record:
         """Create a record inside another operation's batch (one atomic commit)."""
-        return self._create(batch, actor, params, self.mall.clock.now())
+        return self._create(batch, actor, params, self.runtime.clock.now())
 
     def open(self, *, actor: Actor, **params: Any) -> Record:
         """Create a record of this workflow with the creating event's parameters."""
-        now = self.mall.now()
-        return self._run(lambda batch: self._create(batch, actor, params, now))  # type: ignore[no-any-return]
+        now = self.runtime.now()
+        return self._run(lambda batch: self._create(batch, actor, params, now))
 
     def catch_up(self, batch: Batch, record: Record, now: pendulum.DateTime) -> Record:
         """Fire the record's marks that fell due before ``now`` (in order, each at its own
@@ -181,7 +132,7 @@ class WorkflowService:
         applied = self.engine.apply(record, entry, record_id=record.id, property=record.property)
         batch.put(before, applied.record)
         batch.events.extend(applied.events)
-        self._after(batch, before, applied.record, entry)
+        self.runtime.react(batch, before, applied.record, entry, applied.events)
         return batch.records[record.id]
 
     def fire_in(
@@ -223,15 +174,10 @@ class WorkflowService:
         ``PermissionDenied`` (wrong role), ``ValidationError`` (bad parameters),
         ``RecordNotFound`` and ``ConflictError`` (someone else changed it meanwhile).
         """
-        now = self.mall.now()
-        return self._run(  # type: ignore[no-any-return]
+        now = self.runtime.now()
+        return self._run(
             lambda batch: self.fire_in(batch, record_id, event, actor, params, reason, now)
         )
-
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        """Hook for workflows: react to an applied entry inside the same batch."""
 
     def replay(self, record_id: str) -> Record:
         """Rebuild the record from its history alone (G6); equal to the stored record."""

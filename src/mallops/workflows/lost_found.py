@@ -8,14 +8,14 @@ close-of-day numbering (L3), the label and the register 《失物招领记录表
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from ..clock import aware
-from ..domain.records import Actor, HistoryEntry, Record
-from ..engine.engine import Engine
+from ..domain.records import Actor, Record
 from ..errors import ConflictError, ValidationError
+from ..masking import mask_free_text
 from ..policy import LostFoundPolicy
 from .base import Batch, WorkflowService
 from .lost_found_rules import (
@@ -29,9 +29,6 @@ from .lost_found_rules import (
 )
 from .lost_found_spec import LOST_ITEM
 from .lost_reports import LOST_REPORT, ItemMatch, LostReportService
-
-if TYPE_CHECKING:
-    from ..mall import Mall
 
 __all__ = ["LOST_ITEM", "LOST_REPORT", "ItemMatch", "LostFoundService", "RegisterRow"]
 
@@ -71,14 +68,15 @@ class LostFoundService(WorkflowService):
     """``mall.lost_found``: found items from intake to release or disposal (L1-L10);
     ``reports`` holds lost reports and matching."""
 
-    def __init__(self, mall: Mall, engine: Engine) -> None:
-        super().__init__(mall, engine)
-        self.reports = LostReportService(mall, Engine(LOST_REPORT, mall.policy, mall.calendar))
+    @property
+    def reports(self) -> LostReportService:
+        """The lost reports and matching (the ``lost_report`` workflow)."""
+        return self.peers.of("lost_report", LostReportService)
 
     @property
     def policy(self) -> LostFoundPolicy:
         """The lost-and-found part of the mall's policy."""
-        return self.mall.policy.lost_found
+        return self.runtime.policy.lost_found
 
     # -- intake and owner contact (L1, L2) ------------------------------------------------
 
@@ -234,7 +232,7 @@ class LostFoundService(WorkflowService):
 
     def counter_name(self, year: int, month: int) -> str:
         """The store counter of one property's numbers in one month (G11, L3)."""
-        return f"lost:{self.mall.property}:{year:04d}/{month:02d}"
+        return f"lost:{self.runtime.property}:{year:04d}/{month:02d}"
 
     def close_day(self, *, actor: Actor, desk: str | None = None) -> list[Record]:
         """Move every item still at a service desk (of ``desk``, or all) to the
@@ -244,8 +242,8 @@ class LostFoundService(WorkflowService):
         reused: the month's counter advances in the same commit as the items, so two
         processes closing at once get different numbers (a race is retried).
         """
-        self.engine._check_actor(actor)
-        now = self.mall.now()
+        self.engine.check_actor(actor)
+        now = self.runtime.now()
         counter = self.counter_name(now.year, now.month)
 
         def operation(batch: Batch) -> list[Record]:
@@ -269,11 +267,11 @@ class LostFoundService(WorkflowService):
 
         for attempt in range(_CLOSE_ATTEMPTS):
             try:
-                return self._run(operation)  # type: ignore[no-any-return]
+                return self._run(operation)
             except ConflictError:
                 if attempt == _CLOSE_ATTEMPTS - 1:
                     raise
-                self.mall.store.refresh()  # another desk numbered some items: look again
+                self.runtime.store.refresh()  # another desk numbered some items: look again
         raise AssertionError("unreachable")  # pragma: no cover
 
     def by_number(self, number: str) -> Record:
@@ -294,8 +292,8 @@ class LostFoundService(WorkflowService):
                 field="number",
             )
         cat = category_of(self.policy, item.category)
-        found = aware(f["found_at"], tz=self.mall.calendar.tz)
-        until = aware(f["retention_until"], tz=self.mall.calendar.tz)
+        found = aware(f["found_at"], tz=self.runtime.calendar.tz)
+        until = aware(f["retention_until"], tz=self.runtime.calendar.tz)
         lines = [
             "失物招领 LOST AND FOUND",
             f"编号 No.: {f['number']}",
@@ -321,15 +319,6 @@ class LostFoundService(WorkflowService):
         """Link a lost report with a found item and notify the reporter."""
         return self.reports.match(report_id, item_id, actor=actor)
 
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        if after.state == "released" and before is not None and before.state != "released":
-            for rid in after.linked("lost_report"):
-                report = batch.current(rid)
-                if report.state == "matched" and report.fields.get("matched_item") == after.id:
-                    self.reports.fire_system_in(batch, rid, "item_returned", {}, entry.at)
-
     # -- the register -------------------------------------------------------------------------
 
     def register(
@@ -347,13 +336,17 @@ class LostFoundService(WorkflowService):
         """
         if lang not in ("zh", "en", "both"):
             raise ValidationError(f"lang: {lang!r}; choose zh, en or both", field="lang")
-        tz = self.mall.calendar.tz
+        tz = self.runtime.calendar.tz
         lo, hi = aware(start, field="start", tz=tz), aware(end, field="end", tz=tz)
         if hi <= lo:
             raise ValidationError("end: must be after start", field="end")
         items = self.query(created_from=lo, created_to=hi)
         items.sort(key=lambda r: (r.fields.get("period") or "~", r.fields.get("seq") or 0, r.id))
-        return [self._row(item, lang, reveal) for item in items]
+        rows = [self._row(item, lang, reveal) for item in items]
+        if reveal:
+            return rows
+        # rule G7: phone or ID numbers typed into descriptions, features or notes
+        return [RegisterRow(*mask_free_text(attrs.astuple(r, recurse=False))) for r in rows]
 
     def _row(self, item: Record, lang: str, reveal: bool) -> RegisterRow:
         f = item.fields
@@ -363,7 +356,7 @@ class LostFoundService(WorkflowService):
         if f.get("finder_name"):
             finder += f" {name(f['finder_name'])}"
         if f.get("finder_department"):
-            dept = self.mall.policy.departments[f["finder_department"]]
+            dept = self.runtime.policy.departments[f["finder_department"]]
             finder += f" ({_label((dept.zh, dept.en), lang)})"
         ids = {k: (v.zh, v.en) for k, v in self.policy.id_types.items()}
         claims = tuple(

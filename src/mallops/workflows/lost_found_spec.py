@@ -184,15 +184,21 @@ def _on_contact_owner(ctx: Context) -> None:
         ctx.set("retention_class", cls)
         if due != aware(ctx.get("retention_until"), tz=ctx.calendar.tz):
             ctx.set("retention_until", due)
-            if due > ctx.now:  # a retention ending now or earlier is over: no new timer
-                ctx.start_timer("retention", plan_until(ctx.now, due))
-            if ctx.draft.state == "due_disposal" and due > ctx.now:
-                ctx.follow("retention_extended")  # rule L6: kept until its new end
+            # rule L6 (L2, L7): the longer retention of an item with owner contact runs
+            # from when it was found.  Not yet ended: an item due for disposal is kept
+            # again until it ends (its disposal route dropped); ended as well: it stays
+            # due for disposal on its route, the contact recorded (a claim, L5, may still
+            # release it to the owner first).
+            if due > ctx.now:
+                if ctx.draft.state == "due_disposal":
+                    ctx.follow("retention_extended")
+                else:
+                    ctx.start_timer("retention", plan_until(ctx.now, due))
 
 
 def _on_retention_extended(ctx: Context) -> None:
-    # rule L6: an item due for disposal whose owner contact turns up is kept again: it
-    # has no disposal case or route any more (absent, as before it fell due)
+    # rule L6: an item due for disposal whose owner contact turns up is kept again; a
+    # stored item has no disposal case nor route (they are decided when it falls due)
     ctx.remove("disposal_case")
     ctx.remove("disposal_route")
     due = aware(ctx.get("retention_until"), tz=ctx.calendar.tz)
@@ -545,6 +551,17 @@ LOST_ITEM = WorkflowSpec(
             effect=_on_expired,
             system=True,
         ),
+        EventSpec(  # rule L3: an item never numbered goes back to the desk's day
+            "retention_extended",
+            ("due_disposal",),
+            "registered",
+            (),
+            "延长保管",
+            "retention extended",
+            guard=lambda c: None if c.get("number") is None else "numbered",
+            effect=_on_retention_extended,
+            system=True,
+        ),
         EventSpec(
             "retention_extended",
             ("due_disposal",),
@@ -552,6 +569,7 @@ LOST_ITEM = WorkflowSpec(
             (),
             "延长保管",
             "retention extended",
+            guard=lambda c: "not numbered" if c.get("number") is None else None,
             effect=_on_retention_extended,
             system=True,
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -25,9 +25,7 @@ from ..stores.protocol import Query
 from .base import Batch, WorkflowService
 from .lost_found_rules import tokens
 from .lost_found_spec import ANYONE, OPEN_ITEM_STATES, item_categories
-
-if TYPE_CHECKING:
-    from ..mall import Mall
+from .runtime import Runtime
 
 __all__ = ["LOST_REPORT", "ItemMatch", "LostReportService"]
 
@@ -244,8 +242,8 @@ def rank(
 class LostReportService(WorkflowService):
     """``mall.lost_found.reports``: lost reports and their matches."""
 
-    def __init__(self, mall: Mall, engine: Engine) -> None:
-        super().__init__(mall, engine)
+    def __init__(self, runtime: Runtime, engine: Engine) -> None:
+        super().__init__(runtime, engine)
         self._index: dict[str, _Indexed] = {}
 
     def report(
@@ -274,15 +272,15 @@ class LostReportService(WorkflowService):
 
     def candidates(self, report: Record) -> list[Record]:
         """Open found items registered in the report's time window (a store query)."""
-        tz = self.mall.calendar.tz
+        tz = self.runtime.calendar.tz
         f = report.fields
         lost_from = aware(f["lost_from"], tz=tz)
         lost_to = aware(f["lost_to"], tz=tz) if f.get("lost_to") else lost_from
-        until = self.mall.calendar.add(lost_to, self.mall.policy.lost_found.match.window)
-        return self.mall.store.query(
+        until = self.runtime.calendar.add(lost_to, self.runtime.policy.lost_found.match.window)
+        return self.runtime.store.query(
             Query(
                 kind="lost_item",
-                property=self.mall.property,
+                property=self.runtime.property,
                 state=OPEN_ITEM_STATES,
                 created_from=lost_from,
                 created_to=until,
@@ -292,19 +290,17 @@ class LostReportService(WorkflowService):
     def suggest_matches(self, report_id: str) -> list[ItemMatch]:
         """Found items that may be the reported one, best first (at most ``match.limit``)."""
         report = self.get(report_id)
-        return rank(report, self.candidates(report), self.mall.policy.lost_found, self._index)
+        return rank(report, self.candidates(report), self.runtime.policy.lost_found, self._index)
 
     def match(self, report_id: str, item_id: str, *, actor: Actor) -> Record:
         """Link the report and the found item (both ways) and notify the reporter."""
-        item = self.mall.get(item_id)
+        item = self.runtime.get(item_id)
         number = item.fields.get("number") if item.kind == "lost_item" else None
         return self.fire(report_id, "match", actor=actor, item_id=item_id, item_number=number)
 
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        if entry.event != "match":
-            return
+    def check_match(self, batch: Batch, after: Record, entry: HistoryEntry) -> None:
+        """A report matched with an item (a reaction, docs/architecture.md): the item
+        must be a kept found item matched with no other report; it is linked back."""
         item_id = str(entry.data["item_id"])
         try:
             item = batch.current(item_id)
@@ -333,5 +329,5 @@ class LostReportService(WorkflowService):
                     state="open",
                     event="match",
                 )
-        items = self.mall.service("lost_item")
+        items = self.peers["lost_item"]
         items.fire_system_in(batch, item_id, "link_report", {"report": after.id}, entry.at)

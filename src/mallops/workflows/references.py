@@ -19,7 +19,7 @@ from ..errors import RecordNotFound, ValidationError
 from ..stores.protocol import check_id
 
 if TYPE_CHECKING:
-    from .base import Batch
+    from .runtime import Batch
 
 __all__ = ["check_references"]
 
@@ -41,13 +41,13 @@ def check_references(batch: Batch, params: Sequence[Param], data: Mapping[str, A
             raise ValidationError(f"{p.name}: {value!r} is not a record id", field=p.name) from None
         found = batch.records.get(record_id)
         if found is None:
-            found = batch.mall.store.get_many([record_id]).get(record_id)
-        if found is not None and found.property != batch.mall.property:
+            found = batch.runtime.store.get_many([record_id]).get(record_id)
+        if found is not None and found.property != batch.runtime.property:
             found = None  # another property's record: not visible here (G11)
             if not p.must_exist:
                 raise ValidationError(
                     f"{p.name}: {record_id!r} is no {kinds} of property "
-                    f"{batch.mall.property!r} (G11)",
+                    f"{batch.runtime.property!r} (G11)",
                     field=p.name,
                 )
         if found is None:
@@ -55,7 +55,7 @@ def check_references(batch: Batch, params: Sequence[Param], data: Mapping[str, A
                 continue
             raise RecordNotFound(
                 f"{p.name}: there is no {kinds} {record_id!r} in property "
-                f"{batch.mall.property!r} (G11)",
+                f"{batch.runtime.property!r} (G11)",
                 record_id=record_id,
             )
         if p.refers and found.kind not in p.refers:

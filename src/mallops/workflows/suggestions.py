@@ -23,12 +23,11 @@ from ..engine.timers import TimerPlan, plan_for
 from ..errors import RecordNotFound, ValidationError
 from ..policy import Policy
 from .base import Batch, WorkflowService
-from .visit_spec import MANAGERS, STAFF, link_event
+from .visit_spec import MANAGERS, STAFF, link_event, suggestion_problem
 
 __all__ = ["SUGGESTION", "IssueRow", "IssueSummary", "SuggestionService", "suggestion_problem"]
 
 OPEN_SUGGESTION_STATES = ("raised", "forwarded", "answered")
-_ITEM_KEYS = ("topic", "text", "department")
 
 
 def _topics(p: Policy) -> tuple[str, ...]:
@@ -37,24 +36,6 @@ def _topics(p: Policy) -> tuple[str, ...]:
 
 def _departments(p: Policy) -> tuple[str, ...]:
     return tuple(p.departments)
-
-
-def suggestion_problem(policy: Policy, item: Any) -> str | None:
-    """What is wrong with one ``{"topic", "text", "department"?}`` item (``None`` if ok)."""
-    if not isinstance(item, Mapping):
-        return "expected a table with topic and text"
-    unknown = sorted(set(item) - set(_ITEM_KEYS))
-    if unknown:
-        return f"unknown key {unknown[0]!r}; keys: {', '.join(_ITEM_KEYS)}"
-    if item.get("topic") not in policy.visits.topics:
-        return f"topic {item.get('topic')!r} is unknown; topics: {', '.join(policy.visits.topics)}"
-    text = item.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return "text must be a non-empty string"
-    dept = item.get("department")
-    if dept is not None and dept not in policy.departments:
-        return f"department {dept!r} is unknown; departments: {', '.join(policy.departments)}"
-    return None
 
 
 def _plan_answer(ctx: Context) -> TimerPlan:
@@ -245,26 +226,26 @@ class SuggestionService(WorkflowService):
         department: str | None = None,
     ) -> Record:
         """Record one opinion raised in the visit ``visit_id`` (V5)."""
-        visit = self.mall.get(visit_id)
+        visit = self.runtime.get(visit_id)
         if visit.kind != "visit":
             raise RecordNotFound(f"{visit_id!r} is a {visit.kind}, not a visit", record_id=visit_id)
         item = {"topic": topic, "text": text, "department": department}
-        return self._run(lambda batch: self.raise_in(batch, visit, actor, item))  # type: ignore[no-any-return]
+        return self._run(lambda batch: self.raise_in(batch, visit, actor, item))
 
     def raise_in(
         self, batch: Batch, visit: Record, actor: Actor, item: Mapping[str, Any]
     ) -> Record:
         """Create the suggestion ``item`` of ``visit`` inside ``batch``."""
         clean = {k: v for k, v in item.items() if v is not None}
-        why = suggestion_problem(self.mall.policy, clean)
+        why = suggestion_problem(self.runtime.policy, clean)
         if why is not None:
             raise ValidationError(f"suggestion: {why}")
         params = {"visit": visit.id, "tenant": visit.tenant, "unit": visit.location, **clean}
-        return self._create(batch, actor, params, self.mall.now())
+        return self._create(batch, actor, params, self.runtime.now())
 
     def link(self, suggestion_id: str, relation: str, record_id: str, *, actor: Actor) -> Record:
         """Link the suggestion to another record (a repair order ...)."""
-        self.mall.get(record_id)
+        self.runtime.get(record_id)
         return self.fire(suggestion_id, "link", actor=actor, relation=relation, record=record_id)
 
     def to_complaint(
@@ -279,15 +260,15 @@ class SuggestionService(WorkflowService):
         """Open a complaint from the suggestion, in one commit: the complaint concerns the
         same tenant, and the suggestion and its visit link to it (V5)."""
         s = self.get(suggestion_id)
-        tenant = self.mall.get(str(s.tenant))
-        now = self.mall.now()
+        tenant = self.runtime.get(str(s.tenant))
+        now = self.runtime.now()
 
         def operation(batch: Batch) -> Record:
-            complaint = self.mall.complaints.create_in(
+            complaint = self.peers["complaint"].create_in(
                 batch,
                 actor,
                 {
-                    "channel": self.mall.policy.visits.complaint_channel,
+                    "channel": self.runtime.policy.visits.complaint_channel,
                     "complainant": tenant.fields["contact"],
                     "contact": tenant.fields["phone"],
                     "location": s.location or tenant.fields["unit"],
@@ -300,12 +281,12 @@ class SuggestionService(WorkflowService):
             )
             link = {"relation": "complaint", "record": complaint.id}
             self.fire_in(batch, s.id, "link", actor, link, None, now)
-            self.mall.service("visit").fire_in(
+            self.peers["visit"].fire_in(
                 batch, str(s.fields["visit"]), "link", actor, link, None, now
             )
             return complaint
 
-        return self._run(operation)  # type: ignore[no-any-return]
+        return self._run(operation)
 
     def to_repair(
         self,
@@ -321,12 +302,12 @@ class SuggestionService(WorkflowService):
         tenant (an external order, so it gets its return visit, R6), and the suggestion
         and its visit link to it (V5)."""
         s = self.get(suggestion_id)
-        tenant = self.mall.get(str(s.tenant))
-        now = self.mall.now()
-        rp = self.mall.policy.repairs
+        tenant = self.runtime.get(str(s.tenant))
+        now = self.runtime.now()
+        rp = self.runtime.policy.repairs
 
         def operation(batch: Batch) -> Record:
-            repair = self.mall.repairs.create_in(
+            repair = self.peers["repair"].create_in(
                 batch,
                 actor,
                 {
@@ -342,18 +323,18 @@ class SuggestionService(WorkflowService):
             )
             link = {"relation": "repair", "record": repair.id}
             self.fire_in(batch, s.id, "link", actor, link, None, now)
-            self.mall.service("visit").fire_in(
+            self.peers["visit"].fire_in(
                 batch, str(s.fields["visit"]), "link", actor, link, None, now
             )
             return repair
 
-        return self._run(operation)  # type: ignore[no-any-return]
+        return self._run(operation)
 
     def summary(self, *, start: Any = None, end: Any = None) -> IssueSummary:
         """Open suggestions by department and topic (V6), raised in ``[start, end)``."""
         lo = aware(start, field="start") if start is not None else None
         hi = aware(end, field="end") if end is not None else None
-        now = self.mall.now()
+        now = self.runtime.now()
         groups: dict[tuple[str, str], list[Record]] = {}  # rule V6: by department and topic
         for r in self.query(is_open=True, created_from=lo, created_to=hi):
             groups.setdefault((r.department or "", r.category or ""), []).append(r)

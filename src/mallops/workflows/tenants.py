@@ -14,12 +14,12 @@ from typing import Any
 
 import attrs
 
-from ..domain.records import Actor, HistoryEntry, Record
+from ..domain.records import Actor, Record
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, WorkflowSpec
 from ..errors import ValidationError
 from ..policy import Policy
-from .base import Batch, WorkflowService
+from .base import WorkflowService
 from .complaints import ANYONE, MANAGERS
 
 __all__ = ["TENANT", "Tenant", "TenantService", "mask"]
@@ -298,25 +298,4 @@ class TenantService(WorkflowService):
     def history(self, tenant_id: str) -> list[Record]:
         """Every record concerning the tenant, the tenant itself included (G4)."""
         self.get(tenant_id)
-        return self.mall.history_of(tenant_id)
-
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        from .visits import VisitService
-
-        visits = self.mall.service("visit")
-        assert isinstance(visits, VisitService)
-        if entry.event == "leave":
-            because = f"tenant left on {after.fields['left_on']}: {entry.reason}"
-            visits.drop_open_in(batch, after.id, because)
-            accounts = self.mall.return_visits  # rule F7: no periodic visits once gone
-            accounts._end(
-                batch, accounts.account_visits(after.id, open_only=True), because, entry.at
-            )
-        elif entry.event == "update":
-            visits.sync_open_in(batch, Tenant.of(after))
-            if entry.data.get("lease_end") is not None:  # rule V1: no visit after the lease
-                visits.drop_open_in(
-                    batch, after.id, f"the lease now ends on {after.fields['lease_end']}"
-                )
+        return self.runtime.query(tenant=tenant_id)

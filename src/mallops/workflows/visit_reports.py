@@ -15,7 +15,8 @@ from ..errors import ValidationError
 from .tenants import Tenant
 
 if TYPE_CHECKING:
-    from ..mall import Mall
+    from .runtime import Runtime
+    from .visits import VisitService
 
 __all__ = ["Coverage", "TierCoverage", "coverage"]
 
@@ -75,7 +76,7 @@ class Coverage:
 
 
 def _range(
-    mall: Mall, year: int | None, start: Any, end: Any
+    mall: Runtime, year: int | None, start: Any, end: Any
 ) -> tuple[pendulum.DateTime, pendulum.DateTime, bool]:
     tz = mall.calendar.tz
     if year is not None:
@@ -98,18 +99,16 @@ def _within(value: Any, lo: pendulum.DateTime, hi: pendulum.DateTime) -> bool:
     return value is not None and lo <= aware(value, field="time") < hi
 
 
-def coverage(mall: Mall, *, year: int | None, start: Any, end: Any) -> Coverage:
+def coverage(
+    mall: Runtime, visits: VisitService, *, year: int | None, start: Any, end: Any
+) -> Coverage:
     """See :meth:`~mallops.workflows.visits.VisitService.coverage`.
 
     Over a whole calendar year a tenant requires the policy's number (pro-rated, V1);
     over any other range, the plan visits planned inside it.  Done visits count by the
     day they were done, overdue ones by their due time (and only once it has passed).
     """
-    from .visits import VisitService
-
     lo, hi, whole_year = _range(mall, year, start, end)
-    visits = mall.service("visit")
-    assert isinstance(visits, VisitService)
     policy = mall.policy.visits
     now = mall.now()
     by_tenant: dict[str, list[Record]] = {}
@@ -117,7 +116,7 @@ def coverage(mall: Mall, *, year: int | None, start: Any, end: Any) -> Coverage:
         by_tenant.setdefault(str(r.tenant), []).append(r)
     totals = {name: [0, 0, 0, 0, 0] for name in policy.tiers}
     never: list[str] = []
-    for tenant in (Tenant.of(r) for r in mall.service("tenant").query()):
+    for tenant in (Tenant.of(r) for r in mall.services["tenant"].query()):
         records = by_tenant.get(tenant.id, [])
         if whole_year:
             required = visits.required(tenant, lo.year)
@@ -149,7 +148,7 @@ def coverage(mall: Mall, *, year: int | None, start: Any, end: Any) -> Coverage:
         zh, en = (label.zh, label.en) if label else (name, name)
         tiers.append(TierCoverage(name, zh, en, tenants, required, done, overdue, covered))
     in_time = late = raised = 0  # rule V7: 100 % of suggestions answered (in time)
-    for s in mall.service("suggestion").query(created_from=lo, created_to=hi):
+    for s in mall.services["suggestion"].query(created_from=lo, created_to=hi):
         raised += 1
         t = s.timer("answer")
         if t is None:

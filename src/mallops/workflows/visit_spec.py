@@ -7,6 +7,9 @@ that it is overdue and climbs the policy's visit ladder (``visits.overdue``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import attrs
 import pendulum
 
@@ -20,7 +23,15 @@ from ..policy import Policy
 from .complaints import ANYONE, MANAGERS
 from .visit_plan import VisitHours
 
-__all__ = ["MANAGERS", "OPEN_VISIT_STATES", "STAFF", "VISIT", "link_event", "slot_problem"]
+__all__ = [
+    "MANAGERS",
+    "OPEN_VISIT_STATES",
+    "STAFF",
+    "VISIT",
+    "link_event",
+    "slot_problem",
+    "suggestion_problem",
+]
 
 OPEN_VISIT_STATES = ("planned", "appointed", "missed", "cancelled")
 STAFF = ANYONE
@@ -101,6 +112,27 @@ def _on_appoint(ctx: Context) -> None:
     ctx.draft.owner = ctx.param("visitor") or ctx.actor.id
 
 
+_ITEM_KEYS = ("topic", "text", "department")
+
+
+def suggestion_problem(policy: Policy, item: Any) -> str | None:
+    """What is wrong with one ``{"topic", "text", "department"?}`` item (``None`` if ok)."""
+    if not isinstance(item, Mapping):
+        return "expected a table with topic and text"
+    unknown = sorted(set(item) - set(_ITEM_KEYS))
+    if unknown:
+        return f"unknown key {unknown[0]!r}; keys: {', '.join(_ITEM_KEYS)}"
+    if item.get("topic") not in policy.visits.topics:
+        return f"topic {item.get('topic')!r} is unknown; topics: {', '.join(policy.visits.topics)}"
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return "text must be a non-empty string"
+    dept = item.get("department")
+    if dept is not None and dept not in policy.departments:
+        return f"department {dept!r} is unknown; departments: {', '.join(policy.departments)}"
+    return None
+
+
 def _guard_complete(ctx: Context) -> str | None:
     topics = ctx.policy.visits.topics
     chosen = ctx.param("topics")
@@ -109,8 +141,6 @@ def _guard_complete(ctx: Context) -> str | None:
     bad = [t for t in chosen if t not in topics]  # rule V4
     if bad:
         return f"unknown topic {bad[0]!r} (V4); topics: {', '.join(topics)}"
-    from .suggestions import suggestion_problem
-
     for i, item in enumerate(ctx.param("suggestions") or ()):
         why = suggestion_problem(ctx.policy, item)
         if why is not None:

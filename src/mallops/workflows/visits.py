@@ -15,16 +15,16 @@ import attrs
 import pendulum
 
 from ..clock import aware
-from ..domain.records import Actor, HistoryEntry, Record
+from ..domain.records import Actor, Record
 from ..errors import RecordNotFound, ValidationError
 from .base import Batch, WorkflowService
-from .tenants import Tenant
+from .tenants import Tenant, TenantService
 from .visit_plan import VisitHours, lease_days, phases, plan_slots, working_days_by_month
 from .visit_spec import OPEN_VISIT_STATES, VISIT, link_event
 
 if TYPE_CHECKING:
     from ..engine.engine import Engine
-    from ..mall import Mall
+    from .runtime import Runtime
     from .visit_reports import Coverage
 
 __all__ = ["OPEN_VISIT_STATES", "VISIT", "PlanResult", "VisitService", "link_event"]
@@ -56,8 +56,8 @@ def _check_year(year: Any) -> None:
 class VisitService(WorkflowService):
     """``mall.visits``: the annual plan (V1), appointments (V2) and visits (V3, V4)."""
 
-    def __init__(self, mall: Mall, engine: Engine) -> None:
-        super().__init__(mall, engine)
+    def __init__(self, runtime: Runtime, engine: Engine) -> None:
+        super().__init__(runtime, engine)
         self._working_days: dict[tuple[_dt.date, _dt.date], list[list[_dt.date]]] = {}
 
     # -- the plan ---------------------------------------------------------------------------
@@ -68,8 +68,10 @@ class VisitService(WorkflowService):
             return []
         months = self._working_days.get(window)
         if months is None:  # many tenants share a window: the calendar walk is done once
-            months = self._working_days[window] = working_days_by_month(window, self.mall.calendar)
-        return phases(self.mall.policy.visits, tenant.tier, tenant.lease_start, months)
+            months = self._working_days[window] = working_days_by_month(
+                window, self.runtime.calendar
+            )
+        return phases(self.runtime.policy.visits, tenant.tier, tenant.lease_start, months)
 
     def required(self, tenant: Tenant | str, year: int) -> int:
         """Visits ``tenant`` (a tenant or its id) needs in ``year``: by tier, pro-rated by
@@ -77,7 +79,7 @@ class VisitService(WorkflowService):
         says so."""
         _check_year(year)
         if isinstance(tenant, str):
-            tenant = Tenant.of(self.mall.service("tenant").get(tenant))
+            tenant = Tenant.of(self.peers["tenant"].get(tenant))
         elif not isinstance(tenant, Tenant):
             raise ValidationError(
                 f"tenant: expected a tenant or its id, got {tenant!r}", field="tenant"
@@ -106,16 +108,13 @@ class VisitService(WorkflowService):
         the surplus dropped with a reason, and so do tenants no longer active.
         """
         _check_year(year)
-        now = self.mall.now()
-        return self._run(lambda batch: self._plan_in(batch, year, actor, now))  # type: ignore[no-any-return]
+        now = self.runtime.now()
+        return self._run(lambda batch: self._plan_in(batch, year, actor, now))
 
     def _plan_in(self, batch: Batch, year: int, actor: Actor, now: pendulum.DateTime) -> PlanResult:
-        from .tenants import TenantService
-
-        tenants = self.mall.service("tenant")
-        assert isinstance(tenants, TenantService)
-        hours = VisitHours.of(self.mall.policy.visits)
-        tz = self.mall.calendar.tz
+        tenants = self.peers.of("tenant", TenantService)
+        hours = VisitHours.of(self.runtime.policy.visits)
+        tz = self.runtime.calendar.tz
         tomorrow = now.in_timezone(tz).date() + _dt.timedelta(days=1)
         created: list[str] = []
         dropped: list[str] = []
@@ -182,7 +181,7 @@ class VisitService(WorkflowService):
         last = tenant.last_day
         if last is None:
             return False
-        tz = self.mall.calendar.tz
+        tz = self.runtime.calendar.tz
         when = visit.fields.get("appointment_at") or visit.fields["planned_at"]
         day = aware(when, field="planned_at", tz=tz).in_timezone(tz).date()
         return last < now.in_timezone(tz).date() or day > last
@@ -190,7 +189,7 @@ class VisitService(WorkflowService):
     def drop_open_in(self, batch: Batch, tenant_id: str, reason: str) -> list[str]:
         """Withdraw the open visits of ``tenant_id`` that can no longer happen, inside
         ``batch`` (tenant left, V1): those after its last day, or all once that is past."""
-        now = self.mall.now()
+        now = self.runtime.now()
         gone = Tenant.of(batch.current(tenant_id))
         ids = [
             r.id
@@ -203,10 +202,10 @@ class VisitService(WorkflowService):
 
     def sync_open_in(self, batch: Batch, tenant: Tenant) -> None:
         """Carry the tenant's new unit, trade or tier into its open visits (in ``batch``)."""
-        now = self.mall.now()
+        now = self.runtime.now()
         data = {"unit": tenant.unit, "trade": tenant.trade, "tier": tenant.tier}
-        hours = VisitHours.of(self.mall.policy.visits)
-        tz = self.mall.calendar.tz
+        hours = VisitHours.of(self.runtime.policy.visits)
+        tz = self.runtime.calendar.tz
         for r in self.query(tenant=tenant.id, is_open=True):
             if any(r.fields.get(k) != v for k, v in data.items()):
                 moved: dict[str, Any] = {}
@@ -230,10 +229,10 @@ class VisitService(WorkflowService):
     ) -> Record:
         """An extra visit outside the annual plan, due by ``due_at`` (default: the end of
         the planned month).  It counts as done in coverage, not as required."""
-        t = Tenant.of(self.mall.service("tenant").get(tenant_id))
-        when = aware(planned_at, field="planned_at", tz=self.mall.calendar.tz)
+        t = Tenant.of(self.peers["tenant"].get(tenant_id))
+        when = aware(planned_at, field="planned_at", tz=self.runtime.calendar.tz)
         last = t.last_day
-        if last is not None and when.in_timezone(self.mall.calendar.tz).date() > last:
+        if last is not None and when.in_timezone(self.runtime.calendar.tz).date() > last:
             raise ValidationError(
                 f"planned_at: {when.date().isoformat()} is after {t.id}'s last day in the mall "
                 f"({last.isoformat()}); a visit is planned while the tenant is here (V1)",
@@ -246,7 +245,9 @@ class VisitService(WorkflowService):
             trade=t.trade,
             tier=t.tier,
             planned_at=when,
-            due_at=due_at if due_at is not None else _month_end(when.date(), self.mall.calendar.tz),
+            due_at=due_at
+            if due_at is not None
+            else _month_end(when.date(), self.runtime.calendar.tz),
         )
 
     def appoint(
@@ -297,19 +298,8 @@ class VisitService(WorkflowService):
 
     def link(self, visit_id: str, relation: str, record_id: str, *, actor: Actor) -> Record:
         """Link the visit to another record (a repair order, a complaint ...)."""
-        self.mall.get(record_id)
+        self.runtime.get(record_id)
         return self.fire(visit_id, "link", actor=actor, relation=relation, record=record_id)
-
-    def _after(
-        self, batch: Batch, before: Record | None, after: Record, entry: HistoryEntry
-    ) -> None:
-        if entry.event == "complete" and entry.data.get("suggestions"):
-            from .suggestions import SuggestionService
-
-            service = self.mall.service("suggestion")
-            assert isinstance(service, SuggestionService)
-            for item in entry.data["suggestions"]:
-                service.raise_in(batch, after, entry.actor, item)
 
     # -- reports ----------------------------------------------------------------------------
 
@@ -317,4 +307,4 @@ class VisitService(WorkflowService):
         """Visit coverage for ``year`` or the range ``[start, end)`` (V1, V7)."""
         from .visit_reports import coverage
 
-        return coverage(self.mall, year=year, start=start, end=end)
+        return coverage(self.runtime, self, year=year, start=start, end=end)
