@@ -19,9 +19,9 @@ MAX_LINES = 400
 # Files over MAX_LINES when the check was written, with their size then: each may not
 # grow, and leaves this list once split (a spec, a service, read models in report/).
 OVERSIZE = {
-    "engine/engine.py": 505,
+    "engine/engine.py": 480,
     "report/compute.py": 561,
-    "stores/json_store.py": 726,
+    "stores/json_store.py": 721,
     "workflows/lost_found.py": 449,
     "workflows/lost_found_spec.py": 633,
 }

@@ -86,7 +86,7 @@ def test_bulk_writes_once_at_the_end(tmp_path: Path) -> None:
         assert heard == []
     assert heard
     with JsonStore(path) as other:
-        assert len(other) == 30
+        assert len(other) == 31  # 30 complaints and the configuration record (#14)
         assert other.get(ids[0]).state == "assigned"
         assert other.counter("id:complaint") == 30
 
@@ -138,7 +138,7 @@ def test_nested_bulk_joins_the_outer_one() -> None:
         with mall.bulk():
             _open(mall, 0)
         assert len(store) == 0
-    assert len(store) == 1
+    assert len(store) == 2  # the complaint and the property's configuration record (#14)
 
 
 def test_recurrence_and_tick_see_staged_records() -> None:
@@ -209,4 +209,4 @@ def test_hold_events_false_delivers_as_each_step_is_staged() -> None:
         cid = _open(mall, 0)
         assert cid in heard
         assert len(store) == 0
-    assert len(store) == 1
+    assert len(store) == 2  # the complaint and the property's configuration record (#14)

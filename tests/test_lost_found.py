@@ -673,12 +673,13 @@ def test_staff_actors_need_a_known_role_to_close_the_day() -> None:
 def test_items_survive_a_policy_that_dropped_their_category() -> None:
     """An item whose category a later policy no longer lists is treated as the default
     category: its label, register line and owner contact still work."""
-    mall, clock = make_mall()
+    mall, _clock = make_mall()
     item = found(mall, category="umbrella")
     mall.lost_found.close_day(actor=DESK)
     cats = {k: v for k, v in Policy.seed().lost_found.categories.items() if k != "umbrella"}
     policy = Policy(lost_found=LostFoundPolicy(categories=cats))
-    later = Mall(store=mall.store, clock=clock, policy=policy)
+    later = mall  # a later policy comes through the recorded policy change (#14)
+    later.change_policy(policy, actor=DESK, reason="umbrellas are no category any more")
     assert "其他 other" in later.lost_found.label(item.id)
     later.lost_found.contact_owner(item.id, actor=DESK, method="phone", reached=True)
     rows = later.lost_found.register(at(2026, 11, 1), at(2026, 12, 1), lang="both")
@@ -701,7 +702,7 @@ def test_l6_owner_contact_found_while_due_for_disposal_keeps_the_item_again() ->
     )
     assert (kept.state, kept.fields["retention_class"]) == ("stored", "with_contact")
     assert kept.fields["retention_until"] == "2027-05-20T10:00:00+08:00"
-    assert "disposal_route" not in kept.fields  # a stored item has no route (L7)
+    assert "disposal_route" not in kept.fields  # absent again, not None (#14 Context.remove)
     with pytest.raises(InvalidTransition):
         mall.lost_found.dispose(item.id, actor=CS_HEAD, decision="donate")
     assert mall.replay(item.id) == mall.get(item.id)

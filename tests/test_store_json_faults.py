@@ -313,7 +313,7 @@ def _good_file(path: Path) -> bytes:
         (lambda d: d[:20], "line 1"),
         (lambda d: b'{"_default": {"1": {"a": 1}}}\n', "line 1"),
         (lambda d: b"\x00" * 64 + d, "line 1"),
-        (lambda d: d.replace(b'"version":1,', b'"version":9,', 1), "line 1"),
+        (lambda d: d.replace(b'"version":%d,' % fmt.VERSION, b'"version":9,', 1), "line 1"),
         (lambda d: d.replace(b"C-1", b"C-7", 1), "line 4"),
         (lambda d: b"\n".join(d.split(b"\n")[:3] + d.split(b"\n")[5:]), "line 4"),
         (lambda d: d[:-3] + b"x}\n", "line 7"),
@@ -475,6 +475,7 @@ def test_an_older_format_without_migration_is_refused(
     path = tmp_path / "v1.json"
     shutil.copy(FIXTURES / "store-v1.json", path)
     monkeypatch.setattr(fmt, "VERSION", 2)
+    monkeypatch.delitem(json_store.MIGRATIONS, 1)
     with pytest.raises(CorruptStoreError, match="no migration"):
         JsonStore(path)
     assert path.read_bytes() == (FIXTURES / "store-v1.json").read_bytes()

@@ -20,6 +20,7 @@ from .domain.records import Actor, Record
 from .duration import Duration
 from .errors import (
     CalendarError,
+    ConfigurationDrift,
     ConflictError,
     CorruptStoreError,
     EventsPruned,
@@ -44,6 +45,7 @@ __all__ = [
     "Actor",
     "CalendarError",
     "Clock",
+    "ConfigurationDrift",
     "ConflictError",
     "CorruptStoreError",
     "DomainEvent",

@@ -49,7 +49,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "facade",
         "Mall: the one composition root, and its calendar operations",
-        ("mallops.mall", "mallops.calendar_ops"),
+        ("mallops.mall", "mallops.calendar_ops", "mallops.policy_change", "mallops.ticker"),
     ),
     (
         "read side and plug-in API",

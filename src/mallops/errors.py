@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "CalendarError",
+    "ConfigurationDrift",
     "ConflictError",
     "CorruptStoreError",
     "EventsPruned",
@@ -43,7 +44,14 @@ class ValidationError(MallopsError, ValueError):
 
 
 class InvalidDefinition(MallopsError, ValueError):
-    """A workflow definition is inconsistent (raised when it is declared, not when fired)."""
+    """A workflow definition is inconsistent (raised when it is declared, not when fired).
+
+    ``problems`` lists every problem found, as ``(check name, message)`` pairs.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 class InvalidTransition(MallopsError, ValueError):
@@ -142,6 +150,21 @@ class ConflictError(StoreError):
 
 class CorruptStoreError(StoreError):
     """A store file is unreadable, foreign, truncated or from a future version."""
+
+
+class ConfigurationDrift(MallopsError, RuntimeError):
+    """This process's policy, calendar data or workflows differ from those a property's
+    records were written under; nothing was written.
+
+    ``property`` names the property, ``differences`` says what differs (one sentence
+    each).  Open the store with the same configuration, or change the policy through
+    ``Mall.change_policy``, which records the change.
+    """
+
+    def __init__(self, message: str, *, property: str, differences: Sequence[str]) -> None:
+        super().__init__(message)
+        self.property = property
+        self.differences = tuple(differences)
 
 
 class SubscriberError(MallopsError, RuntimeError):

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import contextlib
-import heapq
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -27,14 +26,17 @@ from .calendar import BusinessCalendar, Coverage
 from .clock import Clock, SystemClock
 from .domain.events import DomainEvent
 from .domain.records import SYSTEM, Actor, Record
+from .engine.config import ConfigGuard
 from .engine.engine import Engine
 from .engine.replan import replan_record
-from .errors import ConflictError, MallopsError, ValidationError
+from .errors import ConfigurationDrift, ConflictError, ValidationError
 from .feed import Feed
 from .policy import Policy
+from .policy_change import change_policy
 from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
 from .stores.protocol import Store
+from .ticker import fire_due
 from .workflows.base import WorkflowService
 from .workflows.builtin import BUILTIN_WORKFLOWS
 from .workflows.bundle import Workflow, policy_sections, workflow_list
@@ -133,6 +135,11 @@ class Mall:
             self._attributes[wf.attribute] = service
 
     @property
+    def configuration(self) -> ConfigGuard:
+        """Checks every commit against the property's recorded configuration (#14)."""
+        return self.runtime.configuration
+
+    @property
     def store(self) -> Store:
         """The store this mall reads and writes (shared with its services)."""
         return self.runtime.store
@@ -204,6 +211,16 @@ class Mall:
     def replay(self, record_id: str) -> Record:
         """Rebuild a record from its history alone (G6)."""
         return self.service(self.get(record_id).kind).replay(record_id)
+
+    def change_policy(self, policy: Policy, *, actor: Actor, reason: str) -> list[DomainEvent]:
+        """Move this property to ``policy``, recorded (#14): who, when, why, the old and
+        new fingerprints in the property's configuration history; each running timer
+        re-planned or kept by its own ``on_change`` rule, as a ``_policy`` history entry
+        on its record.  Atomic; afterwards this ``Mall`` works under ``policy``.
+        Returns the domain events raised (also delivered to subscribers)."""
+        events = change_policy(self, policy, actor=actor, reason=reason)
+        self._deliver(events)
+        return events
 
     # -- events -----------------------------------------------------------------------------
 
@@ -332,60 +349,11 @@ class Mall:
         horizon = calendar_ops.horizon_event(self, now)
         if horizon is not None:
             events.append(horizon)
-        queue = [(at.timestamp(), rid) for at, rid in self.store.due(now, property=self.property)]
-        heapq.heapify(queue)
-        failed: set[str] = set()
-        while queue:
-            _, rid = heapq.heappop(queue)
-            if rid in failed:
-                continue
-            record = self.store.get(rid)
-            if record.kind not in self.runtime.services:
-                continue
-            service = self.service(record.kind)
-            due = service.engine.due_marks(record, now)
-            if not due:
-                continue
-            at, timer, index = due[0]
-            entry = service.engine.entry_for_system(
-                record, "_timer", at, {"timer": timer, "mark": index}
-            )
-            batch = self.runtime.batch()
-            try:
-                updated = service.apply_entry(batch, record, entry)
-            except MallopsError as exc:
-                failed.add(rid)
-                _LOG.warning(
-                    "tick: %s %s timer %s could not fire: %s", record.kind, rid, timer, exc
-                )
-                events.append(
-                    DomainEvent(
-                        "tick_failed",
-                        rid,
-                        record.kind,
-                        record.property,
-                        at,
-                        {
-                            "timer": timer,
-                            "mark": index,
-                            "error": str(exc),
-                            "error_type": type(exc).__name__,
-                        },
-                    )
-                )
-                continue
-            try:
-                batch.commit()
-            except ConflictError:
-                self.store.refresh()
-                heapq.heappush(queue, (at.timestamp(), rid))  # changed meanwhile: look again
-                continue
-            events.extend(batch.events)
-            if updated.wake_at is not None and updated.wake_at < now:
-                heapq.heappush(queue, (updated.wake_at.timestamp(), rid))
-            for other in batch.records.values():
-                if other.id != rid and other.wake_at is not None and other.wake_at < now:
-                    heapq.heappush(queue, (other.wake_at.timestamp(), other.id))
+        try:
+            fire_due(self, now, events)
+        except ConfigurationDrift:
+            self._deliver(events)  # what was reported so far, then refuse (#14)
+            raise
         self._deliver(events)
         return events
 

@@ -134,6 +134,8 @@ def record_data(mall: Mall, record: Record, *, reveal: bool = False) -> dict[str
     data["location"] = mask_free_text(data.get("location"))
     for h in data["history"]:
         h["data"] = masked(h["data"], personal)
+        if "f" in h.get("out", {}):  # the fields an event set (its outcome, G6)
+            h["out"]["f"] = masked(h["out"]["f"], personal)
         h["reason"] = mask_free_text(h.get("reason"))
     return data
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
@@ -39,6 +40,7 @@ __all__ = [
     "HistoryEntry",
     "Link",
     "Mark",
+    "Outcome",
     "Record",
     "Timer",
 ]
@@ -61,13 +63,48 @@ SYSTEM = Actor("system", "system")
 """The actor of everything the ticker does (breaches, warnings, escalations)."""
 
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+@attrs.frozen(repr=False)
+class Outcome:
+    """What one event changed (G6 exact replay); see :mod:`mallops.domain.outcome`.
+
+    ``state`` is the new state (``None``: unchanged); ``values`` the record attributes
+    it changed (owner, department, tenant, location, category, severity, is_open,
+    escalation_level); ``fields`` the workflow fields it set and ``removed`` those it
+    removed; ``timers`` the timers it started or changed, as they are afterwards (their
+    marks carry the planned due times) and ``dropped`` the names of timers it removed;
+    ``escalations`` and ``links`` what it added, or all of them for the names listed in
+    ``replaced``.  ``repr`` lists names only, never values (G7).
+    """
+
+    state: str | None = None
+    values: Mapping[str, Any] = _NOTHING
+    fields: Mapping[str, Any] = _NOTHING
+    removed: tuple[str, ...] = ()
+    timers: tuple[Timer, ...] = ()
+    dropped: tuple[str, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    links: tuple[Link, ...] = ()
+    replaced: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Outcome state={self.state!r} values=[{', '.join(self.values)}] "
+            f"fields=[{', '.join(self.fields)}] removed=[{', '.join(self.removed)}] "
+            f"timers=[{', '.join(t.name for t in self.timers)}]>"
+        )
+
+
 @attrs.frozen(repr=False)
 class HistoryEntry:
     """One change of one record (G6): who, when, what, from which state to which, and why.
 
-    ``data`` holds the event's parameters in their stored (JSON) form; replaying the
-    entries in order from the first reproduces the record.  ``repr`` lists the
-    parameter names only, never their values: they may be personal data (G7).
+    ``data`` holds the event's parameters in their stored (JSON) form; ``outcome`` what
+    the event changed (``None`` for entries written before mallops recorded outcomes);
+    replaying the entries in order from the first reproduces the record.  ``repr``
+    lists the parameter names only, never their values: they may be personal data (G7).
     """
 
     seq: int
@@ -78,6 +115,7 @@ class HistoryEntry:
     to_state: str
     data: Mapping[str, Any] = attrs.field(factory=dict)
     reason: str | None = None
+    outcome: Outcome | None = None
 
     def __repr__(self) -> str:
         keys = ", ".join(sorted(self.data))

@@ -127,6 +127,15 @@ class Context:
         """A workflow field of the draft."""
         return self.draft.fields.get(name, default)
 
+    def remove(self, name: str) -> None:
+        """Remove the workflow field ``name`` (absent afterwards, not ``None``; nothing
+        happens if it is absent already).  The removal is part of the entry's outcome."""
+        self.draft.fields.pop(name, None)
+
+    def has(self, name: str) -> bool:
+        """Whether the draft has the workflow field ``name`` (even if it is ``None``)."""
+        return name in self.draft.fields
+
     def set_department(self, department: str | None, owner: str | None) -> None:
         """Hand the record to ``department``/``owner`` (G3); running timers attribute the
         time so far to the department that held it until now."""

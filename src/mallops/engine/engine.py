@@ -8,8 +8,9 @@ docs/performance.md).  Guards run as transitions conditions, effects as ``after`
 callbacks; ``MachineError`` never escapes — mallops raises its own errors.  The
 ``transitions`` adapter is :mod:`mallops.engine.machine`.
 
-Every change is a :class:`HistoryEntry`; :meth:`Engine.apply` is a pure function of a
-record and an entry, which is what makes replay (G6) exact.
+Every change is a :class:`HistoryEntry` that records its outcome (what it changed);
+:meth:`Engine.apply` is a pure function of a record and an entry, and replay
+(:mod:`.replay`, G6) applies the recorded outcomes, which is what makes it exact.
 """
 
 from __future__ import annotations
@@ -22,19 +23,24 @@ import pendulum
 
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
-from ..domain.records import SYSTEM, Actor, HistoryEntry, Record, evolve
+from ..domain.outcome import outcome_of, wake_of
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
 from ..errors import InvalidTransition, PermissionDenied, ValidationError
 from ..policy import Policy
 from . import access as _access
 from . import timers as T
+from .checks import validate_with_policy
 from .context import Context, Draft
 from .machine import Cursor, build_machine, trigger
+from .params import dump_event_params, events_of
 from .replan import REPLAN_EVENT, provisional_events
-from .spec import EventSpec, Param, WorkflowSpec, describe_params, validate_with_policy
+from .replay import replay_history
+from .spec import EventSpec, Param, WorkflowSpec
 
 TIMER_EVENT = "_timer"
 ESCALATE_EVENT = "_escalate"
-_REASON = Param("reason", "text", max_len=2000)
+POLICY_EVENT = "_policy"
+"""A recorded policy change: each running timer re-planned or kept by its own rule."""
 
 
 @attrs.frozen
@@ -117,35 +123,6 @@ class Engine:
                 role=actor.role,
             )
 
-    def _dump_params(
-        self, spec: EventSpec, params: Mapping[str, Any], reason: str | None
-    ) -> tuple[dict[str, Any], str | None]:
-        declared = {p.name: p for p in spec.params}
-        unknown = sorted(set(params) - set(declared))
-        if unknown:
-            raise ValidationError(
-                f"{spec.name}: unknown parameter {unknown[0]!r}; parameters: "
-                f"{describe_params(spec.params)}",
-                field=unknown[0],
-            )
-        data: dict[str, Any] = {}
-        for p in spec.params:
-            value = params.get(p.name)
-            if value is None:
-                if p.required:
-                    raise ValidationError(
-                        f"{spec.name}: {p.name} is required (G2); parameters: "
-                        f"{describe_params(spec.params)}",
-                        field=p.name,
-                    )
-                continue
-            data[p.name] = p.dump(value, self.policy, self.tz)
-        if reason is not None:
-            reason = _REASON.dump(reason, self.policy, self.tz)
-        elif spec.reason_required:
-            raise ValidationError(f"{spec.name}: a reason is required", field="reason")
-        return data, reason
-
     def check_actor(self, actor: Actor) -> None:
         """Raise unless ``actor`` is an :class:`Actor` with a role of the policy (G5)."""
         self._check_actor(actor)
@@ -154,7 +131,7 @@ class Engine:
         self, spec: EventSpec, params: Mapping[str, Any], reason: str | None = None
     ) -> tuple[dict[str, Any], str | None]:
         """``params`` of event ``spec`` validated and in stored form, and the reason."""
-        return self._dump_params(spec, params, reason)
+        return dump_event_params(spec, params, reason, self.policy, self.tz)
 
     def entry_for_create(
         self, actor: Actor, now: pendulum.DateTime, params: Mapping[str, Any]
@@ -170,8 +147,25 @@ class Engine:
                 role=actor.role,
                 allowed=spec.roles,
             )
-        data, _ = self._dump_params(spec, params, None)
+        data, _ = self.dump_params(spec, params, None)
         return HistoryEntry(1, now, actor, spec.name, None, self.spec.initial, data)
+
+    def entry_for_system_create(
+        self, now: pendulum.DateTime, params: Mapping[str, Any]
+    ) -> HistoryEntry:
+        """The creating entry of a record mallops opens itself (actor ``SYSTEM``, no role
+        check; parameters validated as a user's are), e.g. a return visit (F5)."""
+        data, _ = self.dump_params(self.spec.create, params, None)
+        return HistoryEntry(1, now, SYSTEM, self.spec.create.name, None, self.spec.initial, data)
+
+    def next_timer_entry(self, record: Record, until: pendulum.DateTime) -> HistoryEntry | None:
+        """The entry firing ``record``'s earliest mark due before ``until`` (at its own due
+        time), or ``None``: the one step both a user event's catch-up and the ticker take."""
+        due = self.due_marks(record, until)
+        if not due:
+            return None
+        at, timer, index = due[0]
+        return self.entry_for_system(record, TIMER_EVENT, at, {"timer": timer, "mark": index})
 
     def entry_for(
         self,
@@ -216,7 +210,7 @@ class Engine:
             )
         if (why := _access.refusal(self._who[event], record, actor, self.policy)) is not None:
             raise PermissionDenied(why, record_id=record.id, event=event, role=actor.role)
-        data, clean_reason = self._dump_params(spec, params, reason)
+        data, clean_reason = self.dump_params(spec, params, reason)
         return HistoryEntry(
             len(record.history) + 1,
             now,
@@ -233,7 +227,7 @@ class Engine:
     ) -> HistoryEntry:
         """A history entry for an event mallops fires itself (timer marks, escalations,
         system events of the spec such as a source reopening after a return visit)."""
-        if event not in (TIMER_EVENT, ESCALATE_EVENT, REPLAN_EVENT):
+        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT):
             branches = self._events.get(event)
             if not branches or not branches[0].system:
                 raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
@@ -274,6 +268,11 @@ class Engine:
         if entry.event == TIMER_EVENT:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
             self._fire_mark(ctx, str(entry.data["timer"]), int(entry.data["mark"]))
+        elif entry.event == POLICY_EVENT:
+            ctx = Context(
+                self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
+            )
+            ctx.replan_timers("change")
         elif entry.event == ESCALATE_EVENT:
             ctx = Context(
                 self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
@@ -336,9 +335,11 @@ class Engine:
             draft.state = cursor.state
             self._auto_timers(ctx, entry.event)
         from_state = record.state if record is not None else None
-        final_entry = evolve(entry, from_state=from_state, to_state=draft.state)
+        final_entry = evolve(
+            entry, from_state=from_state, to_state=draft.state, outcome=self._outcome(record, draft)
+        )
         out = self._build(record, draft, final_entry, record_id, property)
-        events = self._events_of(out, ctx, final_entry, from_state)
+        events = events_of(self.spec, out, ctx.emitted, final_entry, from_state)
         events.extend(provisional_events(record, out, entry.at))
         for event, data in ctx.follow_ups:
             follow = HistoryEntry(
@@ -347,6 +348,27 @@ class Engine:
             out, more = self._apply_one(out, follow, record_id, property)
             events.extend(more)
         return out, events
+
+    def _outcome(self, record: Record | None, draft: Draft) -> Outcome:
+        """What this entry changed (G6: replay applies it instead of re-deciding)."""
+        return outcome_of(
+            record,
+            draft.state,
+            {
+                "is_open": draft.state not in self._finals,
+                "owner": draft.owner,
+                "department": draft.department,
+                "tenant": draft.tenant,
+                "location": draft.location,
+                "category": draft.category,
+                "severity": draft.severity,
+                "escalation_level": draft.escalation_level,
+            },
+            draft.fields,
+            draft.timers.values(),
+            draft.escalations,
+            draft.links,
+        )
 
     def _auto_timers(self, ctx: Context, event: str) -> None:
         draft = ctx.draft
@@ -411,11 +433,6 @@ class Engine:
         property: str,
     ) -> Record:
         timers = tuple(draft.timers.values())
-        wake: pendulum.DateTime | None = None
-        for t in timers:
-            due = t.next_due()
-            if due is not None and (wake is None or due < wake):
-                wake = due
         history = (*record.history, entry) if record is not None else (entry,)
         return Record(
             id=record_id,
@@ -438,40 +455,8 @@ class Engine:
             escalations=tuple(draft.escalations),
             links=tuple(draft.links),
             history=history,
-            wake_at=wake,
+            wake_at=wake_of(timers),
         )
-
-    def _events_of(
-        self, out: Record, ctx: Context, entry: HistoryEntry, from_state: str | None
-    ) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        if entry.event == self.spec.create.name and from_state is None:
-            events.append(
-                DomainEvent(
-                    "created", out.id, out.kind, out.property, entry.at, {"state": out.state}
-                )
-            )
-        elif not entry.event.startswith("_"):
-            events.append(
-                DomainEvent(
-                    "transitioned",
-                    out.id,
-                    out.kind,
-                    out.property,
-                    entry.at,
-                    {
-                        "event": entry.event,
-                        "from": from_state,
-                        "to": out.state,
-                        "actor": entry.actor.id,
-                    },
-                )
-            )
-        events.extend(
-            DomainEvent(e.type, out.id, out.kind, out.property, entry.at, e.data)
-            for e in ctx.emitted
-        )
-        return events
 
     # -- timers and replay ------------------------------------------------------------------
 
@@ -491,15 +476,5 @@ class Engine:
         return out
 
     def replay(self, record_id: str, property: str, history: Sequence[HistoryEntry]) -> Record:
-        """Rebuild a record from its history alone (G6).
-
-        Entries produced as follow-ups are re-created by their cause and skipped.
-        """
-        record: Record | None = None
-        for entry in history:
-            if record is not None and entry.seq <= len(record.history):
-                continue
-            record = self.apply(record, entry, record_id=record_id, property=property).record
-        if record is None:
-            raise ValidationError("an empty history replays to nothing")
-        return record
+        """Rebuild a record from its history alone (G6); see :func:`replay_history`."""
+        return replay_history(self, record_id, property, history)

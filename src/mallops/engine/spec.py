@@ -1,17 +1,17 @@
 """Workflows as data: states, events, parameters, guards, roles and timers.
 
 A :class:`WorkflowSpec` is declared once per kind of record and validated when it is
-declared (:class:`~mallops.errors.InvalidDefinition`): unknown or unreachable states,
-dead ends, events or timers naming unknown states, inconsistent branches.  Checks that
-need a policy (roles exist, policy-chosen pause states exist) run when an engine binds
-the spec to a policy.
+declared (:class:`~mallops.errors.InvalidDefinition`, listing every problem): the
+named checks of :mod:`mallops.engine.checks` (unknown or unreachable states, dead ends,
+states from which no final state can be reached, events or timers naming unknown
+states, inconsistent branches).  Checks that need a policy (roles exist, policy-chosen
+pause states exist) run when an engine binds the spec to a policy.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..clock import aware
-from ..errors import InvalidDefinition, ValidationError
+from ..errors import ValidationError
+from .checks import validate
 
 if TYPE_CHECKING:
     from ..domain.records import Mark, Timer
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from .timers import TimerPlan
 
 __all__ = ["EventSpec", "Param", "StateSpec", "TimerSpec", "WorkflowSpec"]
-
-_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-PARAM_KINDS = ("str", "text", "choice", "int", "bool", "datetime", "strlist", "json")
 
 
 @attrs.frozen
@@ -250,112 +248,6 @@ class WorkflowSpec:
         for e in self.events:
             seen.setdefault(e.name, None)
         return tuple(seen)
-
-
-def validate(spec: WorkflowSpec) -> None:
-    """Raise :class:`InvalidDefinition` for anything wrong with ``spec``."""
-    where = f"workflow {spec.kind!r}"
-    names = [s.name for s in spec.states]
-    if not _NAME.match(spec.kind):
-        raise InvalidDefinition(f"{where}: kind must be a lower_snake name")
-    for n in names:
-        if not _NAME.match(n):
-            raise InvalidDefinition(f"{where}: state name {n!r} is not lower_snake")
-    if len(set(names)) != len(names):
-        raise InvalidDefinition(f"{where}: a state is declared twice")
-    known = set(names)
-    if spec.initial not in known:
-        raise InvalidDefinition(f"{where}: initial state {spec.initial!r} is not declared")
-    by_name: dict[str, EventSpec] = {}
-    for ev in (spec.create, *spec.events):
-        if not _NAME.match(ev.name):
-            raise InvalidDefinition(f"{where}: event name {ev.name!r} is not lower_snake")
-        for s in ev.sources:
-            if s not in known:
-                raise InvalidDefinition(
-                    f"{where}: event {ev.name!r} starts from unknown state {s!r}; "
-                    f"states: {', '.join(names)}"
-                )
-        if ev.dest is not None and ev.dest not in known:
-            raise InvalidDefinition(
-                f"{where}: event {ev.name!r} leads to unknown state {ev.dest!r}; "
-                f"states: {', '.join(names)}"
-            )
-        if not ev.roles and not ev.system:
-            raise InvalidDefinition(f"{where}: event {ev.name!r} names no role that may fire it")
-        first = by_name.setdefault(ev.name, ev)
-        if first is not ev and (first.roles != ev.roles or first.params != ev.params):
-            raise InvalidDefinition(
-                f"{where}: branches of event {ev.name!r} must share roles and params"
-            )
-        pnames = [p.name for p in ev.params]
-        if len(set(pnames)) != len(pnames):
-            raise InvalidDefinition(f"{where}: event {ev.name!r} declares a parameter twice")
-        for p in ev.params:
-            if p.kind not in PARAM_KINDS:
-                raise InvalidDefinition(
-                    f"{where}: parameter {p.name!r} has unknown kind {p.kind!r}"
-                )
-            if p.kind == "choice" and p.choices is None:
-                raise InvalidDefinition(f"{where}: choice parameter {p.name!r} has no choices")
-    if spec.create.sources:
-        raise InvalidDefinition(f"{where}: the create event has no source state")
-    if spec.create.name in {e.name for e in spec.events}:
-        raise InvalidDefinition(f"{where}: the create event's name is reused")
-    # reachability from the initial state
-    reach = {spec.initial}
-    frontier = [spec.initial]
-    while frontier:
-        s = frontier.pop()
-        for ev in spec.events:
-            dest = ev.dest or s
-            if s in ev.sources and dest not in reach:
-                reach.add(dest)
-                frontier.append(dest)
-    unreachable = [n for n in names if n not in reach]
-    if unreachable:
-        raise InvalidDefinition(f"{where}: unreachable states: {', '.join(unreachable)}")
-    finals = {s.name for s in spec.states if s.final}
-    if not finals:
-        raise InvalidDefinition(f"{where}: no final state; records could never close")
-    for n in names:
-        if n in finals:
-            continue
-        if not any(n in ev.sources and (ev.dest or n) != n for ev in spec.events):
-            raise InvalidDefinition(f"{where}: dead end: no event leaves state {n!r}")
-    tnames = [t.name for t in spec.timers]
-    if len(set(tnames)) != len(tnames):
-        raise InvalidDefinition(f"{where}: a timer is declared twice")
-    enames = set(by_name)
-    for t in spec.timers:
-        for e in t.starts_on:
-            if e not in enames:
-                raise InvalidDefinition(f"{where}: timer {t.name!r} starts on unknown event {e!r}")
-        for s in t.stops_in:
-            if s not in known:
-                raise InvalidDefinition(f"{where}: timer {t.name!r} stops in unknown state {s!r}")
-
-
-def validate_with_policy(spec: WorkflowSpec, policy: Policy) -> None:
-    """Checks that need the policy: roles exist, pause states exist, ladder is valid."""
-    where = f"workflow {spec.kind!r}"
-    for ev in (spec.create, *spec.events):
-        for role in ev.roles:
-            if role not in policy.roles:
-                raise InvalidDefinition(
-                    f"{where}: event {ev.name!r} names role {role!r}, which the policy "
-                    f"does not have; roles: {', '.join(policy.roles)}"
-                )
-    known = set(spec.state_names)
-    for t in spec.timers:
-        for s in t.pauses_in(policy):
-            if s not in known:
-                raise InvalidDefinition(
-                    f"{where}: the policy pauses timer {t.name!r} in unknown state {s!r}"
-                )
-    for role in spec.ladder(policy):
-        if role not in policy.roles:
-            raise InvalidDefinition(f"{where}: ladder role {role!r} is not a policy role")
 
 
 def describe_params(params: Iterable[Param]) -> str:

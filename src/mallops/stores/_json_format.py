@@ -42,6 +42,7 @@ __all__ = [
     "entry_from_ix",
     "events_line",
     "header_line",
+    "outcomes_added",
     "parse_header",
     "peek_n",
     "read_line",
@@ -51,8 +52,15 @@ __all__ = [
 ]
 
 FORMAT = "mallops-json-store"
-VERSION = 1
-"""The current schema version, written in every header."""
+VERSION = 2
+"""The current schema version, written in every header.
+
+* **1** — records as the codec wrote them before history entries kept their outcome.
+* **2** — history entries may carry ``out``, the outcome of their event (G6 exact
+  replay).  Record lines are otherwise the same, so migrating from 1 rewrites the
+  header only; a mallops that reads only version 1 refuses the file instead of
+  dropping the outcomes on its next write.
+"""
 
 _PREFIX = b'{"crc":"'
 _HEAD = len(_PREFIX) + 10  # prefix + 8 hex digits + '",'
@@ -340,3 +348,10 @@ def entry_from_ix(offset: int, length: int, ix: Any) -> Entry:
         return Entry(offset, length, ix)
     except TypeError:  # a non-string where a string belongs
         raise BadLine("the record index ('ix') is malformed") from None
+
+
+def outcomes_added(data: bytes) -> bytes:
+    """Format 1 to 2: history entries may now carry their outcome; lines stay valid."""
+    head, _, rest = data.partition(b"\n")
+    fields = parse_header(head)
+    return header_line(base=fields["base"], created_at=fields["created_at"], version=2) + rest

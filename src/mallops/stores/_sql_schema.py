@@ -24,6 +24,9 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
 * **v4** — the event feed (G6): ``mallops_events`` holds each domain event at its
   position, written in the commit of the records that raised it; the position comes
   from the ``feed:position`` counter row, moved in the same transaction.
+* **v5** — history entries in ``data`` may carry their outcome (G6 exact replay); no
+  table changes, but a mallops that knows only v4 refuses the database instead of
+  dropping the outcomes when it rewrites a record.
 """
 
 from __future__ import annotations
@@ -174,11 +177,16 @@ def _v3(db: Database) -> None:
         db.run(ddl)
 
 
+def _v5(db: Database) -> None:
+    """Outcomes in history entries: the JSON text gains optional keys, nothing to move."""
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("records, counters and due index", _v1),
     ("query columns, links and indexes", _v2),
     ("indexes for every engine and report query", _v3),
     ("event feed", _v4),
+    ("history outcomes", _v5),
 )
 """``(name, apply)`` per schema version, in order: version ``i + 1`` is ``MIGRATIONS[i]``."""
 

@@ -1,7 +1,9 @@
 """Records to plain JSON data and back, for every backend that stores text.
 
 The format (documented in docs/storage.md) is a dict per record with short, stable
-keys; datetimes are ISO 8601 strings with their offset.  ``decode`` validates as it goes
+keys; datetimes are ISO 8601 strings with their offset.  A history entry's ``out`` holds
+its outcome (what the event changed, G6) with one-letter keys and only what it holds;
+entries written before outcomes were recorded have no ``out``.  ``decode`` validates as it goes
 and raises :class:`~mallops.errors.CorruptStoreError` naming the record and the key
 when the data is not a record.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 import pendulum
 
-from ..domain.records import Actor, Escalation, HistoryEntry, Link, Mark, Record, Timer
+from ..domain.records import Actor, Escalation, HistoryEntry, Link, Mark, Outcome, Record, Timer
 from ..errors import CorruptStoreError
 
 __all__ = ["datetime_from_text", "decode", "encode"]
@@ -59,6 +61,74 @@ def _provisional_in(t: Mapping[str, Any], where: str) -> int | None:
     return value
 
 
+def _timer_out(t: Timer) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "basis": t.basis,
+        "allowance": t.allowance,
+        "status": t.status,
+        "started_at": _dt_out(t.started_at),
+        "anchor": _dt_out(t.anchor),
+        "consumed": t.consumed,
+        "paused_total": t.paused_total,
+        "paused_at": _dt_out(t.paused_at),
+        "stopped_at": _dt_out(t.stopped_at),
+        "breached_at": _dt_out(t.breached_at),
+        "quiet": t.quiet,
+        "marks": [
+            [m.kind, m.offset, m.level, _dt_out(m.due_at), _dt_out(m.fired_at)] for m in t.marks
+        ],
+        "by_department": [list(p) for p in t.by_department],
+        "restarts": t.restarts,
+        # optional key (G9 provisional plans): stores written before it still load
+        **({"provisional_year": t.provisional_year} if t.provisional_year else {}),
+    }
+
+
+def _escalation_out(e: Escalation) -> list[Any]:
+    return [e.level, e.role, e.cause, _dt_out(e.at)]
+
+
+def _outcome_out(o: Outcome) -> dict[str, Any]:
+    """An outcome with short keys, only what it holds (G6; kept small: one per entry)."""
+    out: dict[str, Any] = {}
+    if o.state is not None:
+        out["s"] = o.state
+    if o.values:
+        out["v"] = dict(o.values)
+    if o.fields:
+        out["f"] = dict(o.fields)
+    if o.removed:
+        out["f-"] = list(o.removed)
+    if o.timers:
+        out["t"] = [_timer_out(t) for t in o.timers]
+    if o.dropped:
+        out["t-"] = list(o.dropped)
+    if o.escalations:
+        out["e"] = [_escalation_out(e) for e in o.escalations]
+    if o.links:
+        out["l"] = [[link.relation, link.record_id] for link in o.links]
+    if o.replaced:
+        out["r"] = list(o.replaced)
+    return out
+
+
+def _entry_out(h: HistoryEntry) -> dict[str, Any]:
+    out = {
+        "seq": h.seq,
+        "at": _dt_out(h.at),
+        "actor": _actor_out(h.actor),
+        "event": h.event,
+        "from": h.from_state,
+        "to": h.to_state,
+        "data": dict(h.data),
+        "reason": h.reason,
+    }
+    if h.outcome is not None:
+        out["out"] = _outcome_out(h.outcome)
+    return out
+
+
 def encode(record: Record) -> dict[str, Any]:
     """A record as plain JSON-compatible data."""
     return {
@@ -77,47 +147,11 @@ def encode(record: Record) -> dict[str, Any]:
         "category": record.category,
         "severity": record.severity,
         "fields": dict(record.fields),
-        "timers": [
-            {
-                "name": t.name,
-                "basis": t.basis,
-                "allowance": t.allowance,
-                "status": t.status,
-                "started_at": _dt_out(t.started_at),
-                "anchor": _dt_out(t.anchor),
-                "consumed": t.consumed,
-                "paused_total": t.paused_total,
-                "paused_at": _dt_out(t.paused_at),
-                "stopped_at": _dt_out(t.stopped_at),
-                "breached_at": _dt_out(t.breached_at),
-                "quiet": t.quiet,
-                "marks": [
-                    [m.kind, m.offset, m.level, _dt_out(m.due_at), _dt_out(m.fired_at)]
-                    for m in t.marks
-                ],
-                "by_department": [list(p) for p in t.by_department],
-                "restarts": t.restarts,
-                # optional key (G9 provisional plans): stores written before it still load
-                **({"provisional_year": t.provisional_year} if t.provisional_year else {}),
-            }
-            for t in record.timers
-        ],
+        "timers": [_timer_out(t) for t in record.timers],
         "escalation_level": record.escalation_level,
-        "escalations": [[e.level, e.role, e.cause, _dt_out(e.at)] for e in record.escalations],
+        "escalations": [_escalation_out(e) for e in record.escalations],
         "links": [[link.relation, link.record_id] for link in record.links],
-        "history": [
-            {
-                "seq": h.seq,
-                "at": _dt_out(h.at),
-                "actor": _actor_out(h.actor),
-                "event": h.event,
-                "from": h.from_state,
-                "to": h.to_state,
-                "data": dict(h.data),
-                "reason": h.reason,
-            }
-            for h in record.history
-        ],
+        "history": [_entry_out(h) for h in record.history],
         "wake_at": _dt_out(record.wake_at),
     }
 
@@ -129,6 +163,50 @@ def _need(d: Mapping[str, Any], key: str, where: str, types: Any) -> Any:
     if not isinstance(value, types):
         raise CorruptStoreError(f"{where}.{key}: unexpected value {value!r}")
     return value
+
+
+def _timer_in(t: Any, w: str) -> Timer:
+    return Timer(
+        name=_need(t, "name", w, str),
+        basis=_need(t, "basis", w, str),
+        allowance=_need(t, "allowance", w, int),
+        status=_need(t, "status", w, str),
+        started_at=_dt_in(t.get("started_at"), f"{w}.timers.started_at"),
+        anchor=_opt_dt_in(t.get("anchor"), f"{w}.timers.anchor"),
+        consumed=_need(t, "consumed", w, int),
+        paused_total=_need(t, "paused_total", w, int),
+        paused_at=_opt_dt_in(t.get("paused_at"), f"{w}.timers.paused_at"),
+        stopped_at=_opt_dt_in(t.get("stopped_at"), f"{w}.timers.stopped_at"),
+        breached_at=_opt_dt_in(t.get("breached_at"), f"{w}.timers.breached_at"),
+        quiet=_need(t, "quiet", w, bool),
+        marks=tuple(
+            Mark(m[0], m[1], m[2], _opt_dt_in(m[3], f"{w}.marks"), _opt_dt_in(m[4], f"{w}.marks"))
+            for m in _need(t, "marks", w, list)
+        ),
+        by_department=tuple((p[0], p[1]) for p in _need(t, "by_department", w, list)),
+        restarts=_need(t, "restarts", w, int),
+        provisional_year=_provisional_in(t, w),
+    )
+
+
+def _escalation_in(e: Any, w: str) -> Escalation:
+    return Escalation(e[0], e[1], e[2], _dt_in(e[3], f"{w}.escalations"))
+
+
+def _outcome_in(o: Any, w: str) -> Outcome:
+    if not isinstance(o, Mapping):
+        raise CorruptStoreError(f"{w}.history.out: expected an object, got {o!r}")
+    return Outcome(
+        state=o.get("s"),
+        values=o.get("v", {}),
+        fields=o.get("f", {}),
+        removed=tuple(o.get("f-", ())),
+        timers=tuple(_timer_in(t, w) for t in o.get("t", ())),
+        dropped=tuple(o.get("t-", ())),
+        escalations=tuple(_escalation_in(e, w) for e in o.get("e", ())),
+        links=tuple(Link(x[0], x[1]) for x in o.get("l", ())),
+        replaced=tuple(o.get("r", ())),
+    )
 
 
 def datetime_from_text(value: Any, where: str) -> pendulum.DateTime:
@@ -144,36 +222,7 @@ def decode(data: Any) -> Record:
     rid = data.get("id")
     w = f"record {rid!r}"
     try:
-        timers = tuple(
-            Timer(
-                name=_need(t, "name", w, str),
-                basis=_need(t, "basis", w, str),
-                allowance=_need(t, "allowance", w, int),
-                status=_need(t, "status", w, str),
-                started_at=_dt_in(t.get("started_at"), f"{w}.timers.started_at"),
-                anchor=_opt_dt_in(t.get("anchor"), f"{w}.timers.anchor"),
-                consumed=_need(t, "consumed", w, int),
-                paused_total=_need(t, "paused_total", w, int),
-                paused_at=_opt_dt_in(t.get("paused_at"), f"{w}.timers.paused_at"),
-                stopped_at=_opt_dt_in(t.get("stopped_at"), f"{w}.timers.stopped_at"),
-                breached_at=_opt_dt_in(t.get("breached_at"), f"{w}.timers.breached_at"),
-                quiet=_need(t, "quiet", w, bool),
-                marks=tuple(
-                    Mark(
-                        m[0],
-                        m[1],
-                        m[2],
-                        _opt_dt_in(m[3], f"{w}.marks"),
-                        _opt_dt_in(m[4], f"{w}.marks"),
-                    )
-                    for m in _need(t, "marks", w, list)
-                ),
-                by_department=tuple((p[0], p[1]) for p in _need(t, "by_department", w, list)),
-                restarts=_need(t, "restarts", w, int),
-                provisional_year=_provisional_in(t, w),
-            )
-            for t in _need(data, "timers", w, list)
-        )
+        timers = tuple(_timer_in(t, w) for t in _need(data, "timers", w, list))
         history = tuple(
             HistoryEntry(
                 seq=_need(h, "seq", w, int),
@@ -184,6 +233,7 @@ def decode(data: Any) -> Record:
                 to_state=_need(h, "to", w, str),
                 data=_need(h, "data", w, dict),
                 reason=h.get("reason"),
+                outcome=_outcome_in(h["out"], w) if "out" in h else None,
             )
             for h in _need(data, "history", w, list)
         )
@@ -205,10 +255,7 @@ def decode(data: Any) -> Record:
             fields=_need(data, "fields", w, dict),
             timers=timers,
             escalation_level=_need(data, "escalation_level", w, int),
-            escalations=tuple(
-                Escalation(e[0], e[1], e[2], _dt_in(e[3], f"{w}.escalations"))
-                for e in _need(data, "escalations", w, list)
-            ),
+            escalations=tuple(_escalation_in(e, w) for e in _need(data, "escalations", w, list)),
             links=tuple(Link(x[0], x[1]) for x in _need(data, "links", w, list)),
             history=history,
             wake_at=_opt_dt_in(data.get("wake_at"), f"{w}.wake_at"),

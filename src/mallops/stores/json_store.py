@@ -77,7 +77,8 @@ if sys.platform != "win32":
 
 log = logging.getLogger("mallops.stores.json")
 
-MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {}
+
+MIGRATIONS: dict[int, Callable[[bytes], bytes]] = {1: fmt.outcomes_added}
 """``MIGRATIONS[v]`` turns the whole text of a version-``v`` file into version ``v+1``.
 Opening an older file applies them in turn and writes the result (temp file + rename),
 keeping the original next to it as ``<name>.v<v>.bak``."""

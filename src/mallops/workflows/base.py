@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import pendulum
 
-from ..domain.records import Actor, HistoryEntry, Record
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
 from ..engine.engine import Engine
 from ..errors import RecordNotFound
 from ..stores.protocol import Query, check_id
@@ -76,7 +76,10 @@ class WorkflowService:
     def _create(
         self, batch: Batch, actor: Actor, params: Mapping[str, Any], now: pendulum.DateTime
     ) -> Record:
-        entry = self.engine.entry_for_create(actor, now, params)
+        if actor == SYSTEM:
+            entry = self.engine.entry_for_system_create(now, params)
+        else:
+            entry = self.engine.entry_for_create(actor, now, params)
         check_references(batch, self.engine.spec.create.params, entry.data)  # rule G11
         number = batch.next_number(f"id:{self.kind}")
         record_id = f"{self.engine.spec.prefix}-{number:06d}"
@@ -87,6 +90,13 @@ class WorkflowService:
         batch.events.extend(applied.events)
         self.runtime.react(batch, None, applied.record, entry, applied.events)
         return batch.records[record_id]
+
+    def create_as_system(
+        self, batch: Batch, params: Mapping[str, Any], at: pendulum.DateTime
+    ) -> Record:
+        """Create a record as the system (actor ``SYSTEM``) at ``at`` inside ``batch``: the
+        one way mallops opens records itself (a return visit, the next periodic visit)."""
+        return self._create(batch, SYSTEM, params, at)
 
     def create_in(self, batch: Batch, actor: Actor, params: Mapping[str, Any]) -> Record:
         """Create a record inside another operation's batch (one atomic commit)."""
@@ -104,15 +114,17 @@ class WorkflowService:
             return record  # nothing fell due (the common case): no scan of the marks
         current = record
         for _ in range(10_000):
-            due = self.engine.due_marks(current, now)
-            if not due:
+            fired = self.fire_next_due(batch, current, now)
+            if fired is None:
                 return current
-            at, timer, index = due[0]
-            entry = self.engine.entry_for_system(
-                current, "_timer", at, {"timer": timer, "mark": index}
-            )
-            current = self.apply_entry(batch, current, entry)
+            current = fired
         raise AssertionError("a timer keeps firing")  # pragma: no cover
+
+    def fire_next_due(self, batch: Batch, record: Record, now: pendulum.DateTime) -> Record | None:
+        """Fire the record's earliest mark due before ``now`` inside ``batch`` (``None``
+        if none is due): the step of catch-up, and what ``tick`` does per commit."""
+        entry = self.engine.next_timer_entry(record, now)
+        return None if entry is None else self.apply_entry(batch, record, entry)
 
     def apply_entry(self, batch: Batch, record: Record, entry: HistoryEntry) -> Record:
         """Apply ``entry`` to ``record`` inside ``batch`` and run the workflow's hooks."""

@@ -199,8 +199,8 @@ def _on_contact_owner(ctx: Context) -> None:
 def _on_retention_extended(ctx: Context) -> None:
     # rule L6: an item due for disposal whose owner contact turns up is kept again; a
     # stored item has no disposal case nor route (they are decided when it falls due)
-    ctx.draft.fields.pop("disposal_case", None)
-    ctx.draft.fields.pop("disposal_route", None)
+    ctx.remove("disposal_case")
+    ctx.remove("disposal_route")
     due = aware(ctx.get("retention_until"), tz=ctx.calendar.tz)
     ctx.start_timer("retention", plan_until(ctx.now, due))
     ctx.emit("retention_extended", number=ctx.get("number"), until=due)

@@ -25,7 +25,7 @@ import pendulum
 
 from ..calendar import BusinessCalendar
 from ..clock import aware
-from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
+from ..domain.records import Actor, HistoryEntry, Record
 from ..duration import Duration
 from ..errors import PermissionDenied, ValidationError
 from ..policy import Policy
@@ -105,17 +105,7 @@ class ReturnVisitService(WorkflowService):
         self._open(batch, params, at)
 
     def _open(self, batch: Batch, params: dict[str, Any], at: pendulum.DateTime) -> Record:
-        spec = self.engine.spec.create
-        data, _ = self.engine.dump_params(spec, params)
-        entry = HistoryEntry(1, at, SYSTEM, spec.name, None, self.engine.spec.initial, data)
-        number = batch.next_number(f"id:{self.kind}")
-        record_id = f"{self.engine.spec.prefix}-{number:06d}"
-        applied = self.engine.apply(
-            None, entry, record_id=record_id, property=self.runtime.property
-        )
-        batch.put(None, applied.record)
-        batch.events.extend(applied.events)
-        return applied.record
+        return self.create_as_system(batch, params, at)
 
     # -- periodic account visits (F7) ----------------------------------------------------------
 

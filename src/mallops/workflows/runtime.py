@@ -12,8 +12,6 @@ Public through :mod:`mallops.plugins`.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -24,6 +22,8 @@ from ..calendar import BusinessCalendar
 from ..clock import Clock, aware
 from ..domain.events import DomainEvent
 from ..domain.records import Actor, HistoryEntry, Record
+from ..engine.config import ConfigGuard
+from ..engine.retry import RETRY
 from ..errors import ConflictError, RecordNotFound, ValidationError
 from ..feed import Feed
 from ..policy import Policy
@@ -36,9 +36,6 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 Handler = Callable[[DomainEvent], None]
-
-_RETRIES = 16
-_BACKOFF = 0.0005  # seconds; doubled per attempt (with jitter), capped at 64x
 
 
 class Peer(Protocol):
@@ -208,6 +205,10 @@ class Runtime:
         self._reactions: dict[str, tuple[Reaction, ...]] = {}
         self.feed = Feed(self)
         """The durable event feed of this property (``mall.feed``, G6)."""
+        self.configuration = ConfigGuard(
+            lambda: self.store, self.property, policy, lambda: list(self.services)
+        )
+        """Checks every commit against the property's recorded configuration (#14)."""
         self.held: list[DomainEvent] | None = None
         """Events held back until a bulk commit (``Mall.bulk``); ``None`` outside one."""
 
@@ -277,15 +278,16 @@ class Runtime:
         batch; a stale record raises ``ConflictError``.  Nothing is written if
         ``operation`` raises.
         """
-        for attempt in range(_RETRIES):
+        for attempt in range(RETRY.attempts):
             batch = Batch(self)
             result = operation(batch)
             try:
                 batch.commit()
             except ConflictError as exc:
-                if (exc.record_id is None or exc.expected == 0) and attempt < _RETRIES - 1:
-                    # back off with jitter so racing writers stop colliding (no livelock)
-                    time.sleep(random.uniform(0, _BACKOFF * 2 ** min(attempt, 6)))
+                # the one retry policy (engine.retry): counter races, a new id taken
+                # meanwhile, and a record changed only by a ticker between read and write
+                if attempt < RETRY.attempts - 1 and RETRY.retryable(exc, self.store):
+                    RETRY.pause(attempt)
                     self.store.refresh()
                     continue
                 raise
@@ -351,6 +353,11 @@ class Batch:
     def commit(self) -> None:
         """Write the batch atomically."""
         writes = [Write(r, self.expected[rid]) for rid, r in self.records.items()]
+        # configuration that cannot drift: refuse a process whose policy or workflows
+        # differ from the property's; record the property's first kinds (#14)
+        config = self.runtime.configuration.write_for(self.records, self.runtime.now())
+        if config is not None:
+            writes.append(config)
         counters = [CounterWrite(n, a, b) for n, (a, b) in self.counters.items()]
         self.runtime.store.commit(writes, counters, self.events)  # events: the feed (G6)
 
