@@ -95,20 +95,19 @@ def test_a_report_checks_its_times() -> None:
         _report(mall, lost_to=at(2026, 11, 19))
 
 
-def test_matching_stays_fast_with_many_items() -> None:
-    """With 2,000 items in store a suggestion takes well under a second;
-    benchmarks/lost_found_match.py measures 50,000."""
-    import time
-
+def test_matching_among_many_items_returns_the_policy_limit() -> None:
+    """With 2,000 items in store a suggestion returns ``match.limit`` candidates, best
+    first.  Its speed is measured, not asserted: benchmarks/lost_found_match.py times
+    50,000 items."""
     mall, clock = make_mall(at(2026, 1, 5, 10))
     for n in range(2000):
         found(mall, description=f"item {n} black", category=("phone", "bag", "keys")[n % 3])
         clock.advance(minutes=15)
     report = _report(mall, lost_from=at(2026, 1, 10, 9), lost_to=at(2026, 1, 10, 12))
-    start = time.perf_counter()
     ranked = mall.lost_found.suggest_matches(report.id)
-    assert time.perf_counter() - start < 1.0
     assert len(ranked) == mall.policy.lost_found.match.limit
+    scores = [m.score for m in ranked]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_the_matching_benchmark_runs_on_a_small_store(capsys: pytest.CaptureFixture[str]) -> None:
