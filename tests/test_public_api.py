@@ -36,8 +36,10 @@ def test_every_public_callable_has_a_docstring() -> None:
 
 def test_all_is_small() -> None:
     """The top level is the facade, values, events, policy, clocks, stores and errors
-    (issue 14: about 25 names); the rest lives in documented subpackages."""
-    assert len(mallops.__all__) <= 28
+    (issue 14: about 25 names; ``__version__`` is metadata, not counted); the rest lives
+    in documented subpackages."""
+    names = [n for n in mallops.__all__ if not n.startswith("__")]
+    assert len(names) <= 28, names
 
 
 @pytest.mark.parametrize("name", sorted(MOVED))

@@ -7,8 +7,8 @@ import unicodedata
 from html import escape
 
 from .fonts import EMBEDDED_FAMILY, font_face
+from .kpi_table import kpi_columns, kpi_rows, mark, meta_line
 from .model import Kpi, Report, Table, fmt_cell, fmt_value, text
-from .render import kpi_columns, kpi_rows, mark, meta_line
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;

@@ -10,7 +10,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from ..errors import ValidationError
-from .model import Kpi, Report, Table, fmt_cell, fmt_value, text
+from .kpi_table import kpi_columns, kpi_rows, meta_line
+from .model import Report, Table, fmt_cell, text
 
 __all__ = ["BOM", "FORMATS", "render"]
 
@@ -36,59 +37,6 @@ def render(report: Report, fmt: str = "text", *, embed_font: bool = False) -> st
 
         return to_html(report, embed_font=embed_font)
     raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
-
-
-def mark(k: Kpi, lang: str) -> str:
-    """The over/under mark of a KPI."""
-    if k.met is None:
-        return text(lang, "— 无数据", "— no data")
-    if k.met:
-        return text(lang, "✔ 达标", "✔ on target")
-    return text(lang, "✘ 未达标", "✘ missed")
-
-
-def kpi_rows(report: Report) -> list[tuple[str, ...]]:
-    """``(KPI, value, target, mark, rule, basis)`` per KPI."""
-    lang = report.lang
-    rows: list[tuple[str, ...]] = []
-    for k in report.kpis:
-        op = "≥" if k.better == "higher" else "≤"
-        rows.append(
-            (
-                k.label,
-                fmt_value(k.value, k.unit),
-                f"{op} {fmt_value(k.target, k.unit)}",
-                mark(k, lang),
-                k.rule,
-                k.basis,
-            )
-        )
-    return rows
-
-
-def kpi_columns(lang: str) -> tuple[str, ...]:
-    """Column names of the KPI table."""
-    return (
-        text(lang, "指标", "KPI"),
-        text(lang, "实际", "actual"),
-        text(lang, "目标", "target"),
-        text(lang, "判定", "verdict"),
-        text(lang, "规则", "rule"),
-        text(lang, "依据", "basis"),
-    )
-
-
-def meta_line(report: Report) -> str:
-    """Property, policy, period and generation time in one line."""
-    prop = report.property_name or report.property
-    policy = report.policy_name or report.policy
-    return text(
-        report.lang,
-        f"物业 {prop} · 政策 {policy} · 共 {report.total} 件"
-        f" · 生成于 {report.generated_at.format('YYYY-MM-DD HH:mm')}",
-        f"property {prop} · policy {policy} · {report.total} records"
-        f" · made {report.generated_at.format('YYYY-MM-DD HH:mm')}",
-    )
 
 
 def _width(s: str) -> int:
