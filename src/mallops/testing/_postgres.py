@@ -56,7 +56,7 @@ def postgres_unavailable() -> str | None:
             "/usr/lib/postgresql/*/bin; install them with apt-get install postgresql"
         )
     if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
+        if _runuser() is None:
             return "running as root and runuser is missing: cannot start PostgreSQL as postgres"
         try:
             import pwd
@@ -88,7 +88,7 @@ class TemporaryPostgres:
     def _run(self, *args: str) -> None:
         command = [str(a) for a in args]
         if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
+            command = [_runuser() or "runuser", "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise StoreError(
@@ -177,3 +177,8 @@ class TemporaryPostgres:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _runuser() -> str | None:
+    """``runuser`` on the PATH, or in the sbin directories a non-login PATH may lack."""
+    return shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
