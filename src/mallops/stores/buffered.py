@@ -34,6 +34,7 @@ from .protocol import (
     check_ids,
     counters_as_mapping,
     query_ids,
+    stale_write,
 )
 
 __all__ = ["BufferedStore"]
@@ -146,13 +147,7 @@ class BufferedStore:
             seen.add(rid)
             actual = self._version(rid)
             if actual != w.expected_version:
-                raise ConflictError(
-                    f"record {rid!r} is at version {actual}, the write expected "
-                    f"{w.expected_version}: someone else changed it; reload and retry",
-                    record_id=rid,
-                    expected=w.expected_version,
-                    actual=actual,
-                )
+                raise stale_write(rid, w.expected_version, actual)
         for c in wanted.values():
             actual = self.counter(c.name)
             if actual != c.expected:

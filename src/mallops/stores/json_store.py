@@ -68,6 +68,7 @@ from .protocol import (
     check_id,
     check_ids,
     counters_as_mapping,
+    stale_write,
 )
 
 __all__ = ["MIGRATIONS", "JsonStore"]
@@ -509,13 +510,7 @@ class JsonStore:
                 current = state.records.get(w.record.id)
                 actual = current.version if current is not None else 0
                 if actual != w.expected_version:
-                    raise ConflictError(
-                        f"record {w.record.id!r} is at version {actual}, the write expected "
-                        f"{w.expected_version}: someone else changed it; reload and retry",
-                        record_id=w.record.id,
-                        expected=w.expected_version,
-                        actual=actual,
-                    )
+                    raise stale_write(w.record.id, w.expected_version, actual)
             for c in wanted.values():
                 actual = state.counters.get(c.name, 0)
                 if actual != c.expected:

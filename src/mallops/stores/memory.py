@@ -31,6 +31,7 @@ from .protocol import (
     check_id,
     check_ids,
     counters_as_mapping,
+    stale_write,
 )
 
 __all__ = ["MemoryStore"]
@@ -108,13 +109,7 @@ class MemoryStore:
                 current = self._records.get(rid)
                 actual = current.version if current is not None else 0
                 if actual != w.expected_version:
-                    raise ConflictError(
-                        f"record {rid!r} is at version {actual}, the write expected "
-                        f"{w.expected_version}: someone else changed it; reload and retry",
-                        record_id=rid,
-                        expected=w.expected_version,
-                        actual=actual,
-                    )
+                    raise stale_write(rid, w.expected_version, actual)
             for c in wanted.values():
                 actual = self._counters.get(c.name, 0)
                 if actual != c.expected:

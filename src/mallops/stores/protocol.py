@@ -28,7 +28,7 @@ import pendulum
 
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 
 __all__ = [
     "CounterWrite",
@@ -40,12 +40,25 @@ __all__ = [
     "check_id",
     "check_ids",
     "query_ids",
+    "stale_write",
 ]
 
 FEED_HEAD = "feed:position"
 """The counter holding the feed's last position (moved by the store itself)."""
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
+
+
+def stale_write(record_id: str, expected: int, actual: int) -> ConflictError:
+    """The error every backend raises for a write based on a version that is no longer
+    the record's (optimistic concurrency): the same message on every store."""
+    return ConflictError(
+        f"record {record_id!r} is at version {actual}, the write expected {expected}: "
+        "someone else changed it; reload and retry",
+        record_id=record_id,
+        expected=expected,
+        actual=actual,
+    )
 
 
 def check_id(record_id: object) -> str:

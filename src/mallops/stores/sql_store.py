@@ -48,6 +48,7 @@ from .protocol import (
     check_id,
     check_ids,
     counters_as_mapping,
+    stale_write,
 )
 
 __all__ = ["SqlStore"]
@@ -290,13 +291,7 @@ class SqlStore:
     def _stale(self, rid: str, expected: int) -> ConflictError:
         rows = self._db.rows("SELECT version FROM mallops_records WHERE id = ?", (rid,))
         actual = int(rows[0][0]) if rows else 0
-        return ConflictError(
-            f"record {rid!r} is at version {actual}, the write expected {expected}: "
-            "someone else changed it; reload and retry",
-            record_id=rid,
-            expected=expected,
-            actual=actual,
-        )
+        return stale_write(rid, expected, actual)
 
     def commit(
         self,
