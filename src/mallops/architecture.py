@@ -46,20 +46,22 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     ("workflows", "the built-in workflows and their reaction table", ("mallops.workflows",)),
+    ("plug-in API", "the public names a workflow is written on", ("mallops.plugins",)),
+    ("reports", "the monthly report, computed from a mall's records", ("mallops.report",)),
+    (
+        "shipped plug-ins",
+        "front desk and building operations, written on the plug-in API only",
+        ("mallops.frontdesk", "mallops.operations"),
+    ),
     (
         "facade",
         "Mall: the one composition root, and its calendar operations",
         ("mallops.mall", "mallops.calendar_ops", "mallops.policy_change", "mallops.ticker"),
     ),
     (
-        "read side and plug-in API",
-        "reports, diagrams, this page, the public plug-in API",
-        (
-            "mallops.report",
-            "mallops.diagrams",
-            "mallops.architecture",
-            "mallops.plugins",
-        ),
+        "read side",
+        "diagrams, this page",
+        ("mallops.diagrams", "mallops.architecture"),
     ),
     (
         "tools",

@@ -31,6 +31,8 @@ from .engine.engine import Engine
 from .engine.replan import replan_record
 from .errors import ConfigurationDrift, ConflictError, ValidationError
 from .feed import Feed
+from .frontdesk import FRONT_DESK_WORKFLOWS
+from .operations import OPERATIONS_WORKFLOWS
 from .policy import Policy
 from .policy_change import change_policy
 from .stores.buffered import BufferedStore
@@ -65,7 +67,9 @@ class Mall:
     ``workflows`` adds plug-in workflows (:class:`mallops.plugins.Workflow`) to the
     seven built-in ones, which are registered through the same path
     (docs/workflows.md); a plug-in's policy section missing from ``policy`` takes its
-    class defaults.
+    class defaults.  The shipped plug-ins, front desk (:mod:`mallops.frontdesk`) and
+    building operations (:mod:`mallops.operations`), are registered too unless
+    ``standard=False``; naming one of them in ``workflows`` as well is no error.
     """
 
     complaints: ComplaintService
@@ -84,11 +88,18 @@ class Mall:
         *,
         property: str = "default",
         workflows: Iterable[Workflow] = (),
+        standard: bool = True,
     ) -> None:
         policy = policy if policy is not None else Policy.seed()
         if not isinstance(policy, Policy):
             raise ValidationError(f"policy: expected a Policy, got {type(policy).__name__}")
-        self.workflows = (*BUILTIN_WORKFLOWS, *workflow_list(workflows))
+        if not isinstance(standard, bool):
+            raise ValidationError(
+                f"standard: expected True or False, got {standard!r}", field="standard"
+            )
+        shipped = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS) if standard else ()
+        own = tuple(wf for wf in workflow_list(workflows) if wf not in shipped)
+        self.workflows = (*BUILTIN_WORKFLOWS, *shipped, *own)
         self.policy = policy.with_sections(policy_sections(self.workflows))
         store = store if store is not None else MemoryStore()
         self.clock: Clock = (

@@ -18,7 +18,15 @@ It bundles
   ``policy.section(name, cls)``;
 - :class:`Reaction` rows: cross-workflow behaviour as data, run inside the same atomic
   :class:`Batch` as the change that triggers them (a :class:`Reacting` tells the
-  handler what changed).
+  handler what changed);
+- :data:`ReportSection` functions: the workflow's sections of the monthly report, built
+  from :mod:`mallops.report` values (``Section``, ``Table``, ``Kpi``).
+
+The values a workflow handles (:class:`Actor`, :class:`Record`, :class:`Link`,
+:class:`DomainEvent`, :class:`Duration`, :class:`Label`) are re-exported here, so a
+plug-in needs only this module, :mod:`mallops.report` and :mod:`mallops.errors`.  The
+front-desk (:mod:`mallops.frontdesk`) and building-operations (:mod:`mallops.operations`)
+workflows shipped with mallops are written on exactly these names.
 
 The seven built-in workflows are :data:`BUILTIN_WORKFLOWS`, registered by ``Mall``
 through exactly this path; their reaction table is :data:`BUILTIN_REACTIONS`.
@@ -26,27 +34,45 @@ through exactly this path; their reaction table is :data:`BUILTIN_REACTIONS`.
 
 from __future__ import annotations
 
+from ..domain.events import DomainEvent
+from ..domain.records import SYSTEM, Actor, Link, Record
+from ..duration import Duration
 from ..engine.context import Context
 from ..engine.engine import Engine
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
+from ..policy import Label
 from ..policy import field as policy_field
 from ..workflows.base import WorkflowService
 from ..workflows.builtin import BUILTIN_WORKFLOWS
-from ..workflows.bundle import ServiceFactory, Workflow, load_workflow, policy_sections
+from ..workflows.bundle import (
+    ReportSection,
+    ServiceFactory,
+    Workflow,
+    load_workflow,
+    policy_sections,
+)
 from ..workflows.reactions import BUILTIN_REACTIONS
 from ..workflows.runtime import Batch, Reacting, Reaction, Runtime, Services, reaction_rows
 
 __all__ = [
     "BUILTIN_REACTIONS",
     "BUILTIN_WORKFLOWS",
+    "SYSTEM",
+    "Actor",
     "Batch",
     "Context",
+    "DomainEvent",
+    "Duration",
     "Engine",
     "EventSpec",
+    "Label",
+    "Link",
     "Param",
     "Reacting",
     "Reaction",
+    "Record",
+    "ReportSection",
     "Runtime",
     "ServiceFactory",
     "Services",

@@ -60,6 +60,18 @@ __all__ = [
 LANGS = ("zh", "en")
 
 
+def _sections(ctx: ReportContext) -> list[Section]:
+    """The generic and built-in sections, then each registered workflow's own
+    (:attr:`mallops.plugins.Workflow.report_sections`), in registration order."""
+    sections = generic_sections(ctx)
+    for wf in ctx.mall.workflows:
+        for section in wf.report_sections:
+            got = section(ctx)
+            if got is not None and (got.tables or got.kpis or got.notes):
+                sections.append(got)
+    return sections
+
+
 def month_period(month: str, mall: Mall) -> tuple[pendulum.DateTime, pendulum.DateTime]:
     """``[first day, first day of next month)`` of ``YYYY-MM`` in the mall's timezone."""
     try:
@@ -117,12 +129,12 @@ def build_report(
         raise ValidationError("the period ends before it starts", field="end")
     now = mall.now()
     ctx = ReportContext(mall, lang, start, end, now, records_in(mall, start, end))
-    sections = generic_sections(ctx)
+    sections = _sections(ctx)
     prev_start = _previous(start, end)
     prev_ctx = ReportContext(
         mall, lang, prev_start, start, now, records_in(mall, prev_start, start)
     )
-    previous = generic_sections(prev_ctx)
+    previous = _sections(prev_ctx)
     analysis = analyse(ctx, sections, previous, len(prev_ctx.records))
     last = end.subtract(seconds=1)
     period = f"{start.format('YYYY-MM-DD')} – {last.format('YYYY-MM-DD')}"

@@ -12,7 +12,7 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -22,7 +22,12 @@ from ..errors import InvalidDefinition, ValidationError
 from .base import WorkflowService
 from .runtime import Reaction, Runtime
 
+if TYPE_CHECKING:
+    from ..report.compute import ReportContext
+    from ..report.model import Section
+
 __all__ = [
+    "ReportSection",
     "ServiceFactory",
     "Workflow",
     "load_workflow",
@@ -32,6 +37,10 @@ __all__ = [
 
 ServiceFactory = Callable[[Runtime, Engine], WorkflowService]
 """Builds a workflow's service: a ``WorkflowService`` subclass itself is one."""
+
+ReportSection = Callable[["ReportContext"], "Section | None"]
+"""One section of the monthly report: ``(ReportContext) -> Section | None`` (``None``, or a
+section with no table, figure or note, leaves it out)."""
 
 _RESERVED = frozenset(
     {"store", "clock", "policy", "calendar", "property", "runtime", "services", "service"}
@@ -57,7 +66,11 @@ class Workflow:
       workflow's numbers and the frozen attrs class validating it (``Policy.from_toml(
       path, sections=...)``; read it with ``policy.section(name, cls)``);
     - ``reactions``: rows of the reaction table this workflow brings (its own kind is
-      their source or one of their targets: a plug-in may react to a built-in's change).
+      their source or one of their targets: a plug-in may react to a built-in's change);
+    - ``report_sections``: the workflow's sections of the monthly report
+      (:data:`ReportSection` functions, run for every report of a mall the workflow is
+      registered with, after the generic sections, whether or not the period holds
+      records of its kind: a section may report what did *not* happen).
     """
 
     spec: WorkflowSpec
@@ -66,6 +79,7 @@ class Workflow:
     policy_section: str | None = None
     policy_class: type[Any] | None = None
     reactions: tuple[Reaction, ...] = ()
+    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.spec, WorkflowSpec):
@@ -87,6 +101,12 @@ class Workflow:
             if not attrs.has(self.policy_class):  # type: ignore[arg-type]
                 raise InvalidDefinition(
                     f"workflow {self.kind!r}: policy_class must be an attrs class"
+                )
+        for fn in self.report_sections:
+            if not callable(fn):
+                raise InvalidDefinition(
+                    f"workflow {self.kind!r}: report_sections must be functions "
+                    "(ReportContext) -> Section | None"
                 )
         for r in self.reactions:
             if not isinstance(r, Reaction) or self.kind not in (r.source, *r.targets):

@@ -1,0 +1,16 @@
+"""The front desk beyond complaints and repairs (issue 18; docs/front-desk.md).
+
+Plug-in workflows written on the public plug-in API only (:mod:`mallops.plugins`,
+:mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`), exactly as a user
+would write one; ``Mall`` registers :data:`FRONT_DESK_WORKFLOWS` by default
+(``Mall(..., standard=False)`` leaves them out).
+"""
+
+from __future__ import annotations
+
+from mallops.plugins import Workflow
+
+__all__ = ["FRONT_DESK_WORKFLOWS"]
+
+FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = ()
+"""The front-desk workflows, in registration order."""
