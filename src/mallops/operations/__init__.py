@@ -1,8 +1,8 @@
 """Running the building (issue 19; docs/operations.md).
 
 Plug-in workflows written on the public plug-in API only (:mod:`mallops.plugins`,
-:mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`), exactly as a user
-would write one; ``Mall`` registers :data:`OPERATIONS_WORKFLOWS` by default
+:mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`, the built-in
+services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall`` registers :data:`OPERATIONS_WORKFLOWS` by default
 (``Mall(..., standard=False)`` leaves them out).
 """
 
