@@ -21,23 +21,24 @@ FLOWS = """
 from mallops.plugins import EventSpec, Param, StateSpec, Workflow, WorkflowSpec
 
 
-def _toy(*params):
+def _toy(*params, first="open"):
     return Workflow(
         WorkflowSpec(
             kind="toy", zh="样例", en="toy", prefix="TY",
-            states=(StateSpec("open", "开", "open"), StateSpec("done", "完", "done", final=True)),
-            initial="open",
+            states=(StateSpec(first, "开", "open"), StateSpec("done", "完", "done", final=True)),
+            initial=first,
             create=EventSpec(
                 "open", (), None, ("front_desk",), "开", "open",
                 params=tuple(Param(p) for p in params),
             ),
-            events=(EventSpec("finish", ("open",), "done", ("front_desk",), "完", "finish"),),
+            events=(EventSpec("finish", (first,), "done", ("front_desk",), "完", "finish"),),
         )
     )
 
 
 OLD = _toy()
 NEW = _toy("note")
+RENAMED = _toy(first="pending")  # lacks the state the stored record is in
 """
 
 
@@ -165,4 +166,21 @@ def test_nothing_to_record_in_chinese(store: str, capsys: pytest.CaptureFixture[
     code, out, _ = _run(capsys, store, "change-workflows", _flow(store, "OLD"), "--lang=zh")
     assert code == 0
     assert "流程定义与存储记录一致" in out
+    assert _snapshot(store) == before
+
+
+def test_a_definition_lacking_a_held_state_is_refused_by_the_dry_run_too(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#14: records in a state the new definition lacks could never move on: the dry run
+    says so (exit 1) as the confirmation does, and neither writes."""
+    renamed = _flow(store, "RENAMED")
+    before = _snapshot(store)
+    code, _, err = _run(capsys, store, "change-workflows", renamed)
+    assert code == 1
+    assert "records are in open, which the new definition lacks" in err
+    confirm = ["--confirm", "--actor=gm-1:general_manager", "--reason=rename"]
+    code, _, err = _run(capsys, store, "change-workflows", renamed, *confirm)
+    assert code == 1
+    assert "records are in open" in err
     assert _snapshot(store) == before
