@@ -2,15 +2,20 @@
 
 Plug-in workflows written on the public plug-in API only (:mod:`mallops.plugins`,
 :mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`, the built-in
-services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall`` registers :data:`FRONT_DESK_WORKFLOWS` by default
-(``Mall(..., standard=False)`` leaves them out).
+services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall``
+registers :data:`FRONT_DESK_WORKFLOWS` by default (``Mall(..., standard=False)`` leaves
+them out).
 """
 
 from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .reception import RECEPTION_WORKFLOW
+
 __all__ = ["FRONT_DESK_WORKFLOWS"]
 
-FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = ()
+FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = (
+    RECEPTION_WORKFLOW,  # G12, G13: the reception log and difficult cases
+)
 """The front-desk workflows, in registration order."""
