@@ -108,9 +108,13 @@ def test_g12_serve_routes_the_reception_kind() -> None:
         assert "13800001111" not in r.text
         assert r.json()["id"] == "RC-000001"
         r = client.post(
-            f"{base}/RC-000001/events/answer", json={"params": {"answer": "首小时免费"}}, headers=auth
+            f"{base}/RC-000001/events/answer",
+            json={"params": {"answer": "首小时免费"}},
+            headers=auth,
         )
         assert r.status_code == 200, r.text
         assert r.json()["state"] == "answered"
-        r = client.post(f"{base}/RC-000001/events/answer", json={"params": {"answer": "x"}}, headers=auth)
+        r = client.post(
+            f"{base}/RC-000001/events/answer", json={"params": {"answer": "x"}}, headers=auth
+        )
         assert r.status_code == 409
