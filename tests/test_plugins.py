@@ -55,7 +55,7 @@ class TestRegistry:
     def test_builtins_go_through_the_same_path(self) -> None:
         """The seven built-in workflows are Workflow values, registered like a plug-in."""
         mall, _ = notice_mall()
-        shipped = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS)  # registered by default
+        shipped = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS)
         assert mall.workflows == (*BUILTIN_WORKFLOWS, *shipped, NOTICE_WORKFLOW)
         assert list(mall.services) == [wf.kind for wf in mall.workflows]
         own = {r for wf in (*shipped, NOTICE_WORKFLOW) for r in wf.reactions}
