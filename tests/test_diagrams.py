@@ -85,6 +85,7 @@ WORKFLOW_PAGES = {
     "tenant": "visits.md",
     "visit": "visits.md",
     "suggestion": "visits.md",
+    "reception": "front-desk.md",
 }
 
 
