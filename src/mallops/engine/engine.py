@@ -41,6 +41,7 @@ TIMER_EVENT = "_timer"
 ESCALATE_EVENT = "_escalate"
 POLICY_EVENT = "_policy"
 """A recorded policy change: each running timer re-planned or kept by its own rule."""
+LINK_EVENT = "_link"  # a link added by mallops itself (WorkflowService.link_in)
 
 
 @attrs.frozen
@@ -227,7 +228,7 @@ class Engine:
     ) -> HistoryEntry:
         """A history entry for an event mallops fires itself (timer marks, escalations,
         system events of the spec such as a source reopening after a return visit)."""
-        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT):
+        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT, LINK_EVENT):
             branches = self._events.get(event)
             if not branches or not branches[0].system:
                 raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
@@ -278,9 +279,11 @@ class Engine:
                 self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
             )
             ctx.escalate(int(entry.data["level"]), str(entry.data["cause"]))
-        elif entry.event == REPLAN_EVENT:
+        elif entry.event in (REPLAN_EVENT, LINK_EVENT):
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
-            for name, t in list(draft.timers.items()):
+            if entry.event == LINK_EVENT:
+                ctx.link(str(entry.data["relation"]), str(entry.data["record"]))
+            for name, t in list(draft.timers.items()) if entry.event == REPLAN_EVENT else ():
                 draft.timers[name] = T.replan(t, self.calendar, now)
         elif record is None:
             spec = self.spec.create

@@ -2,15 +2,23 @@
 
 Plug-in workflows written on the public plug-in API only (:mod:`mallops.plugins`,
 :mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`, the built-in
-services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall`` registers :data:`FRONT_DESK_WORKFLOWS` by default
-(``Mall(..., standard=False)`` leaves them out).
+services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall``
+registers :data:`FRONT_DESK_WORKFLOWS` by default (``Mall(..., standard=False)`` leaves
+them out).
 """
 
 from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .deposit import DEPOSITS
+from .parcel import INCOMING_PARCELS, OUTGOING_PARCELS
+
 __all__ = ["FRONT_DESK_WORKFLOWS"]
 
-FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = ()
+FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = (
+    DEPOSITS,  # temporary storage 寄存 (O1)
+    OUTGOING_PARCELS,  # parcels sent 寄件 (O2)
+    INCOMING_PARCELS,  # parcels received 收件 (O2)
+)
 """The front-desk workflows, in registration order."""

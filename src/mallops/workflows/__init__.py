@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .builtin import BUILTIN_WORKFLOWS
     from .complaints import ComplaintService
     from .lost_found import LostFoundService, RegisterRow
+    from .lost_found_rules import is_masked, mask_id
     from .lost_reports import ItemMatch, LostReportService
     from .repairs import RepairService
     from .return_visits import ReturnVisitService, ReturnVisitStats, timeliness
@@ -30,6 +31,8 @@ _LAZY: dict[str, str] = {
     "ComplaintService": "complaints",
     "LostFoundService": "lost_found",
     "RegisterRow": "lost_found",
+    "is_masked": "lost_found_rules",
+    "mask_id": "lost_found_rules",
     "ItemMatch": "lost_reports",
     "LostReportService": "lost_reports",
     "RepairService": "repairs",
@@ -66,6 +69,8 @@ __all__ = [
     "TenantService",
     "TierCoverage",
     "VisitService",
+    "is_masked",
+    "mask_id",
     "timeliness",
 ]
 
