@@ -135,7 +135,7 @@ def _on_deliver(ctx: Context) -> None:
 
 def _on_arrival_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
     if mark.kind == "breach":  # rule O2: an urgent parcel not delivered by its wanted time
-        ctx.escalate(1, "parcel_late")
+        ctx.escalate(1, "timer:arrival")  # labelled by the timer in reports
 
 
 def _event(
