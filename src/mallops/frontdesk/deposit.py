@@ -208,6 +208,7 @@ def deposit_section(ctx: ReportContext) -> Section | None:
     def returned(how: str) -> int:
         return sum(r.state == "returned" and r.fields["returned"]["against"] == how for r in rows)
 
+    p = ctx.policy.section("deposits", DepositPolicy)
     paid = [r for r in rows if r.fields.get("custody") == "paid"]
     fees = sum((float(amount(r.fields.get("fee", "0"), "fee")) for r in paid), 0.0)
     failed = sum(int(r.fields.get("failed_checks", 0)) for r in rows)
@@ -250,7 +251,7 @@ def deposit_section(ctx: ReportContext) -> Section | None:
         (ctx.t("方式", "custody"), n, ctx.t("保管费（元）", "fees (yuan)")),
         tuple(
             (
-                ctx.t(*CUSTODY[key]),
+                ctx.t(p.custody_labels[key].zh, p.custody_labels[key].en),
                 sum(r.fields.get("custody") == key for r in rows),
                 round(fees, 2) if key == "paid" else 0.0,
             )

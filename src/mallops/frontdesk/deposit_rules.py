@@ -9,13 +9,14 @@ state machine is in ``deposit_spec.py``, the service and the report in ``deposit
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
 from mallops.errors import PolicyError, ValidationError
-from mallops.plugins import Duration, policy_field
+from mallops.plugins import Duration, Label, policy_field
 
 __all__ = [
     "CUSTODY",
@@ -88,6 +89,16 @@ class DepositPolicy:
     handover_place: str = policy_field(
         "前台寄存处", doc="where an item handed to lost and found was kept", rule="O1"
     )
+    custody_labels: Mapping[str, Label] = policy_field(
+        {k: Label(*v) for k, v in CUSTODY.items()},
+        doc="labels of free and paid custody (the command line accepts them too)",
+        rule="O1",
+    )
+    valuables_check_labels: Mapping[str, Label] = policy_field(
+        {k: Label(*v) for k, v in VALUABLES_CHECKS.items()},
+        doc="labels of inspected and sealed valuables",
+        rule="O1",
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_format(self.receipt_format)
@@ -99,6 +110,12 @@ class DepositPolicy:
             raise PolicyError(str(exc), key="paid_fee") from None
         if self.custody_period.amount <= 0:
             raise PolicyError("must be longer than zero", key="custody_period")
+        for key, fixed in (
+            ("custody_labels", CUSTODY),
+            ("valuables_check_labels", VALUABLES_CHECKS),
+        ):
+            if set(getattr(self, key)) != set(fixed):
+                raise PolicyError(f"label exactly {', '.join(fixed)}", key=key)
 
 
 def receipt_counter(property: str, year: int) -> str:

@@ -16,7 +16,7 @@ import pendulum
 from mallops.plugins import Actor, Record, Workflow, WorkflowService
 from mallops.report import ReportContext, Section, Table
 
-from .parcel_rules import BILLING, ParcelPolicy
+from .parcel_rules import ParcelPolicy
 from .parcel_spec import INCOMING_PARCEL, OUTGOING_PARCEL
 
 __all__ = [
@@ -227,7 +227,7 @@ def parcel_section(ctx: ReportContext) -> Section | None:
         label_cols=2,
     )
     private = sum(r.fields.get("billing") == "private" for r in out)
-    zh, en = BILLING["private"]
+    zh, en = p.billing_labels["private"].zh, p.billing_labels["private"].en
     notes = (ctx.t(f"{zh}，不计入月结：{private} 件", f"{en}, not settled: {private}"),)
     return Section("parcels", ctx.t("快递收发", "Parcels"), (overview, settle), notes=notes)
 

@@ -78,6 +78,11 @@ class ParcelPolicy:
         doc="an uncollected parcel escalates again after",
         rule="O2",
     )
+    billing_labels: Mapping[str, Label] = policy_field(
+        {k: Label(*v) for k, v in BILLING.items()},
+        doc="labels of company and private parcels (the command line accepts them too)",
+        rule="O2",
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.carriers:
@@ -92,6 +97,8 @@ class ParcelPolicy:
                 amount(rate, "rate")
             except ValidationError as exc:
                 raise PolicyError(str(exc), key=f"rates.{name}") from None
+        if set(self.billing_labels) != set(BILLING):
+            raise PolicyError(f"label exactly {', '.join(BILLING)}", key="billing_labels")
         if not self.approver_roles:
             raise PolicyError("at least one role approves parcels", key="approver_roles")
         for key in ("collect_within", "remind_every", "chase_after"):
