@@ -86,6 +86,9 @@ WORKFLOW_PAGES = {
     "visit": "visits.md",
     "suggestion": "visits.md",
     "reception": "front-desk.md",
+    "deposit": "front-desk.md",
+    "outgoing_parcel": "front-desk.md",
+    "incoming_parcel": "front-desk.md",
 }
 
 

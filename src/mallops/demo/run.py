@@ -12,6 +12,7 @@ from ..errors import ValidationError
 from ..mall import Mall
 from ..policy import Policy
 from ..stores.protocol import CounterWrite, Query, Store
+from .custody import DepositGenerator, IncomingParcelGenerator, OutgoingParcelGenerator
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
@@ -30,6 +31,9 @@ GENERATORS: tuple[type[Generator], ...] = (
     LostItemGenerator,
     LostReportGenerator,
     ReceptionGenerator,  # G12, G13
+    DepositGenerator,  # temporary storage (O1)
+    OutgoingParcelGenerator,  # parcels sent (O2)
+    IncomingParcelGenerator,  # parcels received (O2)
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -34,14 +34,14 @@ from . import timers as T
 from .checks import validate_with_policy
 from .context import Context, Draft
 from .draft_timers import TimerRules
-from .entries import ESCALATE_EVENT, POLICY_EVENT, TIMER_EVENT, EventTable
+from .entries import ESCALATE_EVENT, LINK_EVENT, POLICY_EVENT, TIMER_EVENT, EventTable
 from .machine import Cursor, build_machine, trigger
 from .params import events_of
 from .replan import REPLAN_EVENT, provisional_events
 from .replay import replay_history
 from .spec import EventSpec, Param, WorkflowSpec
 
-__all__ = ["ESCALATE_EVENT", "POLICY_EVENT", "TIMER_EVENT", "Applied", "Engine"]
+__all__ = ["ESCALATE_EVENT", "LINK_EVENT", "POLICY_EVENT", "TIMER_EVENT", "Applied", "Engine"]
 
 
 @attrs.frozen
@@ -192,6 +192,9 @@ class Engine:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
             for name, t in list(draft.timers.items()):
                 draft.timers[name] = T.replan(t, self.calendar, now)
+        elif entry.event == LINK_EVENT:
+            ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
+            ctx.link(str(entry.data["relation"]), str(entry.data["record"]))
         elif record is None:
             spec = self.spec.create
             if entry.event != spec.name:

@@ -20,7 +20,14 @@ from .params import dump_event_params
 from .replan import REPLAN_EVENT
 from .spec import EventSpec, Param, WorkflowSpec
 
-__all__ = ["ENGINE_EVENTS", "ESCALATE_EVENT", "POLICY_EVENT", "TIMER_EVENT", "EventTable"]
+__all__ = [
+    "ENGINE_EVENTS",
+    "ESCALATE_EVENT",
+    "LINK_EVENT",
+    "POLICY_EVENT",
+    "TIMER_EVENT",
+    "EventTable",
+]
 
 TIMER_EVENT = "_timer"
 """A timer mark firing (its warning, breach or escalation level)."""
@@ -28,7 +35,9 @@ ESCALATE_EVENT = "_escalate"
 """An escalation mallops decides itself (recurrence, registration, severity ...)."""
 POLICY_EVENT = "_policy"
 """A recorded policy change: each running timer re-planned or kept by its own rule."""
-ENGINE_EVENTS = frozenset({TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT})
+LINK_EVENT = "_link"
+"""A link to another record added by mallops itself (``WorkflowService.link_in``)."""
+ENGINE_EVENTS = frozenset({TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT, LINK_EVENT})
 """The engine's own events, applied without the workflow's machine."""
 
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .deposit import DEPOSITS
+from .parcel import INCOMING_PARCELS, OUTGOING_PARCELS
 from .reception import RECEPTION_WORKFLOW
 
 __all__ = ["FRONT_DESK_WORKFLOWS"]
 
 FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = (
     RECEPTION_WORKFLOW,  # G12, G13: the reception log and difficult cases
+    DEPOSITS,  # temporary storage 寄存 (O1)
+    OUTGOING_PARCELS,  # parcels sent 寄件 (O2)
+    INCOMING_PARCELS,  # parcels received 收件 (O2)
 )
 """The front-desk workflows, in registration order."""

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .case_events import link_event, open_referral, referral_events
     from .complaints import ComplaintService
     from .lost_found import LostFoundService, RegisterRow
+    from .lost_found_rules import is_masked, mask_id
     from .lost_reports import ItemMatch, LostReportService
     from .repairs import RepairService
     from .return_visits import ReturnVisitService, ReturnVisitStats, timeliness
@@ -34,6 +35,8 @@ _LAZY: dict[str, str] = {
     "ComplaintService": "complaints",
     "LostFoundService": "lost_found",
     "RegisterRow": "lost_found",
+    "is_masked": "lost_found_rules",
+    "mask_id": "lost_found_rules",
     "ItemMatch": "lost_reports",
     "LostReportService": "lost_reports",
     "RepairService": "repairs",
@@ -70,7 +73,9 @@ __all__ = [
     "TenantService",
     "TierCoverage",
     "VisitService",
+    "is_masked",
     "link_event",
+    "mask_id",
     "open_referral",
     "referral_events",
     "timeliness",

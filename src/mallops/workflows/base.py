@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import pendulum
 
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
-from ..engine.engine import Engine
-from ..errors import RecordNotFound
+from ..engine.engine import LINK_EVENT, Engine
+from ..errors import RecordNotFound, ValidationError
 from ..stores.protocol import Query, check_id
 from .references import check_references
 from .runtime import Batch, Runtime, Services
@@ -163,6 +163,32 @@ class WorkflowService:
         """Fire a system event of this workflow inside ``batch``."""
         record = self.catch_up(batch, batch.current(record_id), now)
         entry = self.engine.entry_for_system(record, event, now, data)
+        return self.apply_entry(batch, record, entry)
+
+    def link_in(
+        self,
+        batch: Batch,
+        record_id: str,
+        relation: str,
+        other_id: str,
+        now: pendulum.DateTime,
+    ) -> Record:
+        """Link the record ``record_id`` of this workflow to ``other_id`` inside ``batch``:
+        a system ``_link`` entry in its history (G6), whatever its state, so a reaction can
+        link records of workflows that declare no linking event of their own (both ways:
+        call it once per side).  ``relation`` is a lower-case name; ``other_id`` must be a
+        record of this property (G11); a link already there is kept once."""
+        name_ok = isinstance(relation, str) and relation.isidentifier()
+        if not name_ok or relation.startswith("_") or relation != relation.lower():
+            raise ValidationError(
+                f"relation: {relation!r} is not a lower-case name such as 'source'",
+                field="relation",
+            )
+        other = batch.current(check_id(other_id))  # RecordNotFound outside this property
+        record = self._own(batch.current(check_id(record_id)))
+        entry = self.engine.entry_for_system(
+            record, LINK_EVENT, now, {"relation": relation, "record": other.id}
+        )
         return self.apply_entry(batch, record, entry)
 
     def fire(
