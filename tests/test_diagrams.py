@@ -84,6 +84,10 @@ WORKFLOW_PAGES = {
     "tenant": "visits.md",
     "visit": "visits.md",
     "suggestion": "visits.md",
+    "inspection_plan": "operations.md",
+    "inspection_round": "operations.md",
+    "patrol": "operations.md",
+    "hazard": "operations.md",
 }
 
 

@@ -229,6 +229,8 @@ class Mall:
         re-planned or kept by its own ``on_change`` rule, as a ``_policy`` history entry
         on its record.  Atomic; afterwards this ``Mall`` works under ``policy``.
         Returns the domain events raised (also delivered to subscribers)."""
+        if isinstance(policy, Policy):  # the workflows' sections, as at construction
+            policy = policy.with_sections(policy_sections(self.workflows))
         events = change_policy(self, policy, actor=actor, reason=reason)
         self._deliver(events)
         return events
