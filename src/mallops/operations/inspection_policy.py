@@ -110,9 +110,14 @@ class InspectionPolicy:
         SEED_FREQUENCIES, doc="how often rounds fall due, by key", rule="R9"
     )
     escalate_after_breach: tuple[Duration, ...] = policy_field(
+        [Duration(1, "working days")],
+        doc="each next level this long (working time) after a business-calendar round's "
+        "deadline passed, while it is not done (the documents give no number)",
+        rule="R9",
+    )
+    escalate_after_breach_24x7: tuple[Duration, ...] = policy_field(
         [Duration(1, "days")],
-        doc="each next level this long after a round's deadline passed, while it is not "
-        "done (the documents give no number)",
+        doc="the same for the rounds of 24x7 plans (wall-clock time)",
         rule="R9",
     )
     ladder: tuple[str, ...] = policy_field(
@@ -162,12 +167,15 @@ class InspectionPolicy:
                     f"expected wall-clock time such as '2 days', got {f.window_24x7}",
                     key=f"frequencies.{name}.window_24x7",
                 )
-        for i, step in enumerate(self.escalate_after_breach):
-            if step.basis != "wall":
-                raise PolicyError(
-                    f"expected wall-clock time such as '1 day', got {step}",
-                    key=f"escalate_after_breach[{i}]",
-                )
+        for key, basis in (
+            ("escalate_after_breach", "working"),
+            ("escalate_after_breach_24x7", "wall"),
+        ):
+            for i, step in enumerate(getattr(self, key)):
+                if step.basis != basis or step.amount == 0:
+                    raise PolicyError(
+                        f"expected positive {basis} time, got {step}", key=f"{key}[{i}]"
+                    )
         if self.hazard_within.basis != "wall" or self.hazard_within.amount == 0:
             raise PolicyError(
                 f"expected wall-clock time such as '24 hours', got {self.hazard_within}",

@@ -63,8 +63,11 @@ def deadline_plan(ctx: Context) -> TimerPlan:
     (level 1 at the deadline, one more level after each ``escalate_after_breach``)."""
     p = inspection_policy(ctx.policy)
     f = p.frequencies[ctx.get("frequency")]
-    window = f.window if ctx.get("calendar") == "business" else f.window_24x7
-    return plan_for(window, ctx.calendar, breach_level=1, steps=p.escalate_after_breach)
+    if ctx.get("calendar") == "business":
+        window, steps = f.window, p.escalate_after_breach
+    else:
+        window, steps = f.window_24x7, p.escalate_after_breach_24x7
+    return plan_for(window, ctx.calendar, breach_level=1, steps=steps)
 
 
 def on_generate(ctx: Context) -> None:
