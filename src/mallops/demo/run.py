@@ -14,6 +14,12 @@ from ..policy import Policy
 from ..stores.protocol import CounterWrite, Query, Store
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
+from .inspections import (
+    HazardGenerator,
+    InspectionPlanGenerator,
+    InspectionRoundGenerator,
+    PatrolGenerator,
+)
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
 from .simulation import Generator, Simulation
 from .staging import DayStore
@@ -28,6 +34,10 @@ GENERATORS: tuple[type[Generator], ...] = (
     RepairGenerator,
     LostItemGenerator,
     LostReportGenerator,
+    InspectionPlanGenerator,
+    InspectionRoundGenerator,
+    PatrolGenerator,
+    HazardGenerator,
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -127,7 +127,8 @@ def _on_create(ctx: Context) -> None:
     ctx.set("rounds", 0)
     ctx.set("patrol", area.patrol)
     ctx.draft.category = ctx.param("area")
-    ctx.draft.location = ctx.param("location")
+    # the place stays a field: planned work is no repeat problem (K4 hot spots)
+    ctx.set("location", ctx.param("location"))
     ctx.set_department(ctx.param("department") or area.department, ctx.actor.id)
     if occurrence(ctx, 0) <= ctx.now:
         ctx.follow("round_due", k=0)  # its first window is open already

@@ -34,7 +34,7 @@ def _open_rounds(r: Reacting) -> None:
             "plan": plan.id,
             "area": f["area"],
             "title": f["title"],
-            "location": plan.location,
+            "location": f["location"],
             "items": list(f["checklist"]),
             "frequency": f["frequency"],
             "calendar": f["calendar"],
@@ -49,7 +49,7 @@ def _finding_repair(r: Reacting, round_: Record, result: dict[str, Any]) -> str:
     params: dict[str, Any] = {
         "source": "inspection",
         "fault_type": result["fault_type"],
-        "location": round_.location or round_.fields.get("title", ""),
+        "location": round_.fields.get("location") or round_.fields.get("title", ""),
         "description": f"{round_.fields.get('title', '')} · {result['item']}: {result['note']}",
         "inspection": round_.id,
         "found_in": round_.id,
@@ -63,7 +63,7 @@ def _hazard(r: Reacting, source: Record, description: str, **where: str) -> str:
     hazards = r.services.of("hazard", WorkflowService)
     params: dict[str, Any] = {
         "description": description,
-        "location": source.location or source.fields.get("title", ""),
+        "location": source.fields.get("location") or source.fields.get("title", ""),
         "found_in": source.id,
         **where,
     }

@@ -9,11 +9,15 @@ the cleaning and greening rounds done in the period) against ``targets.cleaning_
 from __future__ import annotations
 
 from mallops.plugins import Record
-from mallops.report import Kpi, ReportContext, Section, Table
+from mallops.report import Kpi, ReportContext, Section, Table, register_cause, register_labels
 
 from .inspection_policy import inspection_policy
 
 __all__ = ["cleaning_compliance", "inspection_section"]
+
+for _kind in ("inspection_plan", "inspection_round", "patrol"):
+    register_labels(_kind, "category", lambda p: inspection_policy(p).areas)
+register_cause("missed_checkpoints", "巡逻漏检点（R9）", "missed checkpoints (R9)")
 
 
 def _label(ctx: ReportContext, zh: str, en: str, key: str) -> str:

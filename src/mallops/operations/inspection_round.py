@@ -86,7 +86,7 @@ def on_generate(ctx: Context) -> None:
     ctx.set("items", items)
     ctx.set("results", [])
     ctx.draft.category = ctx.param("area")
-    ctx.draft.location = ctx.param("location")
+    ctx.set("location", ctx.param("location"))  # a field: planned work is no hot spot (K4)
     ctx.set_department(ctx.param("department") or area.department, None)
     if ctx.param("plan"):
         ctx.link("plan", ctx.param("plan"))

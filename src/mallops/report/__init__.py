@@ -31,6 +31,7 @@ from .compute import (
     ReportContext,
     generic_sections,
     records_in,
+    register_cause,
     register_labels,
     register_section,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "build_report",
     "month_period",
     "parse_period",
+    "register_cause",
     "register_labels",
     "register_section",
     "render",
