@@ -234,6 +234,7 @@ def test_r9_the_machine_catches_a_round_generated_twice() -> None:
                 stateful_step_count=20,
                 deadline=None,
                 database=None,
+                derandomize=True,
                 suppress_health_check=list(HealthCheck),
             ),
         )
