@@ -29,14 +29,14 @@ from .compute import (
     LABELS,
     SECTIONS,
     ReportContext,
-    generic_sections,
     records_in,
-    register_cause,
     register_labels,
     register_section,
 )
+from .generic import generic_sections
 from .model import Kpi, Report, Section, Table, text
 from .render import FORMATS, render
+from .sla import register_cause
 
 if TYPE_CHECKING:
     from ..mall import Mall
