@@ -32,6 +32,7 @@ class YearEnd(RuleBasedStateMachine):
         self.mall = Mall(store=self.store, clock=self.clock)
         self.fired: dict[tuple[str, str, int], object] = {}
         self.before_switch: set[str] = set()
+        self.switched = False  # (the mall's policy is WITH_2027 plus the workflows' sections)
 
     def _records(self) -> list[Record]:
         return self.mall.query()
@@ -63,6 +64,7 @@ class YearEnd(RuleBasedStateMachine):
     def schedule_published(self, replan: bool) -> None:
         self.before_switch = {r.id for r in self._records()}
         self.mall = Mall(store=self.store, clock=self.clock, policy=WITH_2027)
+        self.switched = True
         if replan:
             self.mall.replan_provisional(reason="2027 schedule")
 

@@ -74,9 +74,10 @@ def test_an_interruption_leaves_whole_days(monkeypatch: pytest.MonkeyPatch) -> N
     real_commit = DayStore.commit
 
     def commit(self: DayStore, *args: Any, **kwargs: Any) -> None:
-        writes["n"] += 1
-        if writes["n"] == 200:
-            raise _Stop
+        if store.counter("demo:day") >= 1:  # in the middle of day 2 (after 50 of its writes)
+            writes["n"] += 1
+            if writes["n"] == 50:
+                raise _Stop
         real_commit(self, *args, **kwargs)
 
     monkeypatch.setattr(DayStore, "commit", commit)

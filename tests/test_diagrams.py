@@ -89,6 +89,10 @@ WORKFLOW_PAGES = {
     "deposit": "front-desk.md",
     "outgoing_parcel": "front-desk.md",
     "incoming_parcel": "front-desk.md",
+    "inspection_plan": "operations.md",
+    "inspection_round": "operations.md",
+    "patrol": "operations.md",
+    "hazard": "operations.md",
 }
 
 

@@ -15,6 +15,12 @@ from ..stores.protocol import CounterWrite, Query, Store
 from .custody import DepositGenerator, IncomingParcelGenerator, OutgoingParcelGenerator
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
+from .inspections import (
+    HazardGenerator,
+    InspectionPlanGenerator,
+    InspectionRoundGenerator,
+    PatrolGenerator,
+)
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
 from .reception import ReceptionGenerator
 from .simulation import Generator, Simulation
@@ -34,6 +40,10 @@ GENERATORS: tuple[type[Generator], ...] = (
     DepositGenerator,  # temporary storage (O1)
     OutgoingParcelGenerator,  # parcels sent (O2)
     IncomingParcelGenerator,  # parcels received (O2)
+    InspectionPlanGenerator,
+    InspectionRoundGenerator,
+    PatrolGenerator,
+    HazardGenerator,
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

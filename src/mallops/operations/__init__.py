@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .inspection import INSPECTION_WORKFLOWS
+
 __all__ = ["OPERATIONS_WORKFLOWS"]
 
-OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = ()
+OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = (*INSPECTION_WORKFLOWS,)
 """The building-operations workflows, in registration order."""

@@ -9,7 +9,7 @@ import attrs
 from ..duration import Duration
 from ..errors import PolicyError
 from ._load import field
-from .core import TIMER_CHANGE_MODES
+from .core import TIMER_CHANGE_MODES, Label
 
 REPAIR_TIMERS = ("response", "commitment")
 WAITING_STATES = ("waiting_parts", "waiting_access")
@@ -82,6 +82,14 @@ SEED_FAULT_TYPES: dict[str, FaultTypePolicy] = {
     "civil": FaultTypePolicy("土建装饰", "building fabric & finishes"),
     "weak_current": FaultTypePolicy("弱电系统", "low-voltage systems"),
     "other": FaultTypePolicy("其他", "other"),
+}
+
+
+SEED_WORKS_PARTS: dict[str, Label] = {
+    "unit": Label("商铺内", "inside a unit"),
+    "public": Label("公共区域", "public area"),
+    "exterior": Label("外立面及室外", "exterior"),
+    "back_of_house": Label("后场及设备房", "back of house & plant rooms"),
 }
 
 
@@ -160,7 +168,33 @@ class RepairPolicy:
         "general_manager", doc="lowest role allowed to do a major fault's return visit", rule="F3"
     )
 
+    works_parts: Mapping[str, Label] = field(
+        SEED_WORKS_PARTS, doc="parts of the mall works are scheduled on", rule="R10"
+    )
+    outside_trading_parts: tuple[str, ...] = field(
+        ["public", "exterior"],
+        doc="parts whose major works are scheduled outside trading hours",
+        rule="R10",
+    )
+    trading_hours_urgencies: tuple[str, ...] = field(
+        ["urgent"],
+        doc="urgencies whose major works may still be scheduled in trading hours (R3)",
+        rule="R10",
+    )
+
     def __attrs_post_init__(self) -> None:
+        for key in ("outside_trading_parts",):
+            for part in getattr(self, key):
+                if part not in self.works_parts:
+                    raise PolicyError(
+                        f"{part!r} is not a part; parts: {', '.join(self.works_parts)}", key=key
+                    )
+        for urgency in self.trading_hours_urgencies:
+            if urgency not in self.urgencies:
+                raise PolicyError(
+                    f"{urgency!r} is not an urgency; urgencies: {', '.join(self.urgencies)}",
+                    key="trading_hours_urgencies",
+                )
         if not self.urgencies:
             raise PolicyError("at least one urgency is needed", key="urgencies")
         for name, u in self.urgencies.items():

@@ -36,6 +36,7 @@ from .compute import (
 from .generic import generic_sections
 from .model import Kpi, Report, Section, Table, text
 from .render import FORMATS, render
+from .sla import register_cause
 
 if TYPE_CHECKING:
     from ..mall import Mall
@@ -52,6 +53,7 @@ __all__ = [
     "build_report",
     "month_period",
     "parse_period",
+    "register_cause",
     "register_labels",
     "register_section",
     "render",

@@ -151,6 +151,11 @@ _CAUSES = {
 }
 
 
+def register_cause(cause: str, zh: str, en: str) -> None:
+    """Label an escalation cause a plug-in's effects pass to ``ctx.escalate``."""
+    _CAUSES[cause] = (zh, en)
+
+
 def cause_label(ctx: ReportContext, kind: str, cause: str) -> str:
     """A label for an escalation cause (``timer:<name>`` names the timer)."""
     if cause.startswith("timer:"):

@@ -17,6 +17,7 @@ __all__ = [
     "INSPECT",
     "OPEN_STATES",
     "PROMISE",
+    "SCHEDULE",
     "WORKING",
     "on_accept",
     "on_arrive",
@@ -29,11 +30,13 @@ __all__ = [
     "on_reassign",
     "on_reopen",
     "on_report",
+    "on_schedule_works",
     "on_set_urgency",
     "on_wait",
     "plan_commitment",
     "plan_response",
     "r_fault_types",
+    "r_parts",
     "r_passed",
     "r_pauses",
     "r_qualified",
@@ -67,6 +70,10 @@ def r_fault_types(p: Policy) -> tuple[str, ...]:
 
 def r_sources(p: Policy) -> tuple[str, ...]:
     return tuple(p.repairs.sources)
+
+
+def r_parts(p: Policy) -> tuple[str, ...]:
+    return tuple(p.repairs.works_parts)
 
 
 # -- timers ----------------------------------------------------------------------------------
@@ -114,6 +121,9 @@ def on_report(ctx: Context) -> None:
     for name in ("source", "description", "reporter", "contact", "channel", "inspection"):
         if ctx.param(name) is not None:
             ctx.set(name, ctx.param(name))
+    if ctx.param("found_in") is not None:  # rule R8: the round or patrol that found it
+        ctx.set("found_in", ctx.param("found_in"))
+        ctx.link("found_in", ctx.param("found_in"))
     # rule R6: a tenant or customer behind it makes the order external
     ctx.set("external", source in r.external_sources or d.tenant is not None)
     occurred = ctx.param("occurred_at")
@@ -267,6 +277,56 @@ def on_end(ctx: Context) -> None:
     ctx.set("end_reason", ctx.reason)
 
 
+def _closed_from(trading: Any, start: Any) -> Any:
+    """The first time at or after ``start`` when the mall is not trading (15-minute steps,
+    at most two days ahead)."""
+    t = start
+    for _ in range(2 * 24 * 4):
+        if not trading.is_working_time(t):
+            return t
+        t = t.add(minutes=15)
+    return None
+
+
+def on_schedule_works(ctx: Context) -> None:
+    """Rule R10: major works on public or exterior parts are scheduled outside trading
+    hours unless the order is urgent (R3); the refusal names the allowed window."""
+    r = ctx.policy.repairs
+    start, end, part = ctx.param("works_from"), ctx.param("works_until"), ctx.param("part")
+    if end <= start:
+        raise ValidationError(
+            f"works_until: {end.isoformat()} is not after works_from {start.isoformat()}",
+            field="works_until",
+        )
+    major = bool(ctx.param("major_works"))
+    trading = ctx.calendar.trading
+    restricted = major and part in r.outside_trading_parts
+    if restricted and ctx.draft.severity not in r.trading_hours_urgencies and trading:
+        overlap = trading.working_seconds_between(start, end)
+        if overlap > 0:
+            hours = ", ".join(ctx.policy.calendar.trading_hours)
+            closed = _closed_from(trading, start)
+            if closed is not None:
+                opens = trading.next_working_time(closed)
+                window = (
+                    f"{closed.format('YYYY-MM-DD HH:mm')} to {opens.format('YYYY-MM-DD HH:mm')}"
+                )
+            else:  # pragma: no cover - a policy trading around the clock
+                window = "(none: the mall trades around the clock)"
+            raise ValidationError(
+                f"works_from: major works on {part} parts are scheduled outside trading "
+                f"hours ({hours}) unless urgent (R10); {start.format('YYYY-MM-DD HH:mm')} to "
+                f"{end.format('YYYY-MM-DD HH:mm')} overlaps them by {overlap // 60} minutes; "
+                f"allowed, e.g.: {window}",
+                field="works_from",
+            )
+    ctx.set("works_from", start)
+    ctx.set("works_until", end)
+    ctx.set("works_part", part)
+    ctx.set("major_works", major)
+    ctx.emit("works_scheduled", works_from=start, works_until=end, part=part, major_works=major)
+
+
 def on_reopen(ctx: Context) -> None:
     """Rule F5: an unsatisfactory return visit sends the order back to rework."""
     ctx.set("reopen_count", int(ctx.get("reopen_count", 0)) + 1)
@@ -274,6 +334,12 @@ def on_reopen(ctx: Context) -> None:
 
 
 PROMISE = Param("promised_by", "datetime", doc="committed completion time (G8)")
+SCHEDULE = (
+    Param("works_from", "datetime", required=True, doc="when the works start (R10)"),
+    Param("works_until", "datetime", required=True, doc="when they end (R10)"),
+    Param("part", "choice", required=True, choices=r_parts, doc="where (R10)"),
+    Param("major_works", "bool", doc="major works (R10: outside trading hours)"),
+)
 INSPECT = (
     Param("passed", "bool", required=True, doc="whether the repair passed (R5)"),
     Param("findings", "text", doc="what the inspector found"),

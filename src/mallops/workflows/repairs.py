@@ -51,11 +51,13 @@ class RepairService(WorkflowService):
         occurred_at: Any = None,
         major: bool | None = None,
         plan: str | None = None,
+        found_in: str | None = None,
     ) -> Record:
         """Open a repair order (R1).  ``source``, ``fault_type``, ``location`` and
         ``description`` are mandatory; the urgency defaults to the fault type's (R2).
         A tenant or customer source makes it external: it gets a return visit (R6).
-        ``major=True`` needs a ``plan`` and reports the fault at once (R7)."""
+        ``major=True`` needs a ``plan`` and reports the fault at once (R7).
+        ``found_in`` names the inspection round or patrol that found it (R8, linked)."""
         return self.open(
             actor=actor,
             source=source,
@@ -71,6 +73,7 @@ class RepairService(WorkflowService):
             occurred_at=occurred_at,
             major=major,
             plan=plan,
+            found_in=found_in,
         )
 
     def from_inspection(
