@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .recordings import RECORDINGS  # call recordings (G7)
+
 __all__ = ["OPERATIONS_WORKFLOWS"]
 
-OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = ()
+OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = (
+    RECORDINGS,  # call recordings (G7)
+)
 """The building-operations workflows, in registration order."""
