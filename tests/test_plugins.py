@@ -53,9 +53,12 @@ class TestRegistry:
     def test_builtins_go_through_the_same_path(self) -> None:
         """The seven built-in workflows are Workflow values, registered like a plug-in."""
         mall, _ = notice_mall()
-        assert mall.workflows == (*BUILTIN_WORKFLOWS, NOTICE_WORKFLOW)
+        shipped = mall.workflows[len(BUILTIN_WORKFLOWS) : -1]  # front desk, operations
+        assert mall.workflows == (*BUILTIN_WORKFLOWS, *shipped, NOTICE_WORKFLOW)
+        assert Mall(clock=ManualClock(START), standard=False).workflows == BUILTIN_WORKFLOWS
         assert list(mall.services) == [wf.kind for wf in mall.workflows]
-        assert set(mall.reactions) == {*BUILTIN_REACTIONS, *NOTICE_WORKFLOW.reactions}
+        theirs = {r for wf in shipped for r in wf.reactions}
+        assert set(mall.reactions) == {*BUILTIN_REACTIONS, *theirs, *NOTICE_WORKFLOW.reactions}
 
     def test_plugin_attribute_and_typed_lookup(self) -> None:
         mall, _ = notice_mall()

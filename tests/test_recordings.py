@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pendulum
 import pytest
 
 from mallops import (
@@ -80,7 +79,8 @@ def test_G7_a_recording_keeps_reference_checksum_duration_and_channel(clock: Man
     mall = _mall(clock)
     cid = _complaint(mall)
     r = _attach(mall, case=cid, caller="13800000000", checksum=SHA.upper())
-    assert r.id.startswith("AU-") and r.state == "retained"
+    assert r.id.startswith("AU-")
+    assert r.state == "retained"
     assert r.fields["reference"] == "pbx://hotline/2026/09/01/0001.wav"
     assert r.fields["checksum"] == f"sha256:{SHA}"
     assert r.fields["duration"] == 185
@@ -156,7 +156,8 @@ def test_G7_kept_30_days_then_purged_by_tick_with_the_purge_recorded(clock: Manu
     clock.set(at(2026, 10, 1, 11))
     events = mall.tick()
     purged = mall.get(r.id)
-    assert purged.state == "purged" and not purged.is_open
+    assert purged.state == "purged"
+    assert not purged.is_open
     assert "reference" not in purged.fields
     assert purged.fields["checksum"] == f"sha256:{SHA}"
     entry = purged.history[-1]
@@ -184,7 +185,8 @@ def test_G7_an_open_linked_case_holds_it_and_rearms_the_check(clock: ManualClock
     clock.set(at(2026, 10, 1, 11))
     mall.tick()
     held = mall.get(r.id)
-    assert held.state == "held" and held.fields["held_by"] == [cid]
+    assert held.state == "held"
+    assert held.fields["held_by"] == [cid]
     assert held.fields["reference"]
     assert held.wake_at == at(2026, 10, 2, 10)  # re-armed: one day later
     assert [x.id for x in _recordings(mall).held()] == [r.id]
@@ -291,11 +293,15 @@ def test_G7_register_in_zh_and_en_masks_the_caller(clock: ManualClock) -> None:
     mall.tick()
     heads, rows = _recordings(mall).register(lang="zh")
     assert heads[:3] == ("编号", "状态", "来源")
-    assert rows[0][1] == "因未结案件留存" and rows[0][7] == "138******00"
-    assert rows[1][1] == "已销毁" and rows[1][6] == "" and rows[1][12] == "system"
+    assert rows[0][1] == "因未结案件留存"
+    assert rows[0][7] == "138******00"
+    assert rows[1][1] == "已销毁"
+    assert rows[1][6] == ""
+    assert rows[1][12] == "system"
     assert rows[1][13] == "已满最短保存期，未关联案件"
     heads_en, rows_en = _recordings(mall).register(lang="en", reveal=True)
-    assert heads_en[0] == "id" and rows_en[0][7] == "13800000000"
+    assert heads_en[0] == "id"
+    assert rows_en[0][7] == "13800000000"
     assert rows_en[1][2] == "WeChat voice message"
     with pytest.raises(ValidationError):
         _recordings(mall).register(lang="fr")

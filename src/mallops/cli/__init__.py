@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mallops.cli.calendar_cmd",  # calendar check (issue 13, G9)
     "mallops.cli.store",  # store copy (issue 16)
     "mallops.server._cli",  # serve (the HTTP API and web front desk)
+    "mallops.cli.recordings_cmd",  # recordings register (issue 19, G7)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
 

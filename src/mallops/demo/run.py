@@ -15,6 +15,7 @@ from ..stores.protocol import CounterWrite, Query, Store
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
+from .recordings import RecordingGenerator
 from .simulation import Generator, Simulation
 from .staging import DayStore
 from .tenants import SuggestionGenerator, TenantGenerator, VisitGenerator
@@ -28,6 +29,7 @@ GENERATORS: tuple[type[Generator], ...] = (
     RepairGenerator,
     LostItemGenerator,
     LostReportGenerator,
+    RecordingGenerator,  # call recordings (issue 19, G7)
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -19,10 +19,7 @@ def recording_section(ctx: ReportContext) -> Section | None:
     kept = sum(s in ("retained", "held") for s in states)
     held = sum(s == "held" for s in states)
     purged = sum(
-        1
-        for r in every
-        for h in r.history
-        if h.event == "purge" and ctx.start <= h.at < ctx.end
+        1 for r in every for h in r.history if h.event == "purge" and ctx.start <= h.at < ctx.end
     )
     attached = sum(ctx.start <= r.created_at < ctx.end for r in every)
     n = ctx.t("条数", "count")

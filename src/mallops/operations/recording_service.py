@@ -191,7 +191,7 @@ class RecordingService(WorkflowService):
 
     def of_case(self, case: str) -> list[Record]:
         """Every recording attached to the record ``case``, purged ones too."""
-        return [r for r in self.query() if case in _case_ids(r)]
+        return [r for r in self.query(linked_to=case) if case in _case_ids(r)]
 
     def retained(self) -> list[Record]:
         """Recordings not purged yet (kept or held)."""

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 SEED_RECORDING_CHANNELS: dict[str, Label] = {
-    "hotline": Label("24小时服务热线", "24-hour service hotline"),
+    "hotline": Label("服务热线（24小时）", "service hotline (24 h)"),
     "phone": Label("前台电话", "front-desk phone"),
     "radio": Label("对讲机", "two-way radio"),
     "counter": Label("前台现场录音", "counter recording"),
@@ -160,15 +160,13 @@ def _on_attach(ctx: Context) -> None:
     recorded_at = _recorded_at(ctx)
     if recorded_at > ctx.now:
         raise ValidationError(
-            f"recorded_at: {recorded_at.isoformat()} is in the future (now "
-            f"{ctx.now.isoformat()})",
+            f"recorded_at: {recorded_at.isoformat()} is in the future (now {ctx.now.isoformat()})",
             field="recorded_at",
         )
     seconds = ctx.param("duration")
     if seconds > p.max_seconds:
         raise ValidationError(
-            f"duration: {seconds} seconds is longer than recordings.max_seconds "
-            f"({p.max_seconds})",
+            f"duration: {seconds} seconds is longer than recordings.max_seconds ({p.max_seconds})",
             field="duration",
         )
     ctx.set("reference", ctx.param("reference"))
