@@ -330,3 +330,11 @@ def test_G7_report_line_retained_purged_and_held(clock: ManualClock) -> None:
     octo = build_report(mall, *month_period("2026-10", mall), lang="zh").section("recordings")
     assert octo is not None
     assert octo.notes == ("通话录音：期末保存 1 条（其中 1 条因未结案件留存），本期销毁 1 条。",)
+
+
+def test_G7_plugins_mask_with_the_public_domain_helpers() -> None:
+    """``mallops.domain`` exports the G7 masking a plug-in's own outputs use."""
+    from mallops.domain import mask_text, mask_value
+
+    assert mask_value("13800000000") == "138******00"
+    assert mask_text("请回电 13800000000") == "请回电 138******00"
