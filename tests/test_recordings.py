@@ -338,3 +338,19 @@ def test_G7_plugins_mask_with_the_public_domain_helpers() -> None:
 
     assert mask_value("13800000000") == "138******00"
     assert mask_text("请回电 13800000000") == "请回电 138******00"
+
+
+def test_G7_change_policy_to_a_policy_without_the_section_keeps_its_defaults(
+    clock: ManualClock,
+) -> None:
+    """A policy change to a policy that lacks ``[recordings]`` gives the section its
+    defaults, as a new ``Mall`` with that policy does: both agree (no drift)."""
+    store = MemoryStore()
+    mall = _mall(clock, store)
+    _attach(mall)
+    plain = Policy.from_dict({"complaints": {"first_contact": {"duration": "2 hours"}}})
+    mall.change_policy(plain, actor=PROPERTY_MANAGER, reason="新规")
+    again = _mall(clock, store, policy=plain)
+    assert _attach(again).state == "retained"
+    section = again.policy.section("recordings", RecordingPolicy)
+    assert section == RecordingPolicy()
