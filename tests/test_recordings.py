@@ -354,3 +354,28 @@ def test_G7_change_policy_to_a_policy_without_the_section_keeps_its_defaults(
     assert _attach(again).state == "retained"
     section = again.policy.section("recordings", RecordingPolicy)
     assert section == RecordingPolicy()
+
+
+def test_G7_a_late_ticker_decides_as_one_on_time_would(clock: ManualClock) -> None:
+    """Found by the stateful test: when nobody ticked for weeks and the case was closed
+    meanwhile, the catch-up holds the recording at each check the case was still open
+    and purges it at the first check after the closure, never purging it (in the
+    history) at a time its case was open."""
+    mall = _mall(clock)
+    cid = _complaint(mall)
+    r = _attach(mall, case=cid, recorded_at=at(2026, 8, 7, 10))  # retention ends 09-06
+    clock.set(at(2026, 9, 18, 15))  # nobody ticked since
+    _close_complaint(mall, cid)
+    mall.tick()
+    assert mall.get(r.id).state == "held"  # the check of 09-18 10:00 saw it open
+    clock.set(at(2026, 9, 19, 11))
+    mall.tick()
+    done = mall.get(r.id)
+    assert done.state == "purged"
+    purge = done.history[-1]
+    assert purge.at == at(2026, 9, 19, 10)  # the first check after the closure
+    holds = [h.at for h in done.history if h.event == "hold"]
+    assert holds[0] == at(2026, 9, 6, 10)
+    assert holds[-1] == at(2026, 9, 18, 10)  # 13 daily checks while it was open
+    assert len(holds) == 13
+    assert mall.replay(r.id) == done

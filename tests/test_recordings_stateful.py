@@ -192,7 +192,7 @@ def test_G7_the_property_fails_when_open_cases_are_ignored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A broken rule (the decision never sees an open case) is caught by the invariant."""
-    monkeypatch.setattr(recording_service, "open_cases", lambda _batch, _record: [])
+    monkeypatch.setattr(recording_service, "open_cases", lambda *_args: [])
     quick = settings(
         max_examples=300,
         stateful_step_count=30,

@@ -55,9 +55,19 @@ def _case_ids(record: Record) -> list[str]:
     return [link.record_id for link in record.links if link.relation == "case"]
 
 
-def open_cases(batch: Batch, record: Record) -> list[str]:
-    """The ids of the records linked to ``record`` as cases that are still open (as the
-    batch will write them); other recordings never count (two recordings linked to each
+def _closed_since(case: Record) -> pendulum.DateTime | None:
+    """When ``case`` entered the final state it is in (``None`` while it is open): a
+    final state is never left, so the first entry into it is the closure."""
+    if case.is_open:
+        return None
+    return next((h.at for h in case.history if h.to_state == case.state), case.updated_at)
+
+
+def open_cases(batch: Batch, record: Record, at: pendulum.DateTime) -> list[str]:
+    """The ids of the records linked to ``record`` as cases that were open at ``at`` (as
+    the batch will write them).  A case closed after ``at`` counts as open: a ticker that
+    runs late decides as one on time would have, so the history never shows a purge
+    while a case was open.  Other recordings never count (two recordings linked to each
     other would otherwise hold each other for ever)."""
     found = []
     for rid in _case_ids(record):
@@ -65,7 +75,8 @@ def open_cases(batch: Batch, record: Record) -> list[str]:
             case = batch.current(rid)
         except MallopsError:
             continue  # a case that cannot be read (another property's) holds nothing
-        if case.kind != "recording" and case.is_open:
+        closed = _closed_since(case)
+        if case.kind != "recording" and (closed is None or closed > at):
             found.append(rid)
     return found
 
@@ -75,7 +86,8 @@ def decide_retention(r: Reacting) -> None:
     purged (G7)."""
     recording = r.after
     service = r.services["recording"]
-    cases = open_cases(r.batch, recording) if _policy(r.batch).hold_while_open else []
+    held = _policy(r.batch).hold_while_open
+    cases = open_cases(r.batch, recording, r.entry.at) if held else []
     if cases:
         service.fire_system_in(r.batch, recording.id, "hold", {"cases": cases}, r.entry.at)
         return
