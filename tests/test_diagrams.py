@@ -69,7 +69,7 @@ def test_unknown_format_or_language() -> None:
 
 
 def test_docs_embed_the_generated_diagrams() -> None:
-    """docs/cli.md shows each workflow's current Mermaid diagram (no hand drawing, no
+    """docs/cli.md shows each built-in workflow's current Mermaid diagram (no hand drawing, no
     drift): regenerate with `mallops diagram KIND --lang en`."""
     page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     for spec in (wf.spec for wf in BUILTIN_WORKFLOWS):  # shipped plug-ins: their own pages
