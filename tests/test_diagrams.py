@@ -93,6 +93,7 @@ WORKFLOW_PAGES = {
     "inspection_round": "operations.md",
     "patrol": "operations.md",
     "hazard": "operations.md",
+    "recording": "operations.md",  # issue 19, G7
 }
 
 

@@ -81,3 +81,19 @@ def _migrations(tmp_path: Path) -> Iterator[list[int]]:
         yield [row[0] for row in con.execute("SELECT version FROM mallops_migrations ORDER BY 1")]
     finally:
         con.close()
+
+
+def test_g6_events_lines_only_follow_a_version_2_header(tmp_path: Path) -> None:
+    """No format bump for the feed's ``events`` lines (#20): they came in the same release
+    as format 2 (0.2.0), a format-1 file has none and is migrated to 2 before its first
+    commit writes one, and format 1's only reader (0.1) refuses format 2, so no mallops
+    that reads a file with events lines can mistake them for damage."""
+    assert b"events" not in (FIXTURES / "mall-v1.json").read_bytes()
+    with opened("json", tmp_path) as store:
+        mall = Mall(store=store, clock=ManualClock(at(2026, 10, 2, 11)))
+        mall.complaints.fire(
+            "C-000003", "assign", actor=DESK, department="cleaning", assignee="clean-1"
+        )
+    lines = (tmp_path / "mall.json").read_bytes().split(b"\n")
+    assert fmt.parse_header(lines[0])["version"] == 2
+    assert any(b'"events":' in line for line in lines[1:])

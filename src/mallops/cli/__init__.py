@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mallops.cli.store",  # store copy (issue 16)
     "mallops.cli.workflows_cmd",  # change-workflows (issue 14)
     "mallops.server._cli",  # serve (the HTTP API and web front desk)
+    "mallops.cli.recordings_cmd",  # recordings register (issue 19, G7)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
 

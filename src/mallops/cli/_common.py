@@ -52,10 +52,20 @@ PROG = "mallops"
 
 
 def load_policy(args: argparse.Namespace, file: str | None = None) -> Policy:
-    """The policy of ``--policy`` (or ``file``) merged onto the seed."""
+    """The policy of ``--policy`` (or ``file``) merged onto the seed, with the sections of
+    the shipped plug-ins and of ``--workflow`` (#17)."""
     path = file or args.policy
-    sections = policy_sections(workflows(args))
-    return Policy.from_toml(path, sections=sections) if path else Policy.seed()
+    return Policy.from_toml(path, sections=sections(args)) if path else Policy.seed()
+
+
+def sections(args: argparse.Namespace) -> dict[str, type[Any]]:
+    """The plug-in policy sections a policy file may hold: those of the shipped plug-ins
+    (front desk, building operations: ``Mall`` registers them by default) and of every
+    ``--workflow`` (#17)."""
+    from ..frontdesk import FRONT_DESK_WORKFLOWS
+    from ..operations import OPERATIONS_WORKFLOWS
+
+    return policy_sections([*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS, *workflows(args)])
 
 
 def workflows(args: argparse.Namespace) -> list[Workflow]:

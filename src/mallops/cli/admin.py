@@ -14,7 +14,7 @@ from ..mall import Mall
 from ..policy import Policy
 from ..stores import open_store
 from ..stores.memory import MemoryStore
-from ._common import emit_json, load_policy, out, store_path, workflows, write_text
+from ._common import emit_json, load_policy, out, sections, store_path, workflows, write_text
 from ._parser import Command, UsageError
 from .messages import t
 
@@ -157,10 +157,10 @@ def _drop(data: dict[str, Any], key: str | None) -> bool:
     return True
 
 
-def policy_errors(path: str) -> list[PolicyError]:
+def policy_errors(path: str, sections: dict[str, type[Any]] | None = None) -> list[PolicyError]:
     """Every error of a policy file: the file is checked, the keys of its errors are
     taken out and the rest checked again (errors hidden behind others show), until it
-    passes."""
+    passes.  ``sections``: the plug-in sections the file may hold (#17)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -170,7 +170,7 @@ def policy_errors(path: str) -> list[PolicyError]:
     errors: dict[tuple[str | None, str], PolicyError] = {}
     for _ in range(1000):
         try:
-            Policy.from_dict(data)
+            Policy.from_dict(data, sections=sections)
         except PolicyError as exc:
             found = [e for e in exc.errors if (e.key, e.reason) not in errors]
             errors.update({(e.key, e.reason): e for e in found})
@@ -199,10 +199,11 @@ def _run_policy(args: argparse.Namespace) -> int:
     if args.action == "check":
         if not args.file:
             raise UsageError(t("err.check_needs_file"))
-        errors = policy_errors(args.file)
+        known = sections(args)  # the shipped plug-ins' and --workflow's sections (#17)
+        errors = policy_errors(args.file, known)
         if errors:
             _policy_failed(args, errors)
-        policy = Policy.from_toml(args.file)
+        policy = Policy.from_toml(args.file, sections=known)
         if args.json:
             emit_json({"file": args.file, "ok": True, "name": policy.name, "errors": []})
         else:

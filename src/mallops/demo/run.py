@@ -23,6 +23,7 @@ from .inspections import (
 )
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
 from .reception import ReceptionGenerator
+from .recordings import RecordingGenerator
 from .simulation import Generator, Simulation
 from .staging import DayStore
 from .tenants import SuggestionGenerator, TenantGenerator, VisitGenerator
@@ -44,6 +45,7 @@ GENERATORS: tuple[type[Generator], ...] = (
     InspectionRoundGenerator,
     PatrolGenerator,
     HazardGenerator,
+    RecordingGenerator,  # call recordings (issue 19, G7)
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 from mallops.plugins import Workflow
 
 from .inspection import INSPECTION_WORKFLOWS
+from .recordings import RECORDINGS  # call recordings (G7)
 
 __all__ = ["OPERATIONS_WORKFLOWS"]
 
-OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = (*INSPECTION_WORKFLOWS,)
+OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = (
+    *INSPECTION_WORKFLOWS,  # inspections, rounds, patrols, hazards (R8, R9, K1)
+    RECORDINGS,  # call recordings (G7)
+)
 """The building-operations workflows, in registration order."""

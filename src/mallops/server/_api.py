@@ -14,14 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..domain.events import FeedEvent
 from ..domain.records import Record
 from ..errors import MallopsError, ValidationError
 from ..mall import Mall
 from ..workflows.base import WorkflowService
+from ._admin import admin_routes
 from ._app import Call, ServerState, authenticate, error_response, handler, run_work
-from ._convert import masked_record
+from ._convert import feed_item, masked_record
 from ._errors import HttpError, language
+from ._sse import stream_endpoint
 
 __all__ = ["api_routes", "at_risk", "overdue", "summary"]
 
@@ -72,18 +73,6 @@ def summary(record: Record, now: pendulum.DateTime) -> dict[str, Any]:
         "next_deadline": min(deadlines) if deadlines else None,
         "overdue": overdue(record, now),
         "at_risk": at_risk(record, now),
-    }
-
-
-def _feed_item(item: FeedEvent) -> dict[str, Any]:
-    e = item.event
-    return {
-        "position": item.position,
-        "type": e.type,
-        "record_id": e.record_id,
-        "kind": e.kind,
-        "at": e.at.isoformat(),
-        "data": dict(e.data),
     }
 
 
@@ -282,7 +271,7 @@ def feed_endpoint(state: ServerState) -> Any:
         except (MallopsError, HttpError) as exc:
             return error_response(exc, lang)
         nxt = items[-1].position if items else after
-        return JSONResponse({"events": [_feed_item(i) for i in items], "next": nxt})
+        return JSONResponse({"events": [feed_item(i) for i in items], "next": nxt})
 
     return endpoint
 
@@ -320,6 +309,8 @@ def api_routes(state: ServerState) -> list[Route]:
         Route(f"{v1}/export", handler(state, export)),
         Route(f"{v1}/policy", handler(state, policy)),
         Route(f"{v1}/feed", feed_endpoint(state)),
+        Route(f"{v1}/feed/stream", stream_endpoint(state)),  # server-sent events (#20)
+        *admin_routes(state),  # policy change, re-plan, calendar check (#20)
     ]
 
 

@@ -40,6 +40,11 @@ class ServerConfig:
     request (504 after it: the operation may still complete, so read the record
     again); ``max_wait`` seconds a feed long-poll may wait; ``tick_every`` seconds
     between runs of the built-in ticker (0 = no ticker in this process).
+    ``max_stream`` seconds a server-sent-events stream stays open (the client then
+    reconnects with ``Last-Event-ID``), ``heartbeat`` seconds between its keep-alive
+    comments, ``sse_retry`` seconds it tells clients to wait before reconnecting;
+    ``admin_roles``: the token roles that may use ``/api/v1/admin`` (policy change,
+    re-planning, calendar check).
     """
 
     max_body: int = 64 * 1024
@@ -47,6 +52,10 @@ class ServerConfig:
     max_wait: float = 25.0
     tick_every: float = 30.0
     prune_every: float = 3600.0
+    max_stream: float = 300.0
+    heartbeat: float = 15.0
+    sse_retry: float = 2.0
+    admin_roles: tuple[str, ...] = ("property_manager", "general_manager")
 
 
 class ServerState:

@@ -9,6 +9,7 @@ from typing import Any
 import pendulum
 
 from ..clock import aware
+from ..domain.events import FeedEvent
 from ..domain.records import Record
 from ..engine.spec import Param
 from ..errors import ValidationError
@@ -16,7 +17,7 @@ from ..mall import Mall
 from ..masking import mask_value, personal_fields
 from ..stores.codec import encode
 
-__all__ = ["from_form", "masked_record"]
+__all__ = ["feed_item", "from_form", "masked_record"]
 
 
 def _mask(value: Any, personal: Collection[str]) -> Any:
@@ -25,6 +26,19 @@ def _mask(value: Any, personal: Collection[str]) -> Any:
     if not isinstance(value, dict):
         return value
     return {k: mask_value(v) if k in personal else _mask(v, personal) for k, v in value.items()}
+
+
+def feed_item(item: FeedEvent) -> dict[str, Any]:
+    """One event of the feed as JSON (the long poll and the SSE stream, #20)."""
+    e = item.event
+    return {
+        "position": item.position,
+        "type": e.type,
+        "record_id": e.record_id,
+        "kind": e.kind,
+        "at": e.at.isoformat(),
+        "data": dict(e.data),
+    }
 
 
 def masked_record(mall: Mall, record: Record) -> dict[str, Any]:

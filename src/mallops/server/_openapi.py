@@ -75,6 +75,44 @@ def _query(*names: str) -> list[dict[str, Any]]:
     ]
 
 
+def _admin_paths() -> dict[str, Any]:
+    """``/api/v1/admin``: policy change, re-plan, calendar check (admin roles only)."""
+    reason = {"reason": {"type": "string", "minLength": 1}}
+    policy_body = {
+        "type": "object",
+        "required": ["policy", "reason"],
+        "properties": {"policy": {"type": "object"}, **reason},
+        "additionalProperties": False,
+    }
+
+    def body(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    return {
+        "/api/v1/admin/policy": {
+            "post": _op(
+                "change the property's policy, recorded (Mall.change_policy); admin roles",
+                "admin",
+                "200",
+                requestBody=body(policy_body),
+            )
+        },
+        "/api/v1/admin/replan": {
+            "post": _op(
+                "re-plan provisional timers the calendar now covers (G9); admin roles",
+                "admin",
+                "200",
+                requestBody=body({"type": "object", "properties": reason}),
+            )
+        },
+        "/api/v1/admin/calendar": {
+            "get": _op(
+                "the calendar's coverage (mallops calendar check); admin roles", "admin", "200"
+            )
+        },
+    }
+
+
 def openapi(mall: Mall, version: str) -> dict[str, Any]:
     """The whole document for the workflows of ``mall``."""
     paths: dict[str, Any] = {
@@ -134,6 +172,30 @@ def openapi(mall: Mall, version: str) -> dict[str, Any]:
                 parameters=_query("after", "limit", "wait"),
             )
         },
+        "/api/v1/feed/stream": {
+            "get": {
+                **_op(
+                    "the event feed as server-sent events (id = position; resumes after "
+                    "the Last-Event-ID header, else ?after=)",
+                    "feed",
+                    "200",
+                    parameters=[
+                        *_query("after", "limit", "seconds"),
+                        {
+                            "name": "Last-Event-ID",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                ),
+                "responses": {
+                    "200": {"description": "OK", "content": {"text/event-stream": {}}},
+                    **_ERRORS,
+                },
+            }
+        },
+        **_admin_paths(),
     }
     for kind, service in mall.services.items():
         spec = service.engine.spec
