@@ -2,15 +2,24 @@
 
 Plug-in workflows written on the public plug-in API only (:mod:`mallops.plugins`,
 :mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`, the built-in
-services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall`` registers :data:`OPERATIONS_WORKFLOWS` by default
-(``Mall(..., standard=False)`` leaves them out).
+services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall``
+registers :data:`OPERATIONS_WORKFLOWS` by default (``Mall(..., standard=False)`` leaves
+them out).
 """
 
 from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .drills import DRILLS
+from .incidents import INCIDENTS
+from .surveys import SURVEYS
+
 __all__ = ["OPERATIONS_WORKFLOWS"]
 
-OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = ()
+OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = (
+    INCIDENTS,  # E1 (emerg)
+    DRILLS,  # E2 (emerg)
+    SURVEYS,  # K5 (emerg)
+)
 """The building-operations workflows, in registration order."""

@@ -47,6 +47,11 @@ _RESERVED = frozenset(
 )
 
 
+def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
+    """``report_sections`` as a tuple (typed, so that a plug-in passing one type-checks)."""
+    return tuple(value)
+
+
 def _check_name(value: str, what: str) -> None:
     if not value.isidentifier() or value.startswith("_") or value != value.lower():
         raise InvalidDefinition(f"{what} {value!r}: use lower_case letters, digits and _")
@@ -79,7 +84,7 @@ class Workflow:
     policy_section: str | None = None
     policy_class: type[Any] | None = None
     reactions: tuple[Reaction, ...] = ()
-    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=tuple)
+    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=_section_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.spec, WorkflowSpec):
