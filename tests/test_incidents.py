@@ -261,3 +261,22 @@ def test_E1_report_counts_incidents_by_type_with_response_times(
     assert (kpi.value, kpi.basis) == (1.0, "1/1")
     zh = build_report(mall, *month_period("2026-09", mall), lang="zh")
     assert zh.table("incidents_by_type").rows[1][0] == "电梯困人"  # type: ignore[union-attr]
+
+
+def test_E1_a_plan_naming_an_unknown_department_is_refused_at_registration(
+    clock: ManualClock,
+) -> None:
+    """A plan calling out a department the mall does not have cannot run: registration
+    says which policy key is wrong and stores nothing."""
+    policy = Policy.from_dict(
+        {
+            "incidents": {
+                "types": {"fire": {"departments": ["fire_brigade"], "steps": {"a": {"zh": "甲"}}}}
+            }
+        },
+        sections={"incidents": IncidentPolicy},
+    )
+    mall = Mall(store=MemoryStore(), clock=clock, policy=policy)
+    with pytest.raises(ValidationError, match=r"incidents\.types\.fire\.departments"):
+        mall.incidents.register(actor=DESK, type="fire", location="B1", description="烟")
+    assert mall.incidents.query() == []

@@ -190,9 +190,11 @@ class SurveyGenerator(Generator):
     def arrivals(self, sim: Simulation, day: pendulum.DateTime, rng: random.Random) -> None:
         if sim.day_index % 30 != 2:
             return
-        per_year = max(1, min(12, sim.mall.policy.targets.surveys_per_year))
+        per_year = min(12, sim.mall.policy.targets.surveys_per_year)
+        if per_year < 1:
+            return  # the policy asks for no surveys
         window = (day.month - 1) * per_year // 12 + 1
-        for audience, sample in (("tenants", 30), ("customers", 50)):
+        for audience, sample in (("tenants", min(30, len(sim.tenants))), ("customers", 50)):
             params = {"audience": audience, "year": day.year, "window": window, "sample": sample}
             sim.at(day.add(hours=10), functools.partial(self._plan, sim, params))
 
@@ -217,9 +219,9 @@ class SurveyGenerator(Generator):
         answers = record.fields.get("answers") or []
         if len(answers) >= int(record.fields["sample"]) * 0.8:
             return now + random_hours(rng, 2, 24), lambda: svc.fire(rid, "close", actor=head)
-        n = len(answers)
+        n = len(answers)  # each respondent answers once (the sample never exceeds them)
         if record.category == "tenants":
-            respondent = sim.tenants[n % len(sim.tenants)].id
+            respondent = sim.tenants[n].id
         else:
             respondent = f"{person_name(rng)}-{n + 1}"
 

@@ -158,6 +158,12 @@ def _on_schedule(ctx: Context) -> None:
     _check_due(ctx)
     key = ctx.param("plan")
     plan = drill_policy(ctx.policy).plans[key]
+    if plan.department not in ctx.policy.departments:
+        raise ValidationError(
+            f"drills.plans.{key}.department: {plan.department!r} is not a department; "
+            f"departments: {', '.join(ctx.policy.departments)}",
+            field="plan",
+        )
     d = ctx.draft
     d.category = key
     d.department = plan.department

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mallops.errors import ValidationError
 from mallops.plugins import (
     Context,
     EventSpec,
@@ -88,11 +89,31 @@ def _notice(ctx: Context, message: str, tenants: list[str]) -> None:
 # -- effects and guards -----------------------------------------------------------------
 
 
+def _check_plan(ctx: Context, kind: str, plan: IncidentTypePolicy) -> None:
+    """The plan's departments and roles exist in the mall's policy (else a
+    ValidationError naming the policy key: the plan cannot be run as written)."""
+    for dept in plan.departments:
+        if dept not in ctx.policy.departments:
+            raise ValidationError(
+                f"incidents.types.{kind}.departments: {dept!r} is not a department; "
+                f"departments: {', '.join(ctx.policy.departments)}",
+                field="type",
+            )
+    for role in plan.notify:
+        if role not in ctx.policy.roles:
+            raise ValidationError(
+                f"incidents.types.{kind}.notify: {role!r} is not a role; "
+                f"roles: {', '.join(ctx.policy.roles)}",
+                field="type",
+            )
+
+
 def _on_register(ctx: Context) -> None:
     # rule E1: the plan of the type decides who is told and the ordered steps
     p = incident_policy(ctx.policy)
     kind = ctx.param("type")
     plan = p.types[kind]
+    _check_plan(ctx, kind, plan)
     d = ctx.draft
     d.category = kind
     d.location = ctx.param("location")
