@@ -72,7 +72,7 @@ def test_docs_embed_the_generated_diagrams() -> None:
     """docs/cli.md shows each built-in workflow's current Mermaid diagram (no hand drawing, no
     drift): regenerate with `mallops diagram KIND --lang en`."""
     page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    for spec in (wf.spec for wf in BUILTIN_WORKFLOWS):  # shipped plug-ins: on their pages
+    for spec in (wf.spec for wf in BUILTIN_WORKFLOWS):  # shipped plug-ins: their own pages
         assert f"```mermaid\n{mermaid(spec, 'en')}```" in page, spec.kind
 
 

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_docs_policy_md_is_generated_from_the_code() -> None:
     """docs/policy.md equals the reference generated from the policy classes (no drift);
-    regenerate with `python -m mallops.policy --write` (the shipped plug-ins' sections
-    included)."""
+    regenerate with `python -m mallops.policy --write`.  The shipped plug-ins' sections
+    are listed too: ``Mall`` registers them by default."""
     shipped = policy_sections((*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS))
     assert (ROOT / "docs" / "policy.md").read_text(encoding="utf-8") == reference_markdown(shipped)
 

@@ -128,7 +128,7 @@ def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
         due, year = _due(calendar, timer, timer.anchor, m)
         if year is not None and (provisional is None or year < provisional):
             provisional = year
-        placed.append(evolve(m, due_at=due))
+        placed.append(Mark(m.kind, m.offset, m.level, due))  # unfired: no generic evolve
     return evolve(timer, marks=tuple(placed), provisional_year=provisional)
 
 
@@ -167,9 +167,15 @@ def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: Business
         started_at=now,
         anchor=now,
         quiet=plan.quiet,
-        marks=tuple(Mark(kind, offset, level) for kind, offset, level in plan.marks),
     )
-    return _place(timer, calendar)
+    marks = []
+    provisional: int | None = None
+    for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
+        due, year = _due(calendar, timer, now, Mark(kind, offset, level))
+        if year is not None and (provisional is None or year < provisional):
+            provisional = year
+        marks.append(Mark(kind, offset, level, due))
+    return evolve(timer, marks=tuple(marks), provisional_year=provisional)
 
 
 def _attribute(timer: Timer, department: str | None, seconds: int) -> tuple[tuple[str, int], ...]:

@@ -16,7 +16,7 @@ from . import reference_markdown
 def main(argv: list[str] | None = None) -> int:
     """Print the reference, or write it to ``docs/policy.md`` with ``--write``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    workflows = [*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS]
+    workflows = [*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS]  # registered by default
     while len(args) >= 2 and args[0] == "--workflow":
         workflows.append(load_workflow(args[1]))
         del args[:2]

@@ -47,14 +47,14 @@ _RESERVED = frozenset(
 )
 
 
-def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
-    """``report_sections`` as a tuple (typed, so that a plug-in passing one type-checks)."""
-    return tuple(value)
-
-
 def _check_name(value: str, what: str) -> None:
     if not value.isidentifier() or value.startswith("_") or value != value.lower():
         raise InvalidDefinition(f"{what} {value!r}: use lower_case letters, digits and _")
+
+
+def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
+    """``report_sections`` as a tuple (a typed converter: mypy cannot infer ``tuple``'s)."""
+    return tuple(value)
 
 
 @attrs.frozen
