@@ -50,7 +50,7 @@ def test_E1_incident_opens_at_once_on_its_plan_and_tells_the_general_manager(
     assert [s["key"] for s in inc.fields["steps"]] == STEPS
     assert all(s["status"] == "pending" for s in inc.fields["steps"])
     assert inc.escalated_to == "general_manager"
-    assert inc.escalations[-1].cause == "incident"
+    assert inc.escalations[-1].cause == "registration"
     assert inc.department == "engineering"
     told = [f.event for f in mall.store.events_since(0) if f.event.type == "notify"]
     assert {e.data["role"] for e in told} == {

@@ -221,7 +221,7 @@ class SurveyGenerator(Generator):
             return now + random_hours(rng, 2, 24), lambda: svc.fire(rid, "close", actor=head)
         n = len(answers)  # each respondent answers once (the sample never exceeds them)
         if record.category == "tenants":
-            respondent = sim.tenants[n].id
+            respondent = f"{person_name(rng)}（{sim.tenants[n].id}）"  # the shop's contact
         else:
             respondent = f"{person_name(rng)}-{n + 1}"
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import pendulum
 
 from mallops.domain import Record
-from mallops.report import Kpi, ReportContext, Section, Table
+from mallops.report import Kpi, ReportContext, Section, Table, register_labels
 
 from .drill_spec import drill_policy
 from .instants import instant
 
 __all__ = ["drill_section"]
+
+register_labels("drill", "category", lambda p: drill_policy(p).plans)
 
 
 def _at(value: object) -> pendulum.DateTime | None:

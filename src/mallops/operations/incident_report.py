@@ -6,11 +6,13 @@ from __future__ import annotations
 from statistics import median
 
 from mallops.domain import Record
-from mallops.report import Kpi, ReportContext, Section, Table
+from mallops.report import Kpi, ReportContext, Section, Table, register_labels
 
 from .incident_spec import incident_policy
 
 __all__ = ["incident_section", "since_registration"]
+
+register_labels("incident", "category", lambda p: incident_policy(p).types)
 
 
 def since_registration(record: Record, events: tuple[str, ...]) -> int | None:

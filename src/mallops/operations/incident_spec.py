@@ -136,7 +136,7 @@ def _on_register(ctx: Context) -> None:
     )
     ctx.set("notices", [])
     # rule E1 (as C14): the general manager is told at registration
-    ctx.escalate(p.ladder.index(p.report_to) + 1, "incident")
+    ctx.escalate(p.ladder.index(p.report_to) + 1, "registration")
     for role in plan.notify:  # rule E1: who is told at once
         ctx.emit("notify", role=role, reason=f"incident:{kind}", departments=list(plan.departments))
     if ctx.get("tenants"):

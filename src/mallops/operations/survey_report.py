@@ -5,12 +5,14 @@ survey window the period touches, a window without a campaign run in it flagged.
 from __future__ import annotations
 
 from mallops.domain import Record
-from mallops.report import Kpi, ReportContext, Section, Table
+from mallops.report import Kpi, ReportContext, Section, Table, register_labels
 
 from .survey_spec import survey_policy, window_label
 from .survey_windows import closed_at, window_statuses
 
 __all__ = ["survey_section"]
+
+register_labels("survey", "category", lambda p: survey_policy(p).audiences)
 
 Cell = str | int | float | None
 
