@@ -88,6 +88,7 @@ WORKFLOW_PAGES = {
     "incident": "operations.md",
     "drill": "operations.md",
     "survey": "operations.md",
+    "reception": "front-desk.md",
 }
 
 

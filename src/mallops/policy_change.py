@@ -22,26 +22,28 @@ Then the ``Mall`` works under the new policy.  If anything fails, nothing change
 :func:`change_workflows` is what ``Mall.change_workflows`` runs: it records that this
 process's workflow definitions replace those the property's records were written under
 (an upgrade that changed a workflow), refusing a definition that lacks a state some of
-the property's records are in.
+the property's records are in.  :func:`pending_workflows` says what it would record,
+writing nothing (the ``mallops change-workflows`` dry run).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .domain.events import DomainEvent
-from .domain.records import Actor
+from .domain.records import SYSTEM, Actor
 from .engine.engine import POLICY_EVENT, Engine
 from .engine.replan import replan_record
 from .engine.replay import with_outcomes
 from .errors import ConfigurationDrift, PermissionDenied, ValidationError
 from .policy import Policy
 from .stores.protocol import Query
+from .workflows.bundle import policy_sections
 
 if TYPE_CHECKING:
     from .mall import Mall
 
-__all__ = ["change_policy", "change_workflows"]
+__all__ = ["change_policy", "change_workflows", "pending_workflows"]
 
 
 def _check(mall: Mall, policy: Policy, actor: Actor, reason: str) -> None:
@@ -78,6 +80,8 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
     """Move ``mall``'s property to ``policy``; see the module docstring.  Returns the
     domain events raised, for the ``Mall`` to deliver."""
     _check(mall, policy, actor, reason)
+    # the registered plug-ins' sections: the policy's own, or their class defaults
+    policy = policy.with_sections(policy_sections(mall.workflows))
     now = mall.now()
     calendar = policy.build_calendar()
     services = mall.services
@@ -135,6 +139,29 @@ def change_workflows(mall: Mall, *, actor: Actor, reason: str) -> list[DomainEve
     if got is None:
         return []
     write, data = got
+    _refuse_lost(mall, data)
+    batch = mall.runtime.batch()
+    batch.put(before, write.record)
+    batch.commit()
+    record = write.record
+    return [DomainEvent("workflows_changed", record.id, record.kind, mall.property, now, data)]
+
+
+def pending_workflows(mall: Mall) -> dict[str, Any] | None:
+    """What :func:`change_workflows` would record for ``mall``, writing nothing: the
+    change's data (``changed``: per kind the parts that differ with the old and new
+    digests; ``added``: kinds whose definition is not recorded yet), or ``None`` when
+    nothing differs.  Raises ``ConfigurationDrift`` where it would (the policy or
+    calendar differs, or records are in a state a new definition lacks)."""
+    mall.store.refresh()
+    got = mall.configuration.change_workflows(SYSTEM, "dry run", mall.now())  # not written
+    if got is None:
+        return None
+    _refuse_lost(mall, got[1])
+    return got[1]
+
+
+def _refuse_lost(mall: Mall, data: dict[str, Any]) -> None:
     lost = []
     for kind in data["changed"]:
         states = set(mall.services[kind].engine.spec.state_names)
@@ -151,8 +178,3 @@ def change_workflows(mall: Mall, *, actor: Actor, reason: str) -> list[DomainEve
             property=mall.property,
             differences=tuple(lost),
         )
-    batch = mall.runtime.batch()
-    batch.put(before, write.record)
-    batch.commit()
-    record = write.record
-    return [DomainEvent("workflows_changed", record.id, record.kind, mall.property, now, data)]

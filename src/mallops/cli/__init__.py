@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 
-from ..errors import MallopsError
+from ..errors import ConfigurationDrift, MallopsError
 from ._common import DEFAULT_STORE, PROG
 from ._parser import Command, Parser, UsageError
 from .messages import LANGUAGES, choose_language, set_language, t
@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     # -- subcommands registered from other modules: add one line each -----------------
     "mallops.cli.calendar_cmd",  # calendar check (issue 13, G9)
     "mallops.cli.store",  # store copy (issue 16)
+    "mallops.cli.workflows_cmd",  # change-workflows (issue 14)
     "mallops.server._cli",  # serve (the HTTP API and web front desk)
 )
 """Modules whose ``COMMANDS`` tuple adds subcommands, in help order."""
@@ -134,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"{PROG} {args.command}: {t('error')}: {exc}\n")
         return 2
+    except ConfigurationDrift as exc:  # #14: name the command that records a change
+        sys.stderr.write(f"{PROG}: {t('error')}: {exc}\n{PROG}: {t('hint.drift')}\n")
+        return 1
     except MallopsError as exc:
         sys.stderr.write(f"{PROG}: {t('error')}: {exc}\n")
         return 1

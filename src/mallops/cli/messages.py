@@ -36,6 +36,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "usage": ("用法：", "usage: "),
     "error": ("错误", "error"),
+    "hint.drift": (
+        "若流程定义已变更（升级或 --workflow 插件），运行 mallops change-workflows 查看差异，"
+        "加 --confirm --actor 编号:角色 --reason 原因 记录；政策不同则请使用原 --policy",
+        "if a workflow definition changed (an upgrade or a --workflow plug-in), run mallops "
+        "change-workflows to see the difference and add --confirm --actor ID:ROLE --reason "
+        "TEXT to record it; if the policy differs, use the store's --policy",
+    ),
     "group.common": ("通用选项", "common options"),
     "group.commands": ("命令", "commands"),
     "group.arguments": ("参数", "arguments"),

@@ -16,6 +16,7 @@ from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
 from .emergencies import DrillGenerator, IncidentGenerator, SurveyGenerator
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
+from .reception import ReceptionGenerator
 from .simulation import Generator, Simulation
 from .staging import DayStore
 from .tenants import SuggestionGenerator, TenantGenerator, VisitGenerator
@@ -32,6 +33,7 @@ GENERATORS: tuple[type[Generator], ...] = (
     IncidentGenerator,
     DrillGenerator,
     SurveyGenerator,
+    ReceptionGenerator,  # G12, G13
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .reception import RECEPTION_WORKFLOW
+
 __all__ = ["FRONT_DESK_WORKFLOWS"]
 
-FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = ()
+FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = (
+    RECEPTION_WORKFLOW,  # G12, G13: the reception log and difficult cases
+)
 """The front-desk workflows, in registration order."""

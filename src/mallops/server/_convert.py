@@ -33,8 +33,17 @@ def masked_record(mall: Mall, record: Record) -> dict[str, Any]:
     personal = personal_fields(s.engine.spec for s in mall.services.values())
     data = encode(record)
     data["fields"] = _mask(data["fields"], personal)
-    data["history"] = [{**h, "data": _mask(h["data"], personal)} for h in data["history"]]
+    data["history"] = [_masked_entry(h, personal) for h in data["history"]]
     return data
+
+
+def _masked_entry(entry: dict[str, Any], personal: Collection[str]) -> dict[str, Any]:
+    """A history entry with its parameters and the fields of its outcome masked (G7)."""
+    out = {**entry, "data": _mask(entry["data"], personal)}
+    outcome = entry.get("out")
+    if isinstance(outcome, dict) and "f" in outcome:
+        out["out"] = {**outcome, "f": _mask(outcome["f"], personal)}
+    return out
 
 
 def from_form(text: str, param: Param | None, tz: str) -> Any:

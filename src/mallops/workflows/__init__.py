@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .builtin import BUILTIN_WORKFLOWS
+    from .case_events import link_event, open_referral, referral_events
     from .complaints import ComplaintService
     from .lost_found import LostFoundService, RegisterRow
     from .lost_reports import ItemMatch, LostReportService
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 # it is being built, so this package must not import every workflow eagerly
 _LAZY: dict[str, str] = {
     "BUILTIN_WORKFLOWS": "builtin",
+    "link_event": "case_events",
+    "open_referral": "case_events",
+    "referral_events": "case_events",
     "ComplaintService": "complaints",
     "LostFoundService": "lost_found",
     "RegisterRow": "lost_found",
@@ -66,6 +70,9 @@ __all__ = [
     "TenantService",
     "TierCoverage",
     "VisitService",
+    "link_event",
+    "open_referral",
+    "referral_events",
     "timeliness",
 ]
 

@@ -4,6 +4,7 @@ The rules it calls are :mod:`mallops.workflows.complaint_rules`."""
 from __future__ import annotations
 
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
+from .case_events import link_event, referral_events
 from .complaint_rules import (
     ANYONE,
     APPROVERS,
@@ -277,6 +278,8 @@ COMPLAINT = WorkflowSpec(
             effect=on_dismiss,
             who="handler",
         ),
+        *referral_events(OPEN_STATES),  # rule G13
+        link_event((*OPEN_STATES, "resolved")),  # rule G12
     ),
     timers=(
         TimerSpec(

@@ -4,6 +4,7 @@ The rules it calls are :mod:`mallops.workflows.repair_rules`."""
 from __future__ import annotations
 
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
+from .case_events import link_event, referral_events
 from .complaints import (
     ANYONE,
     DISPATCHERS,
@@ -293,6 +294,8 @@ REPAIR = WorkflowSpec(
             effect=on_reopen,
             system=True,
         ),
+        *referral_events(OPEN_STATES),  # rule G13
+        link_event((*OPEN_STATES, "accepted")),  # rule G12
     ),
     timers=(
         TimerSpec(

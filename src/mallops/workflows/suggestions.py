@@ -50,6 +50,11 @@ def _plan_answer(ctx: Context) -> TimerPlan:
 
 
 def _on_raise(ctx: Context) -> None:
+    if ctx.param("visit") is None and ctx.param("reception") is None:
+        raise ValidationError(
+            "visit: a suggestion is raised in a visit or a reception (G12); give one",
+            field="visit",
+        )
     for name in ("visit", "topic", "text"):
         ctx.set(name, ctx.param(name))
     d = ctx.draft
@@ -58,7 +63,11 @@ def _on_raise(ctx: Context) -> None:
     d.category = ctx.param("topic")
     d.department = ctx.param("department") or ctx.policy.visits.topics[d.category].department
     ctx.set("progress", [])
-    ctx.link("visit", ctx.param("visit"))
+    if ctx.param("visit") is not None:
+        ctx.link("visit", ctx.param("visit"))
+    if ctx.param("reception") is not None:  # rule G12: converted from a reception
+        ctx.set("reception", ctx.param("reception"))
+        ctx.link("reception", ctx.param("reception"))
 
 
 def _on_forward(ctx: Context) -> None:
@@ -119,7 +128,8 @@ SUGGESTION = WorkflowSpec(
         "记录意见",
         "raise",
         params=(
-            Param("visit", required=True, doc="the visit it was raised in", refers=("visit",)),
+            Param("visit", doc="the visit it was raised in", refers=("visit",)),
+            Param("reception", doc="or the reception it came from (G12)", refers=("reception",)),
             Param("tenant", required=True, doc="tenant (G4)", refers=("tenant",), must_exist=False),
             Param("unit"),
             Param("topic", "choice", required=True, choices=_topics, doc="topic (V4)"),
@@ -281,9 +291,10 @@ class SuggestionService(WorkflowService):
             )
             link = {"relation": "complaint", "record": complaint.id}
             self.fire_in(batch, s.id, "link", actor, link, None, now)
-            self.peers["visit"].fire_in(
-                batch, str(s.fields["visit"]), "link", actor, link, None, now
-            )
+            if s.fields.get("visit") is not None:
+                self.peers["visit"].fire_in(
+                    batch, str(s.fields["visit"]), "link", actor, link, None, now
+                )
             return complaint
 
         return self._run(operation)
@@ -323,9 +334,10 @@ class SuggestionService(WorkflowService):
             )
             link = {"relation": "repair", "record": repair.id}
             self.fire_in(batch, s.id, "link", actor, link, None, now)
-            self.peers["visit"].fire_in(
-                batch, str(s.fields["visit"]), "link", actor, link, None, now
-            )
+            if s.fields.get("visit") is not None:
+                self.peers["visit"].fire_in(
+                    batch, str(s.fields["visit"]), "link", actor, link, None, now
+                )
             return repair
 
         return self._run(operation)

@@ -20,6 +20,7 @@ from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_until
 from ..errors import ValidationError
 from ..policy import Policy
+from .case_events import link_event
 from .complaints import ANYONE, MANAGERS
 from .visit_plan import VisitHours
 
@@ -174,27 +175,6 @@ def _on_sync(ctx: Context) -> None:
 def _on_withdraw(ctx: Context) -> None:
     ctx.stop_timer("due", cancel=True)
     ctx.set("withdrawn_because", ctx.reason or ctx.param("because") or ctx.param("reason"))
-
-
-def _on_link(ctx: Context) -> None:
-    ctx.link(ctx.param("relation"), ctx.param("record"))
-
-
-def link_event(sources: tuple[str, ...]) -> EventSpec:
-    """The ``link`` event: relate the record to any other one (a repair order ...)."""
-    return EventSpec(
-        "link",
-        sources,
-        None,
-        STAFF,
-        "关联",
-        "link",
-        params=(
-            Param("relation", required=True, max_len=40, doc="what the other record is"),
-            Param("record", required=True, max_len=128, doc="the other record's id", refers=()),
-        ),
-        effect=_on_link,
-    )
 
 
 _BECAUSE = Param("because", "text", required=True, doc="why it left the plan")
