@@ -246,3 +246,13 @@ def test_strategies_work_for_a_plugin(data: st.DataObject) -> None:
     record = mall.service("notice").open(actor=CLERK, **params)
     assert record.state == "draft"
     assert record.tenant == unicodedata.normalize("NFC", params["tenant"]).strip()
+
+
+def test_the_plugin_api_names_the_policy_type() -> None:
+    """``mallops.plugins.Policy`` is the policy a ``choices`` function and ``ctx.policy``
+    give a plug-in (issue 19: plug-ins annotate it without another import)."""
+    import mallops
+    from mallops import plugins
+
+    assert plugins.Policy is mallops.Policy
+    assert "Policy" in plugins.__all__

@@ -15,6 +15,7 @@ from ..stores.protocol import CounterWrite, Query, Store
 from .custody import DepositGenerator, IncomingParcelGenerator, OutgoingParcelGenerator
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
+from .emergencies import DrillGenerator, IncidentGenerator, SurveyGenerator
 from .inspections import (
     HazardGenerator,
     InspectionPlanGenerator,
@@ -37,6 +38,9 @@ GENERATORS: tuple[type[Generator], ...] = (
     RepairGenerator,
     LostItemGenerator,
     LostReportGenerator,
+    IncidentGenerator,
+    DrillGenerator,
+    SurveyGenerator,
     ReceptionGenerator,  # G12, G13
     DepositGenerator,  # temporary storage (O1)
     OutgoingParcelGenerator,  # parcels sent (O2)

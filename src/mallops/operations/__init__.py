@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .drills import DRILLS
+from .incidents import INCIDENTS
 from .inspection import INSPECTION_WORKFLOWS
 from .recordings import RECORDINGS  # call recordings (G7)
+from .surveys import SURVEYS
 
 __all__ = ["OPERATIONS_WORKFLOWS"]
 
 OPERATIONS_WORKFLOWS: tuple[Workflow, ...] = (
     *INSPECTION_WORKFLOWS,  # inspections, rounds, patrols, hazards (R8, R9, K1)
     RECORDINGS,  # call recordings (G7)
+    INCIDENTS,  # E1 (emerg)
+    DRILLS,  # E2 (emerg)
+    SURVEYS,  # K5 (emerg)
 )
 """The building-operations workflows, in registration order."""

@@ -23,7 +23,8 @@ It bundles
   from :mod:`mallops.report` values (``Section``, ``Table``, ``Kpi``).
 
 The values a workflow handles (:class:`Actor`, :class:`Record`, :class:`Link`,
-:class:`DomainEvent`, :class:`Duration`, :class:`Label`) are re-exported here, so a
+:class:`DomainEvent`, :class:`Duration`, :class:`Label`, and :class:`Policy` for the
+type of a ``choices`` function or a guard's policy) are re-exported here, so a
 plug-in needs only this module, :mod:`mallops.report` and :mod:`mallops.errors`.  The
 front-desk (:mod:`mallops.frontdesk`) and building-operations (:mod:`mallops.operations`)
 workflows shipped with mallops are written on exactly these names.
@@ -41,7 +42,7 @@ from ..engine.context import Context
 from ..engine.engine import Engine
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
-from ..policy import Label
+from ..policy import Label, Policy
 from ..policy import field as policy_field
 from ..workflows.base import WorkflowService
 from ..workflows.builtin import BUILTIN_WORKFLOWS
@@ -69,6 +70,7 @@ __all__ = [
     "Label",
     "Link",
     "Param",
+    "Policy",
     "Reacting",
     "Reaction",
     "Record",
