@@ -413,3 +413,37 @@ def test_f7_one_open_periodic_visit_per_account(mall: Mall) -> None:
         mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
     policy = Policy.from_dict({"return_visits": {"account_interval": "6 months"}})
     assert policy.return_visits.account_interval.amount == 6
+
+
+def test_f4_g9_a_working_hours_retry_into_a_year_without_data_is_provisional() -> None:
+    """Rules F4, G9: a retry in working hours planned on 2026-12-31 17:00 that reaches
+    into 2027 (no data) is planned by the fallback rule (Fri 1 January counts: 12:00),
+    the retry timer provisional; with the 2027 data (1 January a holiday) the re-plan
+    moves it to Mon 2027-01-04 12:00 and ``retry_at`` follows.  No tick fails."""
+    store = MemoryStore()
+    clock = ManualClock(at(2026, 12, 31, 9))
+    policy = Policy.from_dict({"return_visits": {"retry_after": "4 working hours"}})
+    mall = Mall(store=store, clock=clock, policy=policy)
+    r = accepted_repair(mall)
+    rv = open_visit(mall, r.id)
+    clock.set(at(2026, 12, 31, 17))
+    rv = mall.return_visits.fire(rv.id, "not_reached", actor=DESK, method="phone", outcome="busy")
+    retry = rv.timer("retry")
+    assert retry is not None
+    assert (retry.provisional_year, retry.due_at) == (2027, at(2027, 1, 1, 12))
+    assert rv.fields["retry_at"] == "2027-01-01T12:00:00+08:00"
+    data = {"years": {"2027": {"holidays": ["2027-01-01"], "workdays": []}}}
+    later = Mall(
+        store=store,
+        clock=clock,
+        policy=Policy.from_dict({"calendar": data}, base=policy),
+    )
+    events = later.tick()
+    assert not [e for e in events if e.type == "tick_failed"]
+    rv = later.get(rv.id)
+    retry = rv.timer("retry")
+    assert retry is not None
+    assert (retry.provisional_year, retry.due_at) == (None, at(2027, 1, 4, 12))
+    assert rv.fields["retry_at"] == rv.fields["attempts"][-1]["retry_at"]
+    assert rv.fields["retry_at"] == "2027-01-04T12:00:00+08:00"
+    assert later.replay(rv.id) == rv

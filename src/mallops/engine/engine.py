@@ -33,7 +33,7 @@ from .checks import validate_with_policy
 from .context import Context, Draft
 from .machine import Cursor, build_machine, trigger
 from .params import dump_event_params, events_of
-from .replan import REPLAN_EVENT, provisional_events
+from .replan import REPLAN_EVENT, provisional_events, replan_draft
 from .replay import replay_history
 from .spec import EventSpec, Param, WorkflowSpec
 
@@ -280,8 +280,7 @@ class Engine:
             ctx.escalate(int(entry.data["level"]), str(entry.data["cause"]))
         elif entry.event == REPLAN_EVENT:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
-            for name, t in list(draft.timers.items()):
-                draft.timers[name] = T.replan(t, self.calendar, now)
+            replan_draft(ctx)  # G9: each timer by its spec's replan, else its own marks
         elif record is None:
             spec = self.spec.create
             if entry.event != spec.name:

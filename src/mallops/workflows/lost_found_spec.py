@@ -18,7 +18,7 @@ from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_until
 from ..errors import ValidationError
 from ..policy import Policy
-from .lost_found_rules import FINDER_TYPES, disposal_route, is_masked, retention_due
+from .lost_found_rules import FINDER_TYPES, disposal_route, is_masked, planned_retention
 
 __all__ = ["ANYONE", "LOST_ITEM", "OPEN_ITEM_STATES", "item_categories"]
 
@@ -73,8 +73,8 @@ def _put_claim(ctx: Context, claim: dict[str, Any]) -> None:
 # -- retention and storage (L4, L6) ------------------------------------------------------
 
 
-def _retention(ctx: Context) -> tuple[str, pendulum.DateTime]:
-    return retention_due(
+def _retention(ctx: Context) -> tuple[str, pendulum.DateTime, int | None]:
+    return planned_retention(  # G9: a year without holiday data is planned provisionally
         ctx.policy.lost_found,
         ctx.calendar,
         category=ctx.draft.category or "",
@@ -84,17 +84,27 @@ def _retention(ctx: Context) -> tuple[str, pendulum.DateTime]:
 
 
 def _plan_retention(ctx: Context) -> TimerPlan:
-    _, due = _retention(ctx)
-    return plan_until(ctx.now, due)
+    _, due, year = _retention(ctx)
+    return plan_until(ctx.now, due, provisional_year=year)
 
 
-def _front_desk_until(ctx: Context) -> pendulum.DateTime:
-    return ctx.calendar.add(_found_at(ctx), ctx.policy.lost_found.front_desk_period)
+def _replan_retention(ctx: Context) -> TimerPlan:
+    cls, due, year = _retention(ctx)  # G9: the year's data arrived (rules L6, L8)
+    ctx.set("retention_class", cls)
+    ctx.set("retention_until", due)
+    return plan_until(ctx.now, due, provisional_year=year, clamp=True)
 
 
-def _plan_front_desk(ctx: Context) -> TimerPlan | None:
-    due = _front_desk_until(ctx)
-    return plan_until(ctx.now, due) if due > ctx.now else None
+def _front_desk_until(ctx: Context) -> tuple[pendulum.DateTime, int | None]:
+    period = ctx.policy.lost_found.front_desk_period
+    return ctx.calendar.planned(lambda cal: cal.add(_found_at(ctx), period))
+
+
+def _plan_front_desk(ctx: Context, *, clamp: bool = False) -> TimerPlan | None:
+    due, year = _front_desk_until(ctx)
+    if due <= ctx.now and not clamp:
+        return None
+    return plan_until(ctx.now, due, provisional_year=year, clamp=clamp)
 
 
 def _on_front_desk_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
@@ -149,7 +159,7 @@ def _on_intake(ctx: Context) -> None:
     ctx.set("claims", [])
     ctx.set("contact_attempts", [])
     ctx.set("failed_claims", 0)
-    cls, due = _retention(ctx)
+    cls, due, _ = _retention(ctx)
     if due <= ctx.now:
         raise ValidationError(
             f"found_at: the retention of this item ({cls}) already ended on "
@@ -180,7 +190,7 @@ def _on_contact_owner(ctx: Context) -> None:
         ctx.emit("owner_reached", number=ctx.get("number"))
     if not ctx.get("has_owner_contact") and (ctx.param("contact") or ctx.param("reached")):
         ctx.set("has_owner_contact", True)
-        cls, due = _retention(ctx)  # rule L6: owner contact known -> its retention
+        cls, due, _ = _retention(ctx)  # rule L6: owner contact known -> its retention
         ctx.set("retention_class", cls)
         if due != aware(ctx.get("retention_until"), tz=ctx.calendar.tz):
             ctx.set("retention_until", due)
@@ -193,7 +203,7 @@ def _on_contact_owner(ctx: Context) -> None:
                 if ctx.draft.state == "due_disposal":
                     ctx.follow("retention_extended")
                 else:
-                    ctx.start_timer("retention", plan_until(ctx.now, due))
+                    ctx.start_timer("retention", _plan_retention(ctx))
 
 
 def _on_retention_extended(ctx: Context) -> None:
@@ -202,7 +212,7 @@ def _on_retention_extended(ctx: Context) -> None:
     ctx.remove("disposal_case")
     ctx.remove("disposal_route")
     due = aware(ctx.get("retention_until"), tz=ctx.calendar.tz)
-    ctx.start_timer("retention", plan_until(ctx.now, due))
+    ctx.start_timer("retention", _plan_retention(ctx))
     ctx.emit("retention_extended", number=ctx.get("number"), until=due)
 
 
@@ -328,7 +338,7 @@ def _on_number(ctx: Context) -> None:
     ctx.set("numbered_by", ctx.param("by"))
     ctx.set("numbered_at", ctx.now)
     ctx.set("place", "service_centre")
-    if _front_desk_until(ctx) <= ctx.now:
+    if _front_desk_until(ctx)[0] <= ctx.now:
         ctx.follow("to_store_room")  # rule L4: its front-desk days are already over
 
 
@@ -401,7 +411,10 @@ def _on_dispose(ctx: Context) -> None:
         record["decided_by_name"] = ctx.actor.name
     notice = ctx.policy.lost_found.disposal.public_notice
     if route == "police" and notice is not None:
-        record["notice_until"] = ctx.calendar.add(ctx.now, notice).isoformat()  # rule L8
+        until, year = ctx.calendar.planned(lambda cal: cal.add(ctx.now, notice))  # rule L8, G9
+        record["notice_until"] = until.isoformat()
+        if year is not None:
+            record["notice_provisional_year"] = year
     ctx.set("disposal", record)
     ctx.set("place", "destroyed" if route == "destroy" else "handed_over")
 
@@ -618,6 +631,7 @@ LOST_ITEM = WorkflowSpec(
             (),
             _plan_front_desk,
             on_mark=_on_front_desk_mark,
+            replan=lambda ctx: _plan_front_desk(ctx, clamp=True),  # G9
         ),
         TimerSpec(
             "retention",
@@ -627,6 +641,7 @@ LOST_ITEM = WorkflowSpec(
             ("due_disposal",),
             _plan_retention,
             on_mark=_on_retention_mark,
+            replan=_replan_retention,  # G9
         ),
     ),
     ladder=lambda p: (p.lost_found.supervisor_role,),

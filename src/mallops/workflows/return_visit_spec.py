@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pendulum
+
+from ..clock import aware
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
@@ -42,15 +45,32 @@ def _plan_tracking(ctx: Context) -> TimerPlan | None:
     return plan_for(ctx.policy.return_visits.tracking_interval, ctx.calendar)  # rule F1
 
 
+def _retry_after(ctx: Context, since: pendulum.DateTime) -> tuple[pendulum.DateTime, int | None]:
+    """When the next attempt is due after one at ``since`` (F4), and the year planned by
+    the calendar's fallback rule (G9: a retry in working time never fails for missing
+    holiday data; it is provisional and re-planned when the data arrives)."""
+    after = ctx.policy.return_visits.retry_after
+    return ctx.calendar.planned(lambda cal: cal.shift(since, cal.to_seconds(after), after.basis))
+
+
 def _plan_retry(ctx: Context) -> TimerPlan:
     when = ctx.param("retry_at")
-    if when is None:
-        when = ctx.calendar.shift(
-            ctx.now,
-            ctx.calendar.to_seconds(ctx.policy.return_visits.retry_after),
-            ctx.policy.return_visits.retry_after.basis,
-        )
-    return plan_until(ctx.now, when)
+    if when is not None:
+        return plan_until(ctx.now, when)  # the agreed time (F4)
+    due, year = _retry_after(ctx, ctx.now)
+    return plan_until(ctx.now, due, provisional_year=year)
+
+
+def _replan_retry(ctx: Context) -> TimerPlan | None:
+    """G9: the year's data arrived; the retry counts again from the last attempt."""
+    attempts = [dict(a) for a in ctx.get("attempts", [])]
+    if not attempts:
+        return None
+    due, year = _retry_after(ctx, aware(attempts[-1]["at"], field="at"))
+    attempts[-1]["retry_at"] = due
+    ctx.set("attempts", attempts)
+    ctx.set("retry_at", due)
+    return plan_until(ctx.now, due, provisional_year=year, clamp=True)
 
 
 def _remind(reason: str) -> Any:
@@ -307,6 +327,7 @@ RETURN_VISIT = WorkflowSpec(
             (),
             _plan_retry,
             on_mark=_remind("retry_due"),
+            replan=_replan_retry,  # G9
         ),
     ),
     ladder=lambda p: p.return_visits.ladder,

@@ -7,6 +7,8 @@ that it is overdue and climbs the policy's visit ladder (``visits.overdue``).
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,7 @@ import pendulum
 
 from ..calendar import BusinessCalendar
 from ..clock import aware
+from ..duration import Duration
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_until
@@ -50,7 +53,10 @@ def slot_problem(
 ) -> str | None:
     """Why a visit of ``trade`` may not take place at ``at`` (V2), or ``None``."""
     local = at.in_timezone(calendar.tz)
-    if not calendar.is_working_day(local.date()):
+    # G9: a year without holiday data counts by the fallback rule (the visit's timer is
+    # then provisional and the slot moved off a holiday when the data arrives)
+    working, _ = calendar.planned(lambda cal: cal.is_working_day(local.date()))
+    if not working:
         return f"{local.date().isoformat()} is not a working day; visits are made on working days"
     return hours.problem(trade, local.time())
 
@@ -66,17 +72,54 @@ def _check_slot(ctx: Context, name: str) -> str | None:
 # -- timer ---------------------------------------------------------------------------------
 
 
-def _plan_due(ctx: Context) -> TimerPlan:
+def _add(start: pendulum.DateTime, step: Duration, cal: BusinessCalendar) -> pendulum.DateTime:
+    return cal.add(start, step)
+
+
+def _working(day: _dt.date, cal: BusinessCalendar) -> bool:
+    return cal.is_working_day(day)
+
+
+def _plan_due(ctx: Context, *, clamp: bool = False) -> TimerPlan:
     """Overdue at the due time (level 1 of the visit ladder), further levels by the
-    policy's steps (V1); absolute times, so the plan survives replay unchanged."""
+    policy's steps (V1); absolute times, so the plan survives replay unchanged.
+
+    Provisional (G9) while a planned slot lies in a year without holiday data or a step
+    needed the fallback rule: re-planned by :func:`_replan_due` when the data arrives."""
+    cal = ctx.calendar
     due = aware(ctx.get("due_at"), field="due_at")
-    plan = plan_until(ctx.now, due)
+    plan = plan_until(ctx.now, due, clamp=clamp)
     marks = [("breach", plan.allowance, 1)]  # rule V1: overdue goes up the visit ladder
+    slot = aware(ctx.get("planned_at"), field="planned_at").in_timezone(cal.tz).year
+    years = [slot] if ctx.draft.state == "planned" and not cal.covers(slot) else []
     at = due
     for level, step in enumerate(ctx.policy.visits.overdue.steps, start=2):
-        at = ctx.calendar.add(at, step)
+        at, year = cal.planned(functools.partial(_add, at, step))
+        years += [year] if year is not None else []
         marks.append(("escalate", int((at - ctx.now).total_seconds()), level))
-    return attrs.evolve(plan, marks=tuple(marks))
+    return attrs.evolve(plan, marks=tuple(marks), provisional_year=min(years, default=None))
+
+
+def _replan_due(ctx: Context) -> TimerPlan:
+    """G9: the year's holiday data arrived.  A visit still only planned whose slot is now
+    a holiday moves to the next working day before it is due (else the last one before
+    its slot, from tomorrow on), same time of day; ``moved_from`` keeps the old slot."""
+    if ctx.draft.state == "planned":
+        cal = ctx.calendar
+        old = aware(ctx.get("planned_at"), field="planned_at").in_timezone(cal.tz)
+        last = aware(ctx.get("due_at"), field="due_at").in_timezone(cal.tz).date()
+        first = ctx.now.in_timezone(cal.tz).date() + _dt.timedelta(days=1)
+        days = [old.date() + _dt.timedelta(days=n) for n in range((last - old.date()).days + 1)]
+        days += [
+            old.date() - _dt.timedelta(days=n) for n in range(1, (old.date() - first).days + 1)
+        ]
+        for day in days:
+            if cal.planned(functools.partial(_working, day))[0]:
+                if day != old.date():
+                    ctx.set("moved_from", old)
+                    ctx.set("planned_at", old.add(days=(day - old.date()).days))
+                break
+    return _plan_due(ctx, clamp=True)
 
 
 # -- effects --------------------------------------------------------------------------------
@@ -329,6 +372,10 @@ VISIT = WorkflowSpec(
         ),
         link_event((*OPEN_VISIT_STATES, "done", "withdrawn")),
     ),
-    timers=(TimerSpec("due", "拜访期限", "visit due", ("plan",), ("done",), _plan_due),),
+    timers=(
+        TimerSpec(
+            "due", "拜访期限", "visit due", ("plan",), ("done",), _plan_due, replan=_replan_due
+        ),
+    ),
     ladder=lambda p: p.visits.overdue.ladder,
 )
