@@ -551,7 +551,8 @@ def test_l8_g9_working_day_retention_into_a_year_without_data_is_provisional() -
     item = updated.get(item.id)
     assert item.fields["retention_until"] == "2027-01-12T10:00:00+08:00"
     retention = item.timer("retention")
-    assert retention is not None and retention.provisional_year is None
+    assert retention is not None
+    assert retention.provisional_year is None
     entry = item.history[-1]
     assert (entry.event, entry.data["changes"][0]["old_due"]) == (
         "_replan",
@@ -583,7 +584,8 @@ def test_l8_g9_tick_replans_and_a_passed_retention_falls_due_at_the_replan() -> 
     item = later.get(item.id)
     assert item.fields["retention_until"] == "2027-01-07T10:00:00+08:00"
     retention = item.timer("retention")
-    assert retention is not None and retention.due_at == at(2027, 1, 10, 12)
+    assert retention is not None
+    assert retention.due_at == at(2027, 1, 10, 12)
     clock.set(at(2027, 1, 10, 12, 0, 1))
     later.tick()
     item = later.get(item.id)
@@ -612,7 +614,8 @@ def test_l4_g9_a_working_day_front_desk_period_into_2027_never_fails_close_day()
     item = found(mall)
     (numbered,) = mall.lost_found.close_day(actor=DESK)
     desk = numbered.timer("front_desk")
-    assert desk is not None and desk.provisional_year == 2027
+    assert desk is not None
+    assert desk.provisional_year == 2027
     clock.set(at(2027, 1, 5, 12))
     events = mall.tick()
     assert not [e for e in events if e.type == "tick_failed"]
