@@ -239,6 +239,10 @@ def test_r3_r5_f2_repair_flow_through_the_console_script(tmp_path: Path) -> None
     store = f"--store={tmp_path / 'mall.json'}"
     _ok(console("init", store))
     t0 = "--now=2026-09-30T10:00:00+08:00"
+    # G11: the repair names a registered tenant (T-000001)
+    _ok(console("open", "tenant", store, DESK, t0, "-f", "unit=B1-101", "-f", "name=李记",
+                "-f", "trade=retail", "-f", "contact=李雷", "-f", "phone=13800001111",
+                "-f", "lease_start=2024-01-01"))  # fmt: skip
     out = _ok(console("open", "repair", store, DESK, t0, "--lang=en",
                       "-f", "source=tenant", "-f", "fault_type=water", "-f", "location=B1-101",
                       "-f", "description=水管漏水", "-f", "tenant=T-000001",

@@ -16,11 +16,13 @@ from mallops import (
     PermissionDenied,
     Policy,
     Record,
+    RecordNotFound,
     ValidationError,
 )
 from mallops.workflows import timeliness
 
 from .conftest import CLEANER, DEPT_MANAGER, DESK, GM, PROPERTY_MANAGER, STAFF, at
+from .tenant_helpers import registered_tenant
 from .test_repairs import report, to_completed
 
 GOOD = {"speed": 5, "result": 5, "attitude": 4}
@@ -36,7 +38,7 @@ def complaint(mall: Mall, **over: Any) -> Record:
         "location": "B1 east restroom",
         "description": "restroom is dirty",
         "demand": "clean it",
-        "tenant": "T-100",
+        "tenant": registered_tenant(mall, "L1-100"),
     }
     params.update(over)
     return mall.complaints.open(**params)
@@ -368,8 +370,9 @@ def test_return_visit_replay(mall: Mall, clock: ManualClock) -> None:
 def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) -> None:
     """An account started 2026-01-15 is visited monthly in its first year, then every
     quarter; each visit made opens the next one in the same commit."""
+    t300 = registered_tenant(mall, "L3-300")
     first = mall.return_visits.start_account_visits(
-        actor=DESK, tenant="T-300", since=at(2026, 1, 15, 10), customer="陈经理"
+        actor=DESK, tenant=t300, since=at(2026, 1, 15, 10), customer="陈经理"
     )
     assert first.timer("due").due_at == at(2026, 10, 15, 10)
     assert first.history[0].actor.id == "system"
@@ -378,7 +381,7 @@ def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) 
     for _ in range(5):
         clock.set(visit.timer("due").due_at.subtract(days=1))
         mall.return_visits.fire(visit.id, "visit", actor=DESK, method="phone", **GOOD)
-        (visit,) = mall.return_visits.account_visits("T-300", open_only=True)
+        (visit,) = mall.return_visits.account_visits(t300, open_only=True)
         dues.append(visit.timer("due").due_at)
     assert dues == [
         at(2026, 11, 15, 10),
@@ -387,14 +390,16 @@ def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) 
         at(2027, 4, 15, 10),
         at(2027, 7, 15, 10),
     ]
-    assert len(mall.return_visits.account_visits("T-300")) == 6
+    assert len(mall.return_visits.account_visits(t300)) == 6
     assert mall.replay(visit.id) == mall.get(visit.id)
 
 
 def test_f7_account_visits_need_a_tenant_id(mall: Mall) -> None:
     """A missing or non-text tenant (or source) is a ValidationError naming the field,
     not a TypeError, nor a list of every tenant's visits; nothing is stored."""
-    mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    mall.return_visits.start_account_visits(
+        actor=DESK, tenant=registered_tenant(mall, "L3-301"), since=at(2025, 1, 1)
+    )
     for bad in (None, 5, ""):
         with pytest.raises(ValidationError) as err:
             mall.return_visits.start_account_visits(actor=DESK, tenant=bad, since=at(2025, 1, 1))  # type: ignore[arg-type]
@@ -408,9 +413,12 @@ def test_f7_account_visits_need_a_tenant_id(mall: Mall) -> None:
 
 def test_f7_one_open_periodic_visit_per_account(mall: Mall) -> None:
     """Starting the periodic visits twice is refused; the intervals are policy data."""
-    mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    t301 = registered_tenant(mall, "L3-301")
+    mall.return_visits.start_account_visits(actor=DESK, tenant=t301, since=at(2025, 1, 1))
     with pytest.raises(ValidationError, match="already has an open periodic visit"):
-        mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+        mall.return_visits.start_account_visits(actor=DESK, tenant=t301, since=at(2025, 1, 1))
+    with pytest.raises(RecordNotFound):  # G11: a tenant id naming no record
+        mall.return_visits.start_account_visits(actor=DESK, tenant="T-999", since=at(2025, 1, 1))
     policy = Policy.from_dict({"return_visits": {"account_interval": "6 months"}})
     assert policy.return_visits.account_interval.amount == 6
 

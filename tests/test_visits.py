@@ -18,6 +18,7 @@ from mallops import (
     Policy,
     PolicyError,
     Record,
+    RecordNotFound,
     ValidationError,
 )
 from mallops.workflows import Tenant
@@ -593,16 +594,15 @@ def test_v1_a_shortened_lease_withdraws_the_visits_after_its_end() -> None:
     assert mall.visits.plan_year(2026, actor=OPS).created == ()
 
 
-def test_v1_replanning_drops_plan_visits_of_an_unknown_tenant() -> None:
-    """A plan visit opened by hand for an id that is no tenant does not break re-planning:
-    it is dropped like the visits of a tenant no longer active."""
+def test_v1_g11_a_plan_visit_for_an_id_that_is_no_tenant_is_refused() -> None:
+    """Rule G11: a plan visit opened by hand for an id that names no tenant record is
+    refused (RecordNotFound naming the parameter), and nothing is stored."""
     mall = new_mall()
     tenant(mall)
-    odd = mall.visits.open(
-        actor=OPS, tenant="T-999999", unit="X-1", trade="retail", tier="regular", year=2026,
-        slot=1, plan_key="T-999999/2026/1", planned_at=at(2026, 3, 2, 10),
-        due_at=at(2026, 4, 1),
-    )  # fmt: skip
-    result = mall.visits.plan_year(2026, actor=OPS)
-    assert result.dropped == (odd.id,)
-    assert mall.get(odd.id).state == "withdrawn"
+    with pytest.raises(RecordNotFound, match="tenant"):
+        mall.visits.open(
+            actor=OPS, tenant="T-999999", unit="X-1", trade="retail", tier="regular",
+            year=2026, slot=1, plan_key="T-999999/2026/1", planned_at=at(2026, 3, 2, 10),
+            due_at=at(2026, 4, 1),
+        )  # fmt: skip
+    assert mall.visits.query() == []

@@ -61,7 +61,8 @@ class TenantGenerator(Generator):
                         max(lease.year + r.choice((3, 5, 8, 10)), day.year + 1), 12, 31
                     ),
                 }
-                when = day.add(hours=7, seconds=i)
+                # at the start of the first day, before any record names them (G11)
+                when = day.add(microseconds=i)
                 sim.at(when, functools.partial(self._open, sim, ops, params))
         if sim.day_index == 0 or (day.month == 1 and day.day == 1):
             sim.at(day.add(hours=8), functools.partial(self._plan, sim, ops, day.year))

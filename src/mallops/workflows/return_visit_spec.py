@@ -228,6 +228,9 @@ RETURN_VISIT = WorkflowSpec(
             Param("source_severity", doc="the source's severity or urgency"),
             Param("customer", personal=True, doc="who is visited (G7)"),
             Param("contact", personal=True, doc="their phone (G7)"),
+            # copied from its source (checked when the source was written, G11; records
+            # written before 0.3 may name an unregistered tenant); account visits (F7) are
+            # checked by ``start_account_visits``
             Param("tenant", refers=("tenant",), must_exist=False),
             Param("location"),
             Param("due_at", "datetime", doc="when a periodic account visit is due (F7)"),

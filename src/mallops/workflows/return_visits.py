@@ -122,6 +122,7 @@ class ReturnVisitService(WorkflowService):
         ``since``); each visit made opens the next one in the same commit."""
         self.engine.check_actor(actor)
         _need_id(tenant, "tenant")
+        self.peers["tenant"].get(tenant)  # G11: a registered tenant of this property
         now = self.runtime.now()
         start = aware(since, field="since", tz=self.runtime.calendar.tz)
         if self.account_visits(tenant, open_only=True):

@@ -120,7 +120,7 @@ SUGGESTION = WorkflowSpec(
         "raise",
         params=(
             Param("visit", required=True, doc="the visit it was raised in", refers=("visit",)),
-            Param("tenant", required=True, doc="tenant (G4)", refers=("tenant",), must_exist=False),
+            Param("tenant", required=True, doc="tenant (G4)", refers=("tenant",)),
             Param("unit"),
             Param("topic", "choice", required=True, choices=_topics, doc="topic (V4)"),
             Param("text", "text", required=True, doc="the opinion, in the tenant's words"),

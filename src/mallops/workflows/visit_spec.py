@@ -269,7 +269,6 @@ VISIT = WorkflowSpec(
                 required=True,
                 doc="tenant visited (G4)",
                 refers=("tenant",),
-                must_exist=False,
             ),
             Param("unit", required=True),
             Param("trade", required=True),
