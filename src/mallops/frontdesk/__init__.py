@@ -2,8 +2,9 @@
 
 Plug-in workflows written on the public plug-in API only (:mod:`mallops.plugins`,
 :mod:`mallops.report`, :mod:`mallops.errors`, :mod:`mallops.domain`, the built-in
-services of :mod:`mallops.workflows`), exactly as a user would write one; ``Mall`` registers :data:`FRONT_DESK_WORKFLOWS` by default
-(``Mall(..., standard=False)`` leaves them out).
+services of :mod:`mallops.workflows`), exactly as a user would write one.  ``Mall``
+registers :data:`FRONT_DESK_WORKFLOWS` by default (``Mall(..., standard=False)`` leaves them
+out).
 """
 
 from __future__ import annotations
