@@ -33,6 +33,8 @@ from .lost_found_helpers import (
     return_to_owner,
 )
 
+DESK_STAFF = Actor("cs-staff", "staff", "customer_service", "Desk Staff")
+
 # -- L1 intake ----------------------------------------------------------------------------
 
 
@@ -266,7 +268,9 @@ def test_l5_no_release_without_verified_claim_nor_twice_nor_by_a_role_not_allowe
     mall.lost_found.verify_claim(item.id, actor=DESK, features_match=True, id_checked=True)
     before = mall.get(item.id)
     with pytest.raises(PermissionDenied, match="only front_desk"):
-        mall.lost_found.release(item.id, actor=STAFF)
+        mall.lost_found.release(item.id, actor=DESK_STAFF)  # the desk's own staff: L5 roles
+    with pytest.raises(PermissionDenied, match="customer_service department"):
+        mall.lost_found.release(item.id, actor=STAFF)  # G5: another department's staff
     assert mall.get(item.id) == before
     mall.lost_found.release(item.id, actor=DESK)
     with pytest.raises(InvalidTransition, match="closed"):
@@ -478,6 +482,8 @@ def test_l7_a_department_hand_over_names_the_receiver() -> None:
     with pytest.raises(InvalidTransition, match="received_by"):
         mall.lost_found.dispose(item_id, actor=DESK)
     with pytest.raises(PermissionDenied, match="record disposals"):
+        mall.lost_found.dispose(item_id, actor=DESK_STAFF, received_by="finance clerk")
+    with pytest.raises(PermissionDenied, match="customer_service department"):
         mall.lost_found.dispose(item_id, actor=STAFF, received_by="finance clerk")
     item = mall.lost_found.dispose(item_id, actor=DESK, received_by="finance clerk Wang")
     assert item.fields["disposal"]["received_by"] == "finance clerk Wang"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mallops import (
+    Actor,
     DomainEvent,
     InvalidTransition,
     Mall,
@@ -15,6 +16,7 @@ from mallops import (
     MemoryStore,
     PermissionDenied,
     Policy,
+    PolicyError,
     Record,
     RecordNotFound,
     ValidationError,
@@ -26,6 +28,7 @@ from .tenant_helpers import registered_tenant
 from .test_repairs import report, to_completed
 
 GOOD = {"speed": 5, "result": 5, "attitude": 4}
+CLEANING_MANAGER = Actor("dm-clean", "department_manager", "cleaning", "Cleaning Manager")
 BAD = {"speed": 4, "result": 2, "attitude": 5}
 
 
@@ -195,8 +198,8 @@ def test_f2_return_visit_mode_refuses_the_complaint_survey(mall: Mall) -> None:
     ("severity", "refused", "allowed"),
     [
         ("general", None, DESK),
-        ("important", DESK, DEPT_MANAGER),
-        ("important", STAFF, PROPERTY_MANAGER),
+        ("important", DESK, CLEANING_MANAGER),
+        ("important", CLEANER, PROPERTY_MANAGER),
         ("major", PROPERTY_MANAGER, GM),
     ],
 )
@@ -210,7 +213,7 @@ def test_f3_severity_decides_who_visits(
     resolve(mall, c.id)
     rv = open_visit(mall, c.id)
     if refused is not None:
-        with pytest.raises(PermissionDenied, match="F3"):
+        with pytest.raises(PermissionDenied, match=r"F3|G5"):  # rank (F3) or department
             mall.return_visits.fire(rv.id, "visit", actor=refused, method="phone", **GOOD)
         with pytest.raises(PermissionDenied):
             mall.return_visits.fire(
@@ -222,6 +225,31 @@ def test_f3_severity_decides_who_visits(
     assert mall.return_visits.fire(rv.id, "visit", actor=allowed, method="phone", **GOOD).state == (
         "satisfied"
     )
+
+
+def test_f2_f3_g5_the_visit_belongs_to_the_clerks_or_the_sources_department(
+    mall: Mall,
+) -> None:
+    """Rules F2, F3, G5: a general complaint's visit belongs to the clerks' department
+    (``return_visits.department``): a cleaner may not make it; an important one's to the
+    source's department: another department's manager may not make it."""
+    general = complaint(mall)
+    handle(mall, general.id)
+    resolve(mall, general.id)
+    rv = open_visit(mall, general.id)
+    assert rv.department == "customer_service"
+    with pytest.raises(PermissionDenied, match="customer_service department"):
+        mall.return_visits.fire(rv.id, "visit", actor=CLEANER, method="phone", **GOOD)
+    important = complaint(mall, severity="important")
+    handle(mall, important.id)
+    resolve(mall, important.id)
+    rv = open_visit(mall, important.id)
+    assert rv.department == "cleaning"
+    with pytest.raises(PermissionDenied, match="cleaning department"):
+        mall.return_visits.fire(rv.id, "visit", actor=DEPT_MANAGER, method="phone", **GOOD)
+    assert mall.get(rv.id) == rv
+    done = mall.return_visits.fire(rv.id, "visit", actor=CLEANING_MANAGER, method="phone", **GOOD)
+    assert done.state == "satisfied"
 
 
 def test_f3_major_repair_is_visited_by_the_general_manager(mall: Mall) -> None:
@@ -455,3 +483,10 @@ def test_f4_g9_a_working_hours_retry_into_a_year_without_data_is_provisional() -
     assert rv.fields["retry_at"] == rv.fields["attempts"][-1]["retry_at"]
     assert rv.fields["retry_at"] == "2027-01-04T12:00:00+08:00"
     assert later.replay(rv.id) == rv
+
+
+def test_f2_the_clerks_department_is_policy_data() -> None:
+    """Rule F2: ``return_visits.department`` names a department of the policy."""
+    assert Policy.seed().return_visits.department == "customer_service"
+    with pytest.raises(PolicyError, match=r"return_visits\.department"):
+        Policy.from_dict({"return_visits": {"department": "kitchen"}})

@@ -148,6 +148,9 @@ class VisitGenerator(Generator):
                 rid, actor=visitor, at=planned, phoned=True, visitor=visitor.id
             )
         if record.state == "appointed":
+            # the appointed visitor records the visit (V3; access rule "assignee", G5)
+            team = sim.staff.staff.get(sim.mall.policy.visits.department, [])
+            visitor = next((a for a in team if a.id == record.owner), visitor)
             at = aware(f["appointment_at"], tz=tz)
             if rng.random() < sim.config.missed_visit_rate:
                 return max(now, at.add(minutes=20)), lambda: svc.fire(

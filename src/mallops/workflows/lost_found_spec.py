@@ -123,6 +123,7 @@ LOST_ITEM = WorkflowSpec(
                 Param("note", "text"),
             ),
             effect=on_contact_owner,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "claim",
@@ -144,6 +145,7 @@ LOST_ITEM = WorkflowSpec(
             ),
             guard=guard_claim,
             effect=on_claim,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "verify_claim",
@@ -159,6 +161,7 @@ LOST_ITEM = WorkflowSpec(
             ),
             guard=guard_verify,
             effect=on_verify,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "reject_claim",
@@ -169,6 +172,7 @@ LOST_ITEM = WorkflowSpec(
             "reject the claim",
             guard=guard_reject,
             effect=on_reject,
+            who="handler",  # G5: the desk holding the item
             reason_required=True,
         ),
         EventSpec(
@@ -182,6 +186,7 @@ LOST_ITEM = WorkflowSpec(
             guard=guard_release,
             permit=permit_release,
             effect=on_release,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "number_item",
@@ -259,6 +264,7 @@ LOST_ITEM = WorkflowSpec(
             guard=guard_dispose,
             permit=permit_dispose,
             effect=on_dispose,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "link_report",

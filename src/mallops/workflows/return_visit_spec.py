@@ -94,6 +94,8 @@ def _on_open(ctx: Context) -> None:
     ctx.draft.category = ctx.param("stage")
     ctx.draft.severity = ctx.param("source_severity")
     ctx.draft.owner = ctx.param("performer_role")
+    # G5, F2, F3: the clerks' department, or the source's for a manager's visit
+    ctx.draft.department = ctx.param("department")
     ctx.set("attempts", [])
     ctx.set("contacts", [])
     if ctx.param("stage") != ACCOUNT:
@@ -233,6 +235,12 @@ RETURN_VISIT = WorkflowSpec(
             # checked by ``start_account_visits``
             Param("tenant", refers=("tenant",), must_exist=False),
             Param("location"),
+            Param(
+                "department",
+                "choice",
+                choices=lambda p: tuple(p.departments),
+                doc="who makes the visit (return_visits.department, or the source's, F3)",
+            ),
             Param("due_at", "datetime", doc="when a periodic account visit is due (F7)"),
             Param("since", "datetime", doc="when the account started (F7)"),
             Param("requested_by", doc="who started the periodic visits (F7)"),
@@ -252,6 +260,7 @@ RETURN_VISIT = WorkflowSpec(
             guard=_guard_visit(True),
             permit=_permit_performer,
             effect=_on_visit,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "visit",
@@ -264,6 +273,7 @@ RETURN_VISIT = WorkflowSpec(
             guard=_guard_visit(False),
             permit=_permit_performer,
             effect=_on_visit,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "not_reached",
@@ -287,6 +297,7 @@ RETURN_VISIT = WorkflowSpec(
             guard=_guard_retry,
             permit=_permit_performer,
             effect=_on_not_reached,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "track",
@@ -298,6 +309,7 @@ RETURN_VISIT = WorkflowSpec(
             params=(_METHOD, Param("note", "text", required=True)),
             guard=_guard_tracking,
             effect=_on_track,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "end",

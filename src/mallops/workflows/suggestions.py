@@ -152,6 +152,7 @@ SUGGESTION = WorkflowSpec(
             "answer tenant",
             params=(Param("answer", "text", required=True, doc="what the tenant was told"),),
             effect=_on_answer,
+            who="handler",  # rule V5: the responsible department answers
         ),
         EventSpec(
             "track",
@@ -162,6 +163,7 @@ SUGGESTION = WorkflowSpec(
             "track progress",
             params=(Param("note", "text", required=True),),
             effect=_on_track,
+            who="handler",
         ),
         EventSpec(
             "solve",
@@ -172,6 +174,7 @@ SUGGESTION = WorkflowSpec(
             "solve",
             params=(Param("resolution", "text", required=True),),
             effect=_on_solve,
+            who="handler",
         ),
         EventSpec(
             "decline",
@@ -182,6 +185,7 @@ SUGGESTION = WorkflowSpec(
             "decline with explanation",
             params=(Param("explanation", "text", required=True, doc="told to the tenant"),),
             effect=_on_decline,
+            who="handler",
         ),
         link_event((*OPEN_SUGGESTION_STATES, "solved", "declined")),
     ),

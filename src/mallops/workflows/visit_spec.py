@@ -297,6 +297,7 @@ VISIT = WorkflowSpec(
             ),
             guard=_guard_appoint,
             effect=_on_appoint,
+            who="handler",  # rule V2: the visiting department (visits.department) agrees it
         ),
         EventSpec(
             "complete",
@@ -315,8 +316,18 @@ VISIT = WorkflowSpec(
             ),
             guard=_guard_complete,
             effect=_on_complete,
+            who="assignee",  # rule V3: the appointed visitor records it (or the managers)
         ),
-        EventSpec("miss", ("appointed",), "missed", STAFF, "未遇", "missed", reason_required=True),
+        EventSpec(
+            "miss",
+            ("appointed",),
+            "missed",
+            STAFF,
+            "未遇",
+            "missed",
+            reason_required=True,
+            who="assignee",
+        ),
         EventSpec(
             "cancel",
             ("planned", "appointed"),
@@ -325,6 +336,7 @@ VISIT = WorkflowSpec(
             "取消",
             "cancel",
             reason_required=True,
+            who="handler",
         ),
         EventSpec(
             "reschedule",
@@ -336,6 +348,7 @@ VISIT = WorkflowSpec(
             params=(Param("planned_at", "datetime", required=True),),
             guard=lambda ctx: _check_slot(ctx, "planned_at"),
             effect=_on_reschedule,
+            who="handler",
         ),
         EventSpec(
             "withdraw",
@@ -346,6 +359,7 @@ VISIT = WorkflowSpec(
             "withdraw",
             effect=_on_withdraw,
             reason_required=True,
+            who="handler",  # the visiting department's managers and above (V1)
         ),
         EventSpec(
             "drop",
