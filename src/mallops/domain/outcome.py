@@ -36,6 +36,7 @@ ATTRIBUTES = (
 """The scalar record attributes an outcome carries when an event changes them."""
 
 _NONE: Mapping[str, Any] = MappingProxyType({})
+_MISSING: Any = object()
 _BLANK: dict[str, Any] = {
     "is_open": True,
     "owner": None,
@@ -81,20 +82,26 @@ def outcome_of(
     ``timers`` (in record order), ``escalations`` and ``links``."""
     if before is None:
         old_state: str | None = None
-        old_values: Mapping[str, Any] = _BLANK
         old_fields: Mapping[str, Any] = {}
         old_timers: dict[str, Timer] = {}
         old_escalations: Sequence[Escalation] = ()
         old_links: Sequence[Link] = ()
+        changed = {k: v for k, v in values.items() if _BLANK[k] != v}
     else:
         old_state = before.state
-        old_values = {name: getattr(before, name) for name in ATTRIBUTES}
         old_fields = before.fields
         old_timers = {t.name: t for t in before.timers}
         old_escalations = before.escalations
         old_links = before.links
-    changed = {k: v for k, v in values.items() if old_values[k] != v}
-    set_fields = {k: v for k, v in fields.items() if k not in old_fields or old_fields[k] != v}
+        # read by attribute: no dict of the old values per event (issue 16)
+        changed = {k: v for k, v in values.items() if getattr(before, k) != v}
+    missing = _MISSING
+    # a field the event did not touch is the very same object: skip comparing it
+    set_fields = {
+        k: v
+        for k, v in fields.items()
+        if (old := old_fields.get(k, missing)) is not v and (old is missing or old != v)
+    }
     if len(set_fields) == len(fields) and set_fields:
         set_fields = fields  # type: ignore[assignment]  # all new: share the record's dict
     removed = tuple(k for k in old_fields if k not in fields)

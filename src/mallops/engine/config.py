@@ -52,6 +52,10 @@ CONFIG_PROPERTY = "_mallops"
 queries, reports or exports include them."""
 
 
+def _at(now: pendulum.DateTime | Callable[[], pendulum.DateTime]) -> pendulum.DateTime:
+    return now() if callable(now) else now
+
+
 def config_id(property: str) -> str:
     """The id of ``property``'s configuration record."""
     return f"mallops:config:{property}"
@@ -127,6 +131,8 @@ class ConfigGuard:
         self.kinds = kinds
         self.config_id = config_id(property)
         self._verified: int | None = None  # the configuration version checked last
+        # (version, kinds) for which years and definitions are all recorded already
+        self._complete: tuple[int, frozenset[str]] | None = None
         self._specs: dict[str, WorkflowSpec] = {}
         self._definitions: dict[str, dict[str, str]] | None = None  # computed when needed
         self.set_policy(policy)
@@ -136,6 +142,7 @@ class ConfigGuard:
         self._specs = dict(specs)
         self._verified = None
         self._definitions = None
+        self._complete = None
 
     @property
     def definitions(self) -> dict[str, dict[str, str]]:
@@ -156,6 +163,7 @@ class ConfigGuard:
         self.calendar_fp = calendar_fingerprint(policy)
         self.years = year_fingerprints(policy)
         self._definitions = None
+        self._complete = None
 
     def stored(self) -> Record | None:
         """The property's configuration record, ``None`` before its first write."""
@@ -255,10 +263,15 @@ class ConfigGuard:
         # records written before configurations were recorded count too (read once)
         return {r.kind for r in self._store().query(Query(property=self.property))}
 
-    def write_for(self, records: Mapping[str, Record], now: pendulum.DateTime) -> Write | None:
+    def write_for(
+        self,
+        records: Mapping[str, Record],
+        now: pendulum.DateTime | Callable[[], pendulum.DateTime],
+    ) -> Write | None:
         """The configuration write a commit of ``records`` (by id) needs: the first
         records of the property, or of a kind new to it; ``None`` if none is needed (or
-        the commit writes the configuration itself).  Checks first."""
+        the commit writes the configuration itself).  Checks first.  ``now`` may be a
+        function, called only when a write is needed."""
         if self.config_id in records:
             return None
         kinds = {r.kind for r in records.values() if r.property == self.property}
@@ -266,13 +279,17 @@ class ConfigGuard:
             return None
         config = self.check()
         if config is None:
-            return Write(self._first(kinds | self._held(), now), 0)
+            return Write(self._first(kinds | self._held(), _at(now)), 0)
+        complete = self._complete
+        if complete is not None and complete[0] == config.version and kinds <= complete[1]:
+            return None  # the common case: nothing new since this version was checked
         have = set(config.fields.get("kinds", ()))
         stored_years = dict(config.fields.get("years", {}))
         new_years = sorted(set(self.years) - set(stored_years))
         stored_defs = dict(config.fields.get("definitions", {}))
         new_defs = sorted(k for k in have | kinds if k in self.definitions and k not in stored_defs)
         if kinds <= have and not new_years and not new_defs:
+            self._complete = (config.version, frozenset(have))
             return None
         fields = {
             **config.fields,
@@ -286,7 +303,7 @@ class ConfigGuard:
             "added_years": new_years,
             "added_definitions": new_defs,
         }
-        updated = _entry(config.id, config, "extend", SYSTEM, now, fields, data, None)
+        updated = _entry(config.id, config, "extend", SYSTEM, _at(now), fields, data, None)
         return Write(updated, config.version)
 
     def _first(self, kinds: set[str], now: pendulum.DateTime) -> Record:

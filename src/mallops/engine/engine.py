@@ -26,7 +26,7 @@ import pendulum
 from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
 from ..domain.outcome import outcome_of, wake_of
-from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
+from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record
 from ..errors import InvalidTransition, PermissionDenied
 from ..policy import Policy
 from . import access as _access
@@ -66,6 +66,7 @@ class Engine:
         self._table = EventTable(spec, policy, calendar.tz)
         self._events = self._table.events
         self._timers = TimerRules(spec, policy, calendar)
+        self._declared: dict[str, dict[str, Param]] = {}  # each event's params by name
 
     # -- queries --------------------------------------------------------------------------
 
@@ -152,7 +153,9 @@ class Engine:
     # -- applying -------------------------------------------------------------------------
 
     def _load(self, spec: EventSpec, data: Mapping[str, Any]) -> dict[str, Any]:
-        declared = {p.name: p for p in spec.params}
+        declared = self._declared.get(spec.name)
+        if declared is None:
+            declared = self._declared[spec.name] = {p.name: p for p in spec.params}
         return {k: declared[k].load(v) if k in declared else v for k, v in data.items()}
 
     def apply(
@@ -240,8 +243,16 @@ class Engine:
             draft.state = cursor.state
             self._timers.after_event(ctx, entry.event)
         from_state = record.state if record is not None else None
-        final_entry = evolve(
-            entry, from_state=from_state, to_state=draft.state, outcome=self._outcome(record, draft)
+        final_entry = HistoryEntry(  # built once (issue 16: no generic evolve copy)
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.event,
+            from_state,
+            draft.state,
+            entry.data,
+            entry.reason,
+            self._outcome(record, draft),
         )
         out = self._build(record, draft, final_entry, record_id, property)
         events = events_of(self.spec, out, ctx.emitted, final_entry, from_state)

@@ -145,7 +145,7 @@ def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
         due, year = _due(calendar, timer, timer.anchor, m)
         if year is not None and (provisional is None or year < provisional):
             provisional = year
-        placed.append(evolve(m, due_at=due))
+        placed.append(Mark(m.kind, m.offset, m.level, due))  # unfired: no generic evolve
     return evolve(timer, marks=tuple(placed), provisional_year=provisional)
 
 
@@ -204,10 +204,16 @@ def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: Business
         started_at=now,
         anchor=now,
         quiet=plan.quiet,
-        marks=tuple(Mark(kind, offset, level) for kind, offset, level in plan.marks),
-        provisional_year=plan.provisional_year if plan.basis == "wall" else None,
     )
-    return _place(timer, calendar)
+    marks = []
+    # a wall plan's provisional year is the workflow's (plan_until, G9)
+    provisional: int | None = plan.provisional_year if plan.basis == "wall" else None
+    for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
+        due, year = _due(calendar, timer, now, Mark(kind, offset, level))
+        if year is not None and (provisional is None or year < provisional):
+            provisional = year
+        marks.append(Mark(kind, offset, level, due))
+    return evolve(timer, marks=tuple(marks), provisional_year=provisional)
 
 
 def _attribute(timer: Timer, department: str | None, seconds: int) -> tuple[tuple[str, int], ...]:

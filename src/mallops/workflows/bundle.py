@@ -52,6 +52,11 @@ def _check_name(value: str, what: str) -> None:
         raise InvalidDefinition(f"{what} {value!r}: use lower_case letters, digits and _")
 
 
+def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
+    """``report_sections`` as a tuple (a typed converter: mypy cannot infer ``tuple``'s)."""
+    return tuple(value)
+
+
 @attrs.frozen
 class Workflow:
     """One workflow as a plug-in.
@@ -79,7 +84,7 @@ class Workflow:
     policy_section: str | None = None
     policy_class: type[Any] | None = None
     reactions: tuple[Reaction, ...] = ()
-    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=tuple)
+    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=_section_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.spec, WorkflowSpec):

@@ -355,7 +355,7 @@ class Batch:
         writes = [Write(r, self.expected[rid]) for rid, r in self.records.items()]
         # configuration that cannot drift: refuse a process whose policy or workflows
         # differ from the property's; record the property's first kinds (#14)
-        config = self.runtime.configuration.write_for(self.records, self.runtime.now())
+        config = self.runtime.configuration.write_for(self.records, self.runtime.now)
         if config is not None:
             writes.append(config)
         counters = [CounterWrite(n, a, b) for n, (a, b) in self.counters.items()]
