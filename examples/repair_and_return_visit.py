@@ -23,10 +23,19 @@ def main() -> None:
     log: list[DomainEvent] = []
     mall.subscribe(log.append)
 
+    shop = mall.tenants.register(  # G11: a record names a registered tenant
+        actor=desk,
+        unit="L1-118",
+        name="奶茶店",
+        trade="restaurant",
+        contact="张店长",
+        phone="13700000000",
+        lease_start="2025-03-01",
+    )
     order = mall.repairs.report(
         actor=desk,
         source="tenant",
-        tenant="T-118",
+        tenant=shop.id,
         fault_type="water",
         location="L1 shop 118 (奶茶店)",
         description="水槽下水管爆裂，地面积水",

@@ -19,7 +19,7 @@ def main() -> None:
     mall = Mall(store=MemoryStore(), clock=clock, policy=Policy.seed())
     desk = Actor("desk-1", "front_desk", "customer_service", "前台小李")
     ops = Actor("ops-1", "staff", "operations", "营运专员")
-    manager = Actor("dm-1", "department_manager", "engineering", "工程部经理")
+    manager = Actor("dm-1", "department_manager", "cleaning", "保洁部主管")
 
     cinema = mall.tenants.register(
         actor=desk, unit="L5-01", name="星光影城", trade="entertainment", tier="anchor",

@@ -239,6 +239,10 @@ def test_r3_r5_f2_repair_flow_through_the_console_script(tmp_path: Path) -> None
     store = f"--store={tmp_path / 'mall.json'}"
     _ok(console("init", store))
     t0 = "--now=2026-09-30T10:00:00+08:00"
+    # G11: the repair names a registered tenant (T-000001)
+    _ok(console("open", "tenant", store, DESK, t0, "-f", "unit=B1-101", "-f", "name=李记",
+                "-f", "trade=retail", "-f", "contact=李雷", "-f", "phone=13800001111",
+                "-f", "lease_start=2024-01-01"))  # fmt: skip
     out = _ok(console("open", "repair", store, DESK, t0, "--lang=en",
                       "-f", "source=tenant", "-f", "fault_type=water", "-f", "location=B1-101",
                       "-f", "description=水管漏水", "-f", "tenant=T-000001",
@@ -319,11 +323,12 @@ def test_v1_v5_tenant_visit_and_suggestion_through_the_console_script(tmp_path: 
                 "-f", "trade=retail", "-f", "tier=regular",
                 "-f", "planned_at=2026-09-29T10:00:00+08:00",
                 "-f", "due_at=2026-09-30T23:59:00+08:00"))  # fmt: skip
-    _ok(console("fire", "V-000001", "appoint", store, DESK, now,
+    ops = "--actor=ops-1:staff:operations"  # G5: the visiting department appoints (V2)
+    _ok(console("fire", "V-000001", "appoint", store, ops, now,
                 "-f", "at=2026-09-29T10:00:00+08:00", "-f", "phoned=yes"))  # fmt: skip
     later = "--now=2026-09-29T10:40:00+08:00"
     items = json.dumps([{"topic": "engineering", "text": "门口地砖松动"}], ensure_ascii=False)
-    _ok(console("fire", "V-000001", "complete", store, DESK, later, "-f", "form=meeting",
+    _ok(console("fire", "V-000001", "complete", store, ops, later, "-f", "form=meeting",
                 "-f", "topics=engineering", "-f", "notes=交流经营情况",
                 "-f", "satisfaction=satisfied", "-f", "confirmed_by=赵敏",
                 "-f", f"suggestions={items}"))  # fmt: skip
@@ -331,7 +336,7 @@ def test_v1_v5_tenant_visit_and_suggestion_through_the_console_script(tmp_path: 
     assert [(r["id"], r["state"], r["tenant"]) for r in listed] == [
         ("S-000001", "raised", "T-000001")
     ]
-    _ok(console("fire", "S-000001", "answer", store, DESK, later, "-f", "answer=已安排维修"))
+    _ok(console("fire", "S-000001", "answer", store, ENG, later, "-f", "answer=已安排维修"))
     shown = _ok(console("show", "T-000001", store, later))
     assert "13922223333" not in shown
     assert "赵敏" not in shown

@@ -18,6 +18,7 @@ from mallops import Actor, Mall, MallopsError, ManualClock, MemoryStore, Policy,
 from mallops.workflows.complaints import COMPLAINT
 
 from .conftest import at
+from .tenant_helpers import registered_tenant
 
 POLICY = Policy.from_dict({"complaints": {"survey_by": "survey"}})
 ROLES = list(POLICY.roles)
@@ -62,6 +63,8 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         self.mall = Mall(store=MemoryStore(), clock=self.clock, policy=POLICY)
         self.ids: list[str] = []
         self.levels: dict[str, int] = {}
+        # G11: a complaint names a registered tenant (or none)
+        self.tenants = [registered_tenant(self.mall, unit) for unit in ("L1-1", "L1-2")]
 
     def snapshot(self) -> dict[str, Record]:
         return {r.id: r for r in self.mall.query()}
@@ -70,11 +73,11 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         place=st.sampled_from(["B1 restroom", "L2 escalator", "L3 food court"]),
         channel=st.sampled_from(["phone", "weibo", "wechat"]),
         severity=st.sampled_from([None, "general", "important", "major"]),
-        tenant=st.sampled_from([None, "T-1", "T-2"]),
+        tenant=st.sampled_from([None, 0, 1]),
         role=st.sampled_from(ROLES),
     )
     def open(
-        self, place: str, channel: str, severity: str | None, tenant: str | None, role: str
+        self, place: str, channel: str, severity: str | None, tenant: int | None, role: str
     ) -> None:
         c = self.mall.complaints.open(
             actor=Actor(f"{role}-1", role, "customer_service"),
@@ -85,7 +88,7 @@ class ComplaintLifecycle(RuleBasedStateMachine):
             description="扶梯异响 escalator noise",
             demand="fix",
             severity=severity,
-            tenant=tenant,
+            tenant=None if tenant is None else self.tenants[tenant],
         )
         self.ids.append(c.id)
 

@@ -25,6 +25,7 @@ from mallops import (
 )
 
 from .conftest import DESK, at
+from .tenant_helpers import registered_tenant
 
 BACKENDS = ("memory", "json", "sqlite")
 
@@ -49,7 +50,7 @@ def mall(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mall]:
         location="3F",
         description="地面湿滑",
         demand="清洁",
-        tenant="T-1",
+        tenant=registered_tenant(m, "3F-1"),
     )
     yield m
     store.close()
@@ -92,7 +93,7 @@ class TestQueries:
         with pytest.raises(ValidationError, match="G11"):
             mall.query(property="B")
         assert len(mall.complaints.query(property="default", kind="complaint")) == 1
-        assert len(mall.query(tenant="T-1")) == 1
+        assert len(mall.query(tenant=registered_tenant(mall, "3F-1"), kind="complaint")) == 1
 
 
 class TestWriting:

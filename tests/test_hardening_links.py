@@ -68,15 +68,15 @@ def test_g11_a_suggestion_is_raised_in_a_visit_of_its_own_property() -> None:
 
 
 def test_g11_complaints_and_repairs_refuse_another_propertys_tenant() -> None:
-    """A complaint or repair naming a tenant of another property (or a record that is
-    no tenant) is refused; a tenant of its own property, or an id outside the register,
-    is accepted."""
+    """A complaint or repair naming a tenant of another property, an id that names no
+    record (issue 15), or a record that is no tenant is refused; a tenant of its own
+    property is accepted.  Another property's tenant is reported like a missing one."""
     a, b = two_properties()
     tenant_b = tenant(b)
     tenant_a = tenant(a, unit="A-1")
-    with pytest.raises(ValidationError, match="G11"):
+    with pytest.raises(RecordNotFound, match="G11"):
         complaint(a, tenant=tenant_b.id)
-    with pytest.raises(ValidationError, match="G11"):
+    with pytest.raises(RecordNotFound, match="G11"):
         a.repairs.open(
             actor=DESK, source="tenant", fault_type="water", location="l", description="d",
             tenant=tenant_b.id,
@@ -84,7 +84,14 @@ def test_g11_complaints_and_repairs_refuse_another_propertys_tenant() -> None:
     with pytest.raises(ValidationError, match="not a tenant"):
         complaint(a, tenant=complaint(a).id)
     assert complaint(a, tenant=tenant_a.id).tenant == tenant_a.id
-    assert complaint(a, tenant="T-0101").tenant == "T-0101"  # not in the register
+    with pytest.raises(RecordNotFound, match="G11"):  # an id naming no tenant record
+        complaint(a, tenant="T-0101")
+    with pytest.raises(RecordNotFound, match="G11"):
+        a.repairs.open(
+            actor=DESK, source="tenant", fault_type="water", location="l", description="d",
+            tenant="T-0101",
+        )  # fmt: skip
+    assert "T-0101" not in [c.tenant for c in a.complaints.query()]
 
 
 def test_g11_a_lost_report_matches_only_an_item_of_its_own_property() -> None:

@@ -11,6 +11,8 @@ from mallops import (
     Duration,
     InvalidTransition,
     Mall,
+    ManualClock,
+    MemoryStore,
     PermissionDenied,
     Policy,
     PolicyError,
@@ -30,6 +32,8 @@ from .lost_found_helpers import (
     make_mall,
     return_to_owner,
 )
+
+DESK_STAFF = Actor("cs-staff", "staff", "customer_service", "Desk Staff")
 
 # -- L1 intake ----------------------------------------------------------------------------
 
@@ -264,7 +268,9 @@ def test_l5_no_release_without_verified_claim_nor_twice_nor_by_a_role_not_allowe
     mall.lost_found.verify_claim(item.id, actor=DESK, features_match=True, id_checked=True)
     before = mall.get(item.id)
     with pytest.raises(PermissionDenied, match="only front_desk"):
-        mall.lost_found.release(item.id, actor=STAFF)
+        mall.lost_found.release(item.id, actor=DESK_STAFF)  # the desk's own staff: L5 roles
+    with pytest.raises(PermissionDenied, match="customer_service department"):
+        mall.lost_found.release(item.id, actor=STAFF)  # G5: another department's staff
     assert mall.get(item.id) == before
     mall.lost_found.release(item.id, actor=DESK)
     with pytest.raises(InvalidTransition, match="closed"):
@@ -476,6 +482,8 @@ def test_l7_a_department_hand_over_names_the_receiver() -> None:
     with pytest.raises(InvalidTransition, match="received_by"):
         mall.lost_found.dispose(item_id, actor=DESK)
     with pytest.raises(PermissionDenied, match="record disposals"):
+        mall.lost_found.dispose(item_id, actor=DESK_STAFF, received_by="finance clerk")
+    with pytest.raises(PermissionDenied, match="customer_service department"):
         mall.lost_found.dispose(item_id, actor=STAFF, received_by="finance clerk")
     item = mall.lost_found.dispose(item_id, actor=DESK, received_by="finance clerk Wang")
     assert item.fields["disposal"]["received_by"] == "finance clerk Wang"
@@ -520,21 +528,104 @@ def test_l8_statutory_policy_destroys_only_perishable_or_hazardous_items() -> No
     assert item.fields["place"] == "destroyed"
 
 
-def test_l8_working_day_retention_across_the_year_needs_that_years_holidays() -> None:
-    """A 10-working-day period from late December needs 2027 data: without it intake fails
-    naming the year and stores nothing; with the policy's 2027 holidays, 1 January is
-    skipped."""
-    mall, _ = make_mall(at(2026, 12, 24, 10), Policy.statutory())
+def test_l8_g9_working_day_retention_into_a_year_without_data_is_provisional() -> None:
+    """Rules L8, G9: on 2026-12-28 (data only to 2026) the statutory 10-working-day
+    retention reaches into 2027: the item is registered all the same, its retention end
+    planned by the fallback rule (weekends off, no holidays: Mon 2027-01-11 10:00), the
+    timer provisional and a ``timer_provisional`` event says so.  Adding the policy's
+    2027 holidays re-plans it (1 January skipped: 2027-01-12 10:00), recorded with old
+    and new due time, and ``retention_until`` follows."""
+    store = MemoryStore()
+    clock = ManualClock(at(2026, 12, 28, 10))
+    mall = Mall(store=store, clock=clock, policy=Policy.statutory())
+    seen: list[DomainEvent] = []
+    mall.subscribe(seen.append)
+    item = found(mall)
+    retention = item.timer("retention")
+    assert retention is not None
+    assert (retention.provisional_year, retention.due_at) == (2027, at(2027, 1, 11, 10))
+    assert item.fields["retention_until"] == "2027-01-11T10:00:00+08:00"
+    provisional = [e for e in seen if e.type == "timer_provisional"]
+    assert [(e.type, e.data["timer"], e.data["year"]) for e in provisional] == [
+        ("timer_provisional", "retention", 2027)
+    ]
+    updated = Mall(store=store, clock=clock, policy=_with_2027(Policy.statutory()))
+    changes = updated.replan_provisional(reason="2027 schedule published")
+    assert [(c.record_id, c.timer, c.old_due, c.new_due) for c in changes] == [
+        (item.id, "retention", at(2027, 1, 11, 10), at(2027, 1, 12, 10))
+    ]
+    item = updated.get(item.id)
+    assert item.fields["retention_until"] == "2027-01-12T10:00:00+08:00"
+    retention = item.timer("retention")
+    assert retention is not None
+    assert retention.provisional_year is None
+    entry = item.history[-1]
+    assert (entry.event, entry.data["changes"][0]["old_due"]) == (
+        "_replan",
+        "2027-01-11T10:00:00+08:00",
+    )
+    assert entry.data["changes"][0]["new_due"] == "2027-01-12T10:00:00+08:00"
+    assert updated.replay(item.id) == item
+    clock.set(at(2027, 1, 11, 11))
+    updated.tick()
+    assert updated.get(item.id).state == "registered"
+    clock.set(at(2027, 1, 12, 11))
+    updated.tick()
+    assert updated.get(item.id).state == "due_disposal"
+
+
+def test_l8_g9_tick_replans_and_a_passed_retention_falls_due_at_the_replan() -> None:
+    """Rule G9: ``tick()`` re-plans by itself once the data is there; a retention end
+    the real schedule puts before now falls due at the re-plan (never back in time)."""
+    store = MemoryStore()
+    clock = ManualClock(at(2026, 12, 28, 10))
+    mall = Mall(store=store, clock=clock, policy=Policy.statutory())
+    item = found(mall, category="watch")
+    year_2027 = {"holidays": [], "workdays": ["2027-01-02", "2027-01-03"]}  # 调休 weekend
+    policy = Policy.from_dict({"calendar": {"years": {"2027": year_2027}}}, base=Policy.statutory())
+    clock.set(at(2027, 1, 10, 12))  # the real end (Thu 7th 10:00) has passed
+    later = Mall(store=store, clock=clock, policy=policy)
+    events = later.tick()
+    assert [e.type for e in events if e.record_id == item.id] == ["timer_replanned"]
+    item = later.get(item.id)
+    assert item.fields["retention_until"] == "2027-01-07T10:00:00+08:00"
+    retention = item.timer("retention")
+    assert retention is not None
+    assert retention.due_at == at(2027, 1, 10, 12)
+    clock.set(at(2027, 1, 10, 12, 0, 1))
+    later.tick()
+    item = later.get(item.id)
+    assert item.state == "due_disposal"
+
+
+def test_l8_g9_refuse_mode_still_refuses_intake_naming_the_year() -> None:
+    """Rule G9 under ``calendar.missing_year = "refuse"``: intake fails naming 2027 and
+    stores nothing (the operator chose to refuse)."""
+    policy = Policy.from_dict({"calendar": {"missing_year": "refuse"}}, base=Policy.statutory())
+    mall, _ = make_mall(at(2026, 12, 28, 10), policy)
     with pytest.raises(CalendarError, match="2027") as info:
         found(mall)
     assert info.value.year == 2027
     assert mall.lost_found.query() == []
-    mall, clock = make_mall(at(2026, 12, 24, 10), _with_2027(Policy.statutory()))
+
+
+def test_l4_g9_a_working_day_front_desk_period_into_2027_never_fails_close_day() -> None:
+    """Rules L4, G9: a front-desk period in working days that reaches into 2027 is
+    planned provisionally at ``close_day`` (no CalendarError), and moving the item to
+    the store room when it ends is no ``tick_failed``."""
+    policy = Policy.from_dict(
+        {"lost_found": {"front_desk_period": "3 working days"}}, base=Policy.statutory()
+    )
+    mall, clock = make_mall(at(2026, 12, 30, 10), policy)
     item = found(mall)
-    assert item.fields["retention_until"] == "2027-01-08T10:00:00+08:00"
-    clock.set(at(2027, 1, 8, 11))
-    mall.tick()
-    assert mall.get(item.id).state == "due_disposal"
+    (numbered,) = mall.lost_found.close_day(actor=DESK)
+    desk = numbered.timer("front_desk")
+    assert desk is not None
+    assert desk.provisional_year == 2027
+    clock.set(at(2027, 1, 5, 12))
+    events = mall.tick()
+    assert not [e for e in events if e.type == "tick_failed"]
+    assert mall.get(item.id).fields["place"] == "store_room"
 
 
 def test_l8_the_statutory_policy_is_plain_policy_data() -> None:

@@ -7,6 +7,7 @@ from mallops import Mall, ManualClock
 from mallops.read_models import at_risk, breached, by_department, by_owner, overdue
 
 from .conftest import DESK, at
+from .tenant_helpers import registered_tenant
 
 
 def _complaint(mall: Mall) -> str:
@@ -17,9 +18,10 @@ def _complaint(mall: Mall) -> str:
 
 
 def _repair(mall: Mall) -> str:
+    tenant = registered_tenant(mall, "B1-101")
     return mall.repairs.open(
         actor=DESK, source="tenant", fault_type="water", location="B1-101",
-        description="水管漏水", tenant="T-000001", reporter="李雷", contact="13800001111",
+        description="水管漏水", tenant=tenant, reporter="李雷", contact="13800001111",
     ).id  # fmt: skip
 
 

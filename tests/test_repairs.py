@@ -21,13 +21,14 @@ from mallops import (
 )
 
 from .conftest import CS_HEAD, DEPT_MANAGER, DESK, GM, STAFF, at
+from .tenant_helpers import registered_tenant
 
 
 def report(mall: Mall, **over: Any) -> Record:
     params: dict[str, Any] = {
         "actor": DESK,
         "source": "tenant",
-        "tenant": "T-201",
+        "tenant": registered_tenant(mall),
         "fault_type": "lighting",
         "location": "L2 shop 201",
         "description": "shop sign light is out",
@@ -380,7 +381,10 @@ def test_r6_internal_work_needs_no_return_visit(mall: Mall) -> None:
 
 def test_r6_staff_report_for_a_tenant_is_external(mall: Mall) -> None:
     """A staff member reporting a tenant's fault makes it external (a tenant is behind it)."""
-    assert report(mall, source="staff", tenant="T-9").fields["external"] is True
+    assert (
+        report(mall, source="staff", tenant=registered_tenant(mall, "L9-9")).fields["external"]
+        is True
+    )
 
 
 def test_r6_external_order_closes_only_after_a_satisfied_return_visit(mall: Mall) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mallops import (
+    Actor,
     DomainEvent,
     InvalidTransition,
     Mall,
@@ -15,15 +16,19 @@ from mallops import (
     MemoryStore,
     PermissionDenied,
     Policy,
+    PolicyError,
     Record,
+    RecordNotFound,
     ValidationError,
 )
 from mallops.workflows import timeliness
 
 from .conftest import CLEANER, DEPT_MANAGER, DESK, GM, PROPERTY_MANAGER, STAFF, at
+from .tenant_helpers import registered_tenant
 from .test_repairs import report, to_completed
 
 GOOD = {"speed": 5, "result": 5, "attitude": 4}
+CLEANING_MANAGER = Actor("dm-clean", "department_manager", "cleaning", "Cleaning Manager")
 BAD = {"speed": 4, "result": 2, "attitude": 5}
 
 
@@ -36,7 +41,7 @@ def complaint(mall: Mall, **over: Any) -> Record:
         "location": "B1 east restroom",
         "description": "restroom is dirty",
         "demand": "clean it",
-        "tenant": "T-100",
+        "tenant": registered_tenant(mall, "L1-100"),
     }
     params.update(over)
     return mall.complaints.open(**params)
@@ -193,8 +198,8 @@ def test_f2_return_visit_mode_refuses_the_complaint_survey(mall: Mall) -> None:
     ("severity", "refused", "allowed"),
     [
         ("general", None, DESK),
-        ("important", DESK, DEPT_MANAGER),
-        ("important", STAFF, PROPERTY_MANAGER),
+        ("important", DESK, CLEANING_MANAGER),
+        ("important", CLEANER, PROPERTY_MANAGER),
         ("major", PROPERTY_MANAGER, GM),
     ],
 )
@@ -208,7 +213,7 @@ def test_f3_severity_decides_who_visits(
     resolve(mall, c.id)
     rv = open_visit(mall, c.id)
     if refused is not None:
-        with pytest.raises(PermissionDenied, match="F3"):
+        with pytest.raises(PermissionDenied, match=r"F3|G5"):  # rank (F3) or department
             mall.return_visits.fire(rv.id, "visit", actor=refused, method="phone", **GOOD)
         with pytest.raises(PermissionDenied):
             mall.return_visits.fire(
@@ -220,6 +225,31 @@ def test_f3_severity_decides_who_visits(
     assert mall.return_visits.fire(rv.id, "visit", actor=allowed, method="phone", **GOOD).state == (
         "satisfied"
     )
+
+
+def test_f2_f3_g5_the_visit_belongs_to_the_clerks_or_the_sources_department(
+    mall: Mall,
+) -> None:
+    """Rules F2, F3, G5: a general complaint's visit belongs to the clerks' department
+    (``return_visits.department``): a cleaner may not make it; an important one's to the
+    source's department: another department's manager may not make it."""
+    general = complaint(mall)
+    handle(mall, general.id)
+    resolve(mall, general.id)
+    rv = open_visit(mall, general.id)
+    assert rv.department == "customer_service"
+    with pytest.raises(PermissionDenied, match="customer_service department"):
+        mall.return_visits.fire(rv.id, "visit", actor=CLEANER, method="phone", **GOOD)
+    important = complaint(mall, severity="important")
+    handle(mall, important.id)
+    resolve(mall, important.id)
+    rv = open_visit(mall, important.id)
+    assert rv.department == "cleaning"
+    with pytest.raises(PermissionDenied, match="cleaning department"):
+        mall.return_visits.fire(rv.id, "visit", actor=DEPT_MANAGER, method="phone", **GOOD)
+    assert mall.get(rv.id) == rv
+    done = mall.return_visits.fire(rv.id, "visit", actor=CLEANING_MANAGER, method="phone", **GOOD)
+    assert done.state == "satisfied"
 
 
 def test_f3_major_repair_is_visited_by_the_general_manager(mall: Mall) -> None:
@@ -368,8 +398,9 @@ def test_return_visit_replay(mall: Mall, clock: ManualClock) -> None:
 def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) -> None:
     """An account started 2026-01-15 is visited monthly in its first year, then every
     quarter; each visit made opens the next one in the same commit."""
+    t300 = registered_tenant(mall, "L3-300")
     first = mall.return_visits.start_account_visits(
-        actor=DESK, tenant="T-300", since=at(2026, 1, 15, 10), customer="陈经理"
+        actor=DESK, tenant=t300, since=at(2026, 1, 15, 10), customer="陈经理"
     )
     assert first.timer("due").due_at == at(2026, 10, 15, 10)
     assert first.history[0].actor.id == "system"
@@ -378,7 +409,7 @@ def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) 
     for _ in range(5):
         clock.set(visit.timer("due").due_at.subtract(days=1))
         mall.return_visits.fire(visit.id, "visit", actor=DESK, method="phone", **GOOD)
-        (visit,) = mall.return_visits.account_visits("T-300", open_only=True)
+        (visit,) = mall.return_visits.account_visits(t300, open_only=True)
         dues.append(visit.timer("due").due_at)
     assert dues == [
         at(2026, 11, 15, 10),
@@ -387,14 +418,16 @@ def test_f7_new_accounts_monthly_then_quarterly(mall: Mall, clock: ManualClock) 
         at(2027, 4, 15, 10),
         at(2027, 7, 15, 10),
     ]
-    assert len(mall.return_visits.account_visits("T-300")) == 6
+    assert len(mall.return_visits.account_visits(t300)) == 6
     assert mall.replay(visit.id) == mall.get(visit.id)
 
 
 def test_f7_account_visits_need_a_tenant_id(mall: Mall) -> None:
     """A missing or non-text tenant (or source) is a ValidationError naming the field,
     not a TypeError, nor a list of every tenant's visits; nothing is stored."""
-    mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    mall.return_visits.start_account_visits(
+        actor=DESK, tenant=registered_tenant(mall, "L3-301"), since=at(2025, 1, 1)
+    )
     for bad in (None, 5, ""):
         with pytest.raises(ValidationError) as err:
             mall.return_visits.start_account_visits(actor=DESK, tenant=bad, since=at(2025, 1, 1))  # type: ignore[arg-type]
@@ -408,8 +441,52 @@ def test_f7_account_visits_need_a_tenant_id(mall: Mall) -> None:
 
 def test_f7_one_open_periodic_visit_per_account(mall: Mall) -> None:
     """Starting the periodic visits twice is refused; the intervals are policy data."""
-    mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+    t301 = registered_tenant(mall, "L3-301")
+    mall.return_visits.start_account_visits(actor=DESK, tenant=t301, since=at(2025, 1, 1))
     with pytest.raises(ValidationError, match="already has an open periodic visit"):
-        mall.return_visits.start_account_visits(actor=DESK, tenant="T-301", since=at(2025, 1, 1))
+        mall.return_visits.start_account_visits(actor=DESK, tenant=t301, since=at(2025, 1, 1))
+    with pytest.raises(RecordNotFound):  # G11: a tenant id naming no record
+        mall.return_visits.start_account_visits(actor=DESK, tenant="T-999", since=at(2025, 1, 1))
     policy = Policy.from_dict({"return_visits": {"account_interval": "6 months"}})
     assert policy.return_visits.account_interval.amount == 6
+
+
+def test_f4_g9_a_working_hours_retry_into_a_year_without_data_is_provisional() -> None:
+    """Rules F4, G9: a retry in working hours planned on 2026-12-31 17:00 that reaches
+    into 2027 (no data) is planned by the fallback rule (Fri 1 January counts: 12:00),
+    the retry timer provisional; with the 2027 data (1 January a holiday) the re-plan
+    moves it to Mon 2027-01-04 12:00 and ``retry_at`` follows.  No tick fails."""
+    store = MemoryStore()
+    clock = ManualClock(at(2026, 12, 31, 9))
+    policy = Policy.from_dict({"return_visits": {"retry_after": "4 working hours"}})
+    mall = Mall(store=store, clock=clock, policy=policy)
+    r = accepted_repair(mall)
+    rv = open_visit(mall, r.id)
+    clock.set(at(2026, 12, 31, 17))
+    rv = mall.return_visits.fire(rv.id, "not_reached", actor=DESK, method="phone", outcome="busy")
+    retry = rv.timer("retry")
+    assert retry is not None
+    assert (retry.provisional_year, retry.due_at) == (2027, at(2027, 1, 1, 12))
+    assert rv.fields["retry_at"] == "2027-01-01T12:00:00+08:00"
+    data = {"years": {"2027": {"holidays": ["2027-01-01"], "workdays": []}}}
+    later = Mall(
+        store=store,
+        clock=clock,
+        policy=Policy.from_dict({"calendar": data}, base=policy),
+    )
+    events = later.tick()
+    assert not [e for e in events if e.type == "tick_failed"]
+    rv = later.get(rv.id)
+    retry = rv.timer("retry")
+    assert retry is not None
+    assert (retry.provisional_year, retry.due_at) == (None, at(2027, 1, 4, 12))
+    assert rv.fields["retry_at"] == rv.fields["attempts"][-1]["retry_at"]
+    assert rv.fields["retry_at"] == "2027-01-04T12:00:00+08:00"
+    assert later.replay(rv.id) == rv
+
+
+def test_f2_the_clerks_department_is_policy_data() -> None:
+    """Rule F2: ``return_visits.department`` names a department of the policy."""
+    assert Policy.seed().return_visits.department == "customer_service"
+    with pytest.raises(PolicyError, match=r"return_visits\.department"):
+        Policy.from_dict({"return_visits": {"department": "kitchen"}})

@@ -14,7 +14,20 @@ from mallops import (
     ValidationError,
 )
 
-from .visit_helpers import DM, GM, OPS, at, clock_of, new_mall, tenant, visit_done
+from .visit_helpers import (
+    DM,
+    ENG,
+    GM,
+    MKT,
+    MKT_DM,
+    OPS,
+    SEC,
+    at,
+    clock_of,
+    new_mall,
+    tenant,
+    visit_done,
+)
 
 
 def _visited(*suggestions: dict[str, str]) -> tuple[Mall, Record, list[Record]]:
@@ -78,7 +91,7 @@ def test_v5_answered_within_one_week_or_it_escalates() -> None:
     assert events[-1].data["role"] == "department_manager"
     clock_of(mall).set(at(2026, 3, 13, 11))
     assert [e.data["role"] for e in mall.tick()] == ["general_manager"]
-    r = mall.suggestions.fire(s.id, "answer", actor=OPS, answer="工程部已安排维修")
+    r = mall.suggestions.fire(s.id, "answer", actor=ENG, answer="工程部已安排维修")
     assert r.timer("answer").status == "breached"  # type: ignore[union-attr]
 
 
@@ -87,9 +100,9 @@ def test_v5_answered_in_time_then_tracked_until_solved() -> None:
     mall, _, (s,) = _visited({"topic": "engineering", "text": "漏水"})
     clock_of(mall).advance(days=2)
     mall.suggestions.fire(s.id, "forward", actor=OPS, head="钱工", report="请维修")
-    mall.suggestions.fire(s.id, "answer", actor=OPS, answer="下周维修")
-    mall.suggestions.fire(s.id, "track", actor=OPS, note="已订配件")
-    r = mall.suggestions.fire(s.id, "solve", actor=OPS, resolution="已修好")
+    mall.suggestions.fire(s.id, "answer", actor=ENG, answer="下周维修")
+    mall.suggestions.fire(s.id, "track", actor=ENG, note="已订配件")
+    r = mall.suggestions.fire(s.id, "solve", actor=ENG, resolution="已修好")
     assert r.state == "solved"
     assert r.timer("answer").status == "met"  # type: ignore[union-attr]
     assert [p["note"] for p in r.fields["progress"]] == ["已订配件"]
@@ -102,8 +115,10 @@ def test_v5_declined_only_with_an_explanation_by_a_manager() -> None:
     with pytest.raises(PermissionDenied):
         mall.suggestions.fire(s.id, "decline", actor=OPS, explanation="x")
     with pytest.raises(ValidationError, match="explanation"):
-        mall.suggestions.fire(s.id, "decline", actor=DM)
-    r = mall.suggestions.fire(s.id, "decline", actor=DM, explanation="消防规范不允许")
+        mall.suggestions.fire(s.id, "decline", actor=MKT_DM)
+    with pytest.raises(PermissionDenied, match="marketing department"):  # G5: not his
+        mall.suggestions.fire(s.id, "decline", actor=DM, explanation="x")
+    r = mall.suggestions.fire(s.id, "decline", actor=MKT_DM, explanation="消防规范不允许")
     assert (r.state, r.fields["answered_at"] is not None) == ("declined", True)
 
 
@@ -180,7 +195,7 @@ def test_v7_coverage_per_tier_and_tenants_never_visited() -> None:
         mall, sv.id, sv.fields["planned_at"], suggestions=[{"topic": "publicity", "text": "x"}]
     )
     (s,) = mall.suggestions.query()
-    mall.suggestions.fire(s.id, "answer", actor=OPS, answer="ok")
+    mall.suggestions.fire(s.id, "answer", actor=MKT, answer="ok")
     assert mall.now() > mall.visits.plan(2026, tenant=anchor.id)[0].timer("due").due_at  # type: ignore[union-attr,operator]
     cov = mall.visits.coverage(2026)
     tiers = {t.tier: t for t in cov.tiers}
@@ -196,7 +211,7 @@ def test_v7_answer_rate_counts_late_answers() -> None:
     mall, _, (a, _b) = _visited(
         {"topic": "security", "text": "a"}, {"topic": "security", "text": "b"}
     )
-    mall.suggestions.fire(a.id, "answer", actor=OPS, answer="ok")
+    mall.suggestions.fire(a.id, "answer", actor=SEC, answer="ok")
     clock_of(mall).advance(days=8)
     cov = mall.visits.coverage(2026)
     assert (cov.suggestions, cov.answered_in_time, cov.answered_late) == (2, 1, 1)

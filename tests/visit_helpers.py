@@ -13,6 +13,11 @@ OPS = Actor("op-1", "staff", "operations", "Visitor One")
 DESK = Actor("desk-1", "front_desk", "customer_service", "Desk One")
 DM = Actor("dm-1", "department_manager", "operations", "Manager One")
 GM = Actor("gm-1", "general_manager", "operations", "GM One")
+# staff of the departments suggestions are routed to (V5: the department answers)
+ENG = Actor("eng-1", "staff", "engineering", "Engineer One")
+MKT = Actor("mkt-1", "staff", "marketing", "Marketing One")
+MKT_DM = Actor("mkt-dm", "department_manager", "marketing", "Marketing Manager")
+SEC = Actor("sec-1", "staff", "security", "Guard One")
 
 # Test data for a year chinese-calendar does not know (FINDINGS: 2004-2026 only).
 YEARS_2027: dict[str, Any] = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 import pendulum
 
@@ -22,6 +23,7 @@ _UTC = _dt.UTC
 _astz = _dt.datetime.astimezone
 _ONE_DAY = _dt.timedelta(days=1)
 Span = tuple[pendulum.DateTime, pendulum.DateTime]
+_R = TypeVar("_R")
 _sub = _dt.datetime.__sub__
 
 
@@ -157,6 +159,21 @@ class BusinessCalendar:
                 _lenient=True,
             )
         return self._twin
+
+    def planned(self, compute: Callable[[BusinessCalendar], _R]) -> tuple[_R, int | None]:
+        """``compute(self)`` and ``None``, or, when it needs a year no source covers and
+        ``missing_year`` is ``"fallback"``, ``compute`` on the :meth:`lenient` twin and
+        the first missing year: a provisional result (G9) that the caller marks and
+        re-plans once the data arrives.  Under ``"refuse"`` the ``CalendarError``
+        propagates.  Workflows use it for every calendar arithmetic done outside the
+        timers (a retention end, a retry time, a visit plan), so that missing holiday
+        data never refuses intake nor fails a timer."""
+        try:
+            return compute(self), None
+        except CalendarError as exc:
+            if self.missing_year != "fallback" or exc.year is None:
+                raise
+            return compute(self.lenient()), exc.year
 
     # -- days and intervals ---------------------------------------------------------------
 

@@ -157,7 +157,11 @@ class ReturnVisitGenerator(Generator):
             return None
         svc = sim.mall.return_visits
         rid = record.id
-        actor = sim.staff.of_role(str(record.fields.get("performer_role") or "gm"), rng)
+        actor = sim.staff.of_role(  # F3 and G5: of the department the visit belongs to
+            str(record.fields.get("performer_role") or "gm"),
+            rng,
+            record.department or sim.mall.policy.return_visits.department,
+        )
         stage = record.fields.get("stage")
         if stage == "during":  # F1: keep the customer informed while the source waits
             return now + random_hours(rng, 18, 40), lambda: svc.fire(

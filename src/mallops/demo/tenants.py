@@ -61,7 +61,8 @@ class TenantGenerator(Generator):
                         max(lease.year + r.choice((3, 5, 8, 10)), day.year + 1), 12, 31
                     ),
                 }
-                when = day.add(hours=7, seconds=i)
+                # at the start of the first day, before any record names them (G11)
+                when = day.add(microseconds=i)
                 sim.at(when, functools.partial(self._open, sim, ops, params))
         if sim.day_index == 0 or (day.month == 1 and day.day == 1):
             sim.at(day.add(hours=8), functools.partial(self._plan, sim, ops, day.year))
@@ -147,6 +148,9 @@ class VisitGenerator(Generator):
                 rid, actor=visitor, at=planned, phoned=True, visitor=visitor.id
             )
         if record.state == "appointed":
+            # the appointed visitor records the visit (V3; access rule "assignee", G5)
+            team = sim.staff.staff.get(sim.mall.policy.visits.department, [])
+            visitor = next((a for a in team if a.id == record.owner), visitor)
             at = aware(f["appointment_at"], tz=tz)
             if rng.random() < sim.config.missed_visit_rate:
                 return max(now, at.add(minutes=20)), lambda: svc.fire(

@@ -30,14 +30,13 @@ from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record
 from ..errors import InvalidTransition, PermissionDenied
 from ..policy import Policy
 from . import access as _access
-from . import timers as T
 from .checks import validate_with_policy
 from .context import Context, Draft
 from .draft_timers import TimerRules
 from .entries import ESCALATE_EVENT, LINK_EVENT, POLICY_EVENT, TIMER_EVENT, EventTable
 from .machine import Cursor, build_machine, trigger
 from .params import events_of
-from .replan import REPLAN_EVENT, provisional_events
+from .replan import REPLAN_EVENT, provisional_events, replan_draft
 from .replay import replay_history
 from .spec import EventSpec, Param, WorkflowSpec
 
@@ -190,8 +189,7 @@ class Engine:
             ctx.escalate(int(entry.data["level"]), str(entry.data["cause"]))
         elif entry.event == REPLAN_EVENT:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
-            for name, t in list(draft.timers.items()):
-                draft.timers[name] = T.replan(t, self.calendar, now)
+            replan_draft(ctx)  # G9: each timer by its spec's replan, else its own marks
         elif entry.event == LINK_EVENT:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
             ctx.link(str(entry.data["relation"]), str(entry.data["record"]))

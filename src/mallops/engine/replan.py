@@ -25,9 +25,16 @@ from . import timers as T
 
 if TYPE_CHECKING:
     from ..calendar import BusinessCalendar
+    from .context import Context
     from .engine import Engine
 
-__all__ = ["REPLAN_EVENT", "provisional_events", "replan_changes", "replan_record"]
+__all__ = [
+    "REPLAN_EVENT",
+    "provisional_events",
+    "replan_changes",
+    "replan_draft",
+    "replan_record",
+]
 
 REPLAN_EVENT = "_replan"
 FALLBACK_RULE = {
@@ -76,7 +83,10 @@ def replan_changes(
     record: Record, calendar: BusinessCalendar, now: pendulum.DateTime
 ) -> tuple[dict[str, Any], ...]:
     """What re-planning ``record`` on ``calendar`` at ``now`` would change: one dict per
-    timer (``timer``, ``year``, ``old_due``, ``new_due``, ``provisional_year`` after)."""
+    timer (``timer``, ``year``, ``old_due``, ``new_due``, ``provisional_year`` after).
+    Timers re-placed by their own marks only; a timer whose spec has a ``replan`` (a
+    due time the workflow computes) is re-planned by :func:`replan_record`, which
+    records what really changed."""
     changes: list[dict[str, Any]] = []
     for t in record.timers:
         if not T.needs_replan(t, calendar):
@@ -94,6 +104,41 @@ def replan_changes(
     return tuple(changes)
 
 
+def replan_draft(ctx: Context) -> None:
+    """Re-plan, in ``ctx``'s draft, every running timer provisional for a year the
+    calendar now covers: by its timer spec's ``replan`` when it has one (a due time the
+    workflow computes, e.g. a retention end, L6), else by re-placing its own marks."""
+    calendar = ctx.engine.calendar
+    hooks = {s.name: s.replan for s in ctx.engine.spec.timers}
+    for name, t in list(ctx.draft.timers.items()):
+        if not T.needs_replan(t, calendar):
+            continue
+        hook = hooks.get(name)
+        plan = hook(ctx) if hook is not None else None
+        if plan is None:
+            ctx.draft.timers[name] = T.replan(t, calendar, ctx.now)
+        else:
+            ctx.draft.timers[name] = T.replace(t, plan, ctx.now, calendar)
+
+
+def _changes(before: Record, after: Record, calendar: BusinessCalendar) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for t in before.timers:
+        new = after.timer(t.name)
+        if new is None or not T.needs_replan(t, calendar):
+            continue
+        out.append(
+            {
+                "timer": t.name,
+                "year": t.provisional_year,
+                "old_due": _iso(t.due_at),
+                "new_due": _iso(new.due_at),
+                "provisional_year": new.provisional_year,
+            }
+        )
+    return out
+
+
 def replan_record(
     engine: Engine,
     record: Record,
@@ -105,11 +150,15 @@ def replan_record(
     """Re-plan the provisional timers of ``record`` whose year ``engine.calendar`` now
     covers: the new record (one ``_replan`` history entry more) and its events (one
     ``timer_replanned`` per change), or ``None`` when nothing needs re-planning."""
-    changes = replan_changes(record, engine.calendar, now)
-    if not changes:
+    if not any(T.needs_replan(t, engine.calendar) for t in record.timers):
         return None
-    entry = engine.entry_for_system(record, REPLAN_EVENT, now, {"changes": list(changes)})
+    entry = engine.entry_for_system(record, REPLAN_EVENT, now, {})
     entry = evolve(entry, actor=actor, reason=reason)
+    # apply is pure: a first pass finds what the workflow's re-plans change, the second
+    # records the same outcome with those changes in the entry (old and new due times)
+    probe = engine.apply(record, entry, record_id=record.id, property=record.property)
+    changes = _changes(record, probe.record, engine.calendar)
+    entry = evolve(entry, data={"changes": changes})
     applied = engine.apply(record, entry, record_id=record.id, property=record.property)
     replanned = tuple(
         DomainEvent("timer_replanned", record.id, record.kind, record.property, now, change)

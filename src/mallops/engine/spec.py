@@ -188,6 +188,11 @@ class TimerSpec:
     builds its :class:`~mallops.engine.timers.TimerPlan` from the context;
     ``on_change`` and ``on_reopen`` return the policy's mode (keep, restart, recompute).
     ``on_mark`` runs when a mark fires (after mallops' own handling of it).
+    ``replan`` builds the timer's plan again, from now, once the holiday data that its
+    provisional plan lacked arrives (G9): for a due time the workflow computes itself
+    with :meth:`~mallops.calendar.BusinessCalendar.planned` (a retention end, L6; a
+    retry time, F4); it may update the fields that show that time.  Without it the
+    timer's own marks are re-placed.
     """
 
     name: str
@@ -200,6 +205,7 @@ class TimerSpec:
     on_change: Callable[[Policy], str] = lambda _p: "keep"
     on_reopen: Callable[[Policy], str] = lambda _p: "restart"
     on_mark: Callable[[Context, Timer, Mark], None] | None = None
+    replan: Callable[[Context], TimerPlan | None] | None = None
 
 
 @attrs.frozen

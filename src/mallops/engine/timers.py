@@ -33,6 +33,7 @@ class TimerPlan:
     allowance: int
     marks: tuple[tuple[str, int, int], ...]  # (kind, offset seconds, escalation level)
     quiet: bool = False
+    provisional_year: int | None = None  # a wall plan whose due time needed fallback (G9)
 
 
 def plan_for(
@@ -72,11 +73,24 @@ def plan_for(
 
 
 def plan_until(
-    start: pendulum.DateTime, due: pendulum.DateTime, *, warn_at: float | None = None
+    start: pendulum.DateTime,
+    due: pendulum.DateTime,
+    *,
+    warn_at: float | None = None,
+    provisional_year: int | None = None,
+    clamp: bool = False,
 ) -> TimerPlan:
-    """A wall-clock plan that falls due at an absolute time (a committed time, G8)."""
+    """A wall-clock plan that falls due at an absolute time (a committed time, G8).
+
+    ``provisional_year`` marks a due time the workflow computed under the calendar's
+    fallback rule (:meth:`~mallops.calendar.BusinessCalendar.planned`, G9): the timer is
+    provisional and its :class:`~mallops.engine.spec.TimerSpec` ``replan`` computes it
+    again once the data arrives.  ``clamp`` lets a due time not after ``start`` fall due
+    at ``start`` (a re-plan never fires back in time) instead of refusing it."""
     allowance = wall_seconds(start, due)
-    if allowance <= 0:
+    if clamp:
+        allowance = max(0, allowance)
+    elif allowance <= 0:
         raise ValidationError(
             f"the committed time {due.isoformat()} is not after {start.isoformat()}"
         )
@@ -84,7 +98,7 @@ def plan_until(
     if warn_at is not None:
         marks.append(("warning", max(1, int(allowance * warn_at)), 0))
     marks.append(("breach", allowance, 0))
-    return TimerPlan("wall", allowance, tuple(marks))
+    return TimerPlan("wall", allowance, tuple(marks), provisional_year=provisional_year)
 
 
 def _lenient(calendar: BusinessCalendar) -> BusinessCalendar:
@@ -115,12 +129,15 @@ def _due(
 
 
 def _place(timer: Timer, calendar: BusinessCalendar) -> Timer:
-    """Recompute the due times of the unfired marks of a running timer."""
+    """Recompute the due times of the unfired marks of a running timer.  A wall timer
+    keeps its plan's provisional year (its due times do not depend on the calendar; the
+    workflow computed them, see :func:`plan_until`)."""
+    kept = timer.provisional_year if timer.basis == "wall" else None
     if timer.status != "running" or timer.anchor is None:
         marks = tuple(evolve(m, due_at=None) if m.fired_at is None else m for m in timer.marks)
-        return evolve(timer, marks=marks, provisional_year=None)
+        return evolve(timer, marks=marks, provisional_year=kept)
     placed = []
-    provisional: int | None = None
+    provisional: int | None = kept
     for m in timer.marks:
         if m.fired_at is not None:
             placed.append(m)
@@ -147,6 +164,8 @@ def replan(timer: Timer, calendar: BusinessCalendar, now: pendulum.DateTime) -> 
     provisional for a later year."""
     if not needs_replan(timer, calendar):
         return timer
+    if timer.basis == "wall":  # its due time is the workflow's to recompute (replace)
+        return evolve(timer, provisional_year=None)
     placed = _place(timer, calendar)
     marks = tuple(
         evolve(m, due_at=now)
@@ -155,6 +174,24 @@ def replan(timer: Timer, calendar: BusinessCalendar, now: pendulum.DateTime) -> 
         for m in placed.marks
     )
     return evolve(placed, marks=marks)
+
+
+def replace(
+    timer: Timer, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar
+) -> Timer:
+    """``timer`` re-planned from ``now`` on ``plan`` (a workflow's own re-plan of a
+    provisional due time, G9; ``plan`` counts from ``now``): marks already fired stay
+    fired, the start, attribution and breach are kept."""
+    fresh = start(timer.name, plan, now, calendar)
+    fired = {(m.kind, m.level): m for m in timer.marks if m.fired_at is not None}
+    return evolve(
+        fresh,
+        marks=tuple(fired.get((m.kind, m.level), m) for m in fresh.marks),
+        started_at=timer.started_at,
+        breached_at=timer.breached_at,
+        by_department=timer.by_department,
+        restarts=timer.restarts,
+    )
 
 
 def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
@@ -169,7 +206,8 @@ def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: Business
         quiet=plan.quiet,
     )
     marks = []
-    provisional: int | None = None
+    # a wall plan's provisional year is the workflow's (plan_until, G9)
+    provisional: int | None = plan.provisional_year if plan.basis == "wall" else None
     for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
         due, year = _due(calendar, timer, now, Mark(kind, offset, level))
         if year is not None and (provisional is None or year < provisional):
@@ -339,5 +377,6 @@ def rebase(
         breached_at=breached,
         quiet=plan.quiet,
         marks=tuple(marks),
+        provisional_year=plan.provisional_year if plan.basis == "wall" else None,
     )
     return _place(rebased, calendar)

@@ -170,6 +170,12 @@ class Policy:
                     )
 
         self.visits.check_references(roles, self.departments, self.channels)
+        if self.return_visits.department not in self.departments:
+            raise PolicyError(
+                f"unknown department {self.return_visits.department!r}; departments: "
+                f"{', '.join(self.departments)}",
+                key="return_visits.department",
+            )
         self.lost_found.check_references(roles, self.departments)
         self.check_role(self.access.manager_role, "access.manager_role")
         for i, role in enumerate(self.access.configure_roles):

@@ -73,6 +73,13 @@ class ReturnVisitPolicy:
     account_role: str = field(
         "front_desk", doc="lowest role allowed to make a periodic account visit", rule="F7"
     )
+    department: str = field(
+        "customer_service",
+        doc="the department whose clerks make the return visits (the clerk visits the "
+        "previous day's closed services); a visit that needs a department manager or "
+        "higher (F3) belongs to its source's department",
+        rule="F2",
+    )
     tracking_for_complaints: bool = field(
         True, doc="complaints past their committed time get tracking contacts too", rule="F1"
     )

@@ -143,7 +143,9 @@ def event_params(
     overrides: Mapping[str, st.SearchStrategy[Any]] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Parameters for ``event`` of ``spec``: every required one, optional ones sometimes;
-    ``overrides`` replaces the strategy of named parameters (e.g. a record id)."""
+    ``overrides`` replaces the strategy of named parameters (e.g. a record id).  An
+    optional reference to a record that must exist (``Param(refers=...)``, a tenant,
+    G11) is left out unless overridden: no drawn text names a record of the store."""
     if event == spec.create.name:
         params = spec.create.params
     else:
@@ -156,7 +158,7 @@ def event_params(
     optional = {
         p.name: overrides.get(p.name, param_values(p, policy, now))
         for p in params
-        if not p.required
+        if not p.required and (p.name in overrides or p.refers is None or not p.must_exist)
     }
     return st.fixed_dictionaries(required, optional=optional)
 

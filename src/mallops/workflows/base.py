@@ -13,6 +13,7 @@ behaviour, docs/architecture.md) inside the same batch.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ import pendulum
 
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Record
 from ..engine.engine import LINK_EVENT, Engine
+from ..engine.keywords import checked_keywords
 from ..errors import RecordNotFound, ValidationError
 from ..stores.protocol import Query, check_id
 from .references import check_references
@@ -32,6 +34,15 @@ T = TypeVar("T")
 
 class WorkflowService:
     """Operations on the records of one workflow.  See the module docstring."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every public method of a service refuses an unknown or missing keyword with
+        ``ValidationError`` naming it and the allowed ones, not ``TypeError`` (issue 15;
+        :func:`~mallops.engine.keywords.checked_keywords`)."""
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(value):
+                setattr(cls, name, checked_keywords(value))
 
     def __init__(self, runtime: Runtime, engine: Engine) -> None:
         self.runtime = runtime

@@ -91,7 +91,7 @@ COMPLAINT = WorkflowSpec(
                 doc="category (C1); suggested if omitted (C2)",
             ),
             Param("severity", "choice", choices=c_severities, doc="severity (C3)"),
-            Param("tenant", doc="tenant concerned (G4)", refers=("tenant",), must_exist=False),
+            Param("tenant", doc="tenant concerned (G4)", refers=("tenant",)),
             Param("occurred_at", "datetime", doc="when it happened, if not now"),
         ),
         effect=on_open,

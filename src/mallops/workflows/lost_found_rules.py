@@ -26,6 +26,7 @@ __all__ = [
     "is_masked",
     "mask_id",
     "mask_name",
+    "planned_retention",
     "retention_due",
     "route_label",
     "tokens",
@@ -141,6 +142,25 @@ def retention_due(
             best = (name, due)
     assert best is not None
     return best
+
+
+def planned_retention(
+    policy: LostFoundPolicy,
+    calendar: BusinessCalendar,
+    *,
+    category: str,
+    has_contact: bool,
+    found_at: pendulum.DateTime,
+) -> tuple[str, pendulum.DateTime, int | None]:
+    """:func:`retention_due` and the year planned by the calendar's fallback rule, or
+    ``None`` (G9): a working-day retention (the statutory 10 working days, L8) reaching
+    into a year without holiday data is planned provisionally, never refused."""
+    (cls, due), year = calendar.planned(
+        lambda cal: retention_due(
+            policy, cal, category=category, has_contact=has_contact, found_at=found_at
+        )
+    )
+    return cls, due, year
 
 
 def disposal_route(

@@ -39,6 +39,8 @@ from .lost_item_custody import (
     permit_dispose,
     plan_front_desk,
     plan_retention,
+    replan_front_desk,
+    replan_retention,
 )
 
 __all__ = ["ANYONE", "LOST_ITEM", "OPEN_ITEM_STATES", "item_categories"]
@@ -121,6 +123,7 @@ LOST_ITEM = WorkflowSpec(
                 Param("note", "text"),
             ),
             effect=on_contact_owner,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "claim",
@@ -142,6 +145,7 @@ LOST_ITEM = WorkflowSpec(
             ),
             guard=guard_claim,
             effect=on_claim,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "verify_claim",
@@ -157,6 +161,7 @@ LOST_ITEM = WorkflowSpec(
             ),
             guard=guard_verify,
             effect=on_verify,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "reject_claim",
@@ -167,6 +172,7 @@ LOST_ITEM = WorkflowSpec(
             "reject the claim",
             guard=guard_reject,
             effect=on_reject,
+            who="handler",  # G5: the desk holding the item
             reason_required=True,
         ),
         EventSpec(
@@ -180,6 +186,7 @@ LOST_ITEM = WorkflowSpec(
             guard=guard_release,
             permit=permit_release,
             effect=on_release,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "number_item",
@@ -257,6 +264,7 @@ LOST_ITEM = WorkflowSpec(
             guard=guard_dispose,
             permit=permit_dispose,
             effect=on_dispose,
+            who="handler",  # G5: the desk holding the item
         ),
         EventSpec(
             "link_report",
@@ -278,6 +286,7 @@ LOST_ITEM = WorkflowSpec(
             (),
             plan_front_desk,
             on_mark=on_front_desk_mark,
+            replan=replan_front_desk,  # G9
         ),
         TimerSpec(
             "retention",
@@ -287,6 +296,7 @@ LOST_ITEM = WorkflowSpec(
             ("due_disposal",),
             plan_retention,
             on_mark=on_retention_mark,
+            replan=replan_retention,  # G9
         ),
     ),
     ladder=lambda p: (p.lost_found.supervisor_role,),

@@ -14,7 +14,7 @@ from ..domain.records import Mark, Timer
 from ..engine.context import Context
 from ..engine.timers import TimerPlan, plan_until
 from ..errors import ValidationError
-from .lost_found_rules import disposal_route, retention_due
+from .lost_found_rules import disposal_route, planned_retention
 from .lost_item_claims import open_claim
 
 __all__ = [
@@ -33,6 +33,8 @@ __all__ = [
     "permit_dispose",
     "plan_front_desk",
     "plan_retention",
+    "replan_front_desk",
+    "replan_retention",
 ]
 
 
@@ -40,8 +42,8 @@ def _found_at(ctx: Context) -> pendulum.DateTime:
     return aware(ctx.get("found_at"), field="found_at", tz=ctx.calendar.tz)
 
 
-def _retention(ctx: Context) -> tuple[str, pendulum.DateTime]:
-    return retention_due(
+def _retention(ctx: Context) -> tuple[str, pendulum.DateTime, int | None]:
+    return planned_retention(  # G9: a year without holiday data is planned provisionally
         ctx.policy.lost_found,
         ctx.calendar,
         category=ctx.draft.category or "",
@@ -51,19 +53,38 @@ def _retention(ctx: Context) -> tuple[str, pendulum.DateTime]:
 
 
 def plan_retention(ctx: Context) -> TimerPlan:
-    """The retention timer's plan: until the end of the item's retention (L6)."""
-    _, due = _retention(ctx)
-    return plan_until(ctx.now, due)
+    """The retention timer's plan: until the end of the item's retention (L6);
+    provisional when it reaches into a year without holiday data (G9)."""
+    _, due, year = _retention(ctx)
+    return plan_until(ctx.now, due, provisional_year=year)
 
 
-def _front_desk_until(ctx: Context) -> pendulum.DateTime:
-    return ctx.calendar.add(_found_at(ctx), ctx.policy.lost_found.front_desk_period)
+def replan_retention(ctx: Context) -> TimerPlan:
+    """The retention timer's plan once the year's holiday data arrived (G9, L6, L8):
+    ``retention_class`` and ``retention_until`` follow; an end now past falls due at
+    once."""
+    cls, due, year = _retention(ctx)
+    ctx.set("retention_class", cls)
+    ctx.set("retention_until", due)
+    return plan_until(ctx.now, due, provisional_year=year, clamp=True)
+
+
+def _front_desk_until(ctx: Context) -> tuple[pendulum.DateTime, int | None]:
+    period = ctx.policy.lost_found.front_desk_period
+    return ctx.calendar.planned(lambda cal: cal.add(_found_at(ctx), period))
 
 
 def plan_front_desk(ctx: Context) -> TimerPlan | None:
-    """The front-desk timer's plan, or ``None`` when its days are already over (L4)."""
-    due = _front_desk_until(ctx)
-    return plan_until(ctx.now, due) if due > ctx.now else None
+    """The front-desk timer's plan, or ``None`` when its days are already over (L4);
+    provisional when it reaches into a year without holiday data (G9)."""
+    due, year = _front_desk_until(ctx)
+    return plan_until(ctx.now, due, provisional_year=year) if due > ctx.now else None
+
+
+def replan_front_desk(ctx: Context) -> TimerPlan:
+    """The front-desk timer's plan once the year's holiday data arrived (G9, L4)."""
+    due, year = _front_desk_until(ctx)
+    return plan_until(ctx.now, due, provisional_year=year, clamp=True)
 
 
 def on_front_desk_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
@@ -118,7 +139,7 @@ def on_intake(ctx: Context) -> None:
     ctx.set("claims", [])
     ctx.set("contact_attempts", [])
     ctx.set("failed_claims", 0)
-    cls, due = _retention(ctx)
+    cls, due, _ = _retention(ctx)
     if due <= ctx.now:
         raise ValidationError(
             f"found_at: the retention of this item ({cls}) already ended on "
@@ -150,7 +171,7 @@ def on_contact_owner(ctx: Context) -> None:
         ctx.emit("owner_reached", number=ctx.get("number"))
     if not ctx.get("has_owner_contact") and (ctx.param("contact") or ctx.param("reached")):
         ctx.set("has_owner_contact", True)
-        cls, due = _retention(ctx)  # rule L6: owner contact known -> its retention
+        cls, due, _ = _retention(ctx)  # rule L6: owner contact known -> its retention
         ctx.set("retention_class", cls)
         if due != aware(ctx.get("retention_until"), tz=ctx.calendar.tz):
             ctx.set("retention_until", due)
@@ -163,7 +184,7 @@ def on_contact_owner(ctx: Context) -> None:
                 if ctx.draft.state == "due_disposal":
                     ctx.follow("retention_extended")
                 else:
-                    ctx.start_timer("retention", plan_until(ctx.now, due))
+                    ctx.start_timer("retention", plan_retention(ctx))
 
 
 def on_retention_extended(ctx: Context) -> None:
@@ -173,7 +194,7 @@ def on_retention_extended(ctx: Context) -> None:
     ctx.remove("disposal_case")
     ctx.remove("disposal_route")
     due = aware(ctx.get("retention_until"), tz=ctx.calendar.tz)
-    ctx.start_timer("retention", plan_until(ctx.now, due))
+    ctx.start_timer("retention", plan_retention(ctx))
     ctx.emit("retention_extended", number=ctx.get("number"), until=due)
 
 
@@ -185,7 +206,7 @@ def on_number(ctx: Context) -> None:
     ctx.set("numbered_by", ctx.param("by"))
     ctx.set("numbered_at", ctx.now)
     ctx.set("place", "service_centre")
-    if _front_desk_until(ctx) <= ctx.now:
+    if _front_desk_until(ctx)[0] <= ctx.now:
         ctx.follow("to_store_room")  # rule L4: its front-desk days are already over
 
 
@@ -264,7 +285,10 @@ def on_dispose(ctx: Context) -> None:
         record["decided_by_name"] = ctx.actor.name
     notice = ctx.policy.lost_found.disposal.public_notice
     if route == "police" and notice is not None:
-        record["notice_until"] = ctx.calendar.add(ctx.now, notice).isoformat()  # rule L8
+        until, year = ctx.calendar.planned(lambda cal: cal.add(ctx.now, notice))  # rule L8, G9
+        record["notice_until"] = until.isoformat()
+        if year is not None:
+            record["notice_provisional_year"] = year
     ctx.set("disposal", record)
     ctx.set("place", "destroyed" if route == "destroy" else "handed_over")
 

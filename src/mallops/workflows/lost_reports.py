@@ -102,6 +102,7 @@ LOST_REPORT = WorkflowSpec(
                 Param("item_number"),
             ),
             effect=_on_match,
+            who="handler",  # G5: the desk that took the report
         ),
         EventSpec(
             "unmatch",
@@ -111,6 +112,7 @@ LOST_REPORT = WorkflowSpec(
             "取消匹配",
             "undo the match",
             effect=_on_unmatch,
+            who="handler",  # G5: the desk that took the report
             reason_required=True,
         ),
         EventSpec(
@@ -130,6 +132,7 @@ LOST_REPORT = WorkflowSpec(
             "撤销",
             "cancel",
             reason_required=True,
+            who="handler",
         ),
     ),
 )

@@ -88,7 +88,6 @@ REPAIR = WorkflowSpec(
                 "tenant",
                 doc="tenant concerned (G4); makes the order external (R6)",
                 refers=("tenant",),
-                must_exist=False,
             ),
             Param("reporter", personal=True, doc="name of who reported it (G2)"),
             Param("contact", personal=True, doc="phone of who reported it (G2)"),

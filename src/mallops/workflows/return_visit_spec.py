@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pendulum
+
+from ..clock import aware
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_for, plan_until
@@ -42,15 +45,32 @@ def _plan_tracking(ctx: Context) -> TimerPlan | None:
     return plan_for(ctx.policy.return_visits.tracking_interval, ctx.calendar)  # rule F1
 
 
+def _retry_after(ctx: Context, since: pendulum.DateTime) -> tuple[pendulum.DateTime, int | None]:
+    """When the next attempt is due after one at ``since`` (F4), and the year planned by
+    the calendar's fallback rule (G9: a retry in working time never fails for missing
+    holiday data; it is provisional and re-planned when the data arrives)."""
+    after = ctx.policy.return_visits.retry_after
+    return ctx.calendar.planned(lambda cal: cal.shift(since, cal.to_seconds(after), after.basis))
+
+
 def _plan_retry(ctx: Context) -> TimerPlan:
     when = ctx.param("retry_at")
-    if when is None:
-        when = ctx.calendar.shift(
-            ctx.now,
-            ctx.calendar.to_seconds(ctx.policy.return_visits.retry_after),
-            ctx.policy.return_visits.retry_after.basis,
-        )
-    return plan_until(ctx.now, when)
+    if when is not None:
+        return plan_until(ctx.now, when)  # the agreed time (F4)
+    due, year = _retry_after(ctx, ctx.now)
+    return plan_until(ctx.now, due, provisional_year=year)
+
+
+def _replan_retry(ctx: Context) -> TimerPlan | None:
+    """G9: the year's data arrived; the retry counts again from the last attempt."""
+    attempts = [dict(a) for a in ctx.get("attempts", [])]
+    if not attempts:
+        return None
+    due, year = _retry_after(ctx, aware(attempts[-1]["at"], field="at"))
+    attempts[-1]["retry_at"] = due
+    ctx.set("attempts", attempts)
+    ctx.set("retry_at", due)
+    return plan_until(ctx.now, due, provisional_year=year, clamp=True)
 
 
 def _remind(reason: str) -> Any:
@@ -74,6 +94,8 @@ def _on_open(ctx: Context) -> None:
     ctx.draft.category = ctx.param("stage")
     ctx.draft.severity = ctx.param("source_severity")
     ctx.draft.owner = ctx.param("performer_role")
+    # G5, F2, F3: the clerks' department, or the source's for a manager's visit
+    ctx.draft.department = ctx.param("department")
     ctx.set("attempts", [])
     ctx.set("contacts", [])
     if ctx.param("stage") != ACCOUNT:
@@ -208,8 +230,17 @@ RETURN_VISIT = WorkflowSpec(
             Param("source_severity", doc="the source's severity or urgency"),
             Param("customer", personal=True, doc="who is visited (G7)"),
             Param("contact", personal=True, doc="their phone (G7)"),
+            # copied from its source (checked when the source was written, G11; records
+            # written before 0.3 may name an unregistered tenant); account visits (F7) are
+            # checked by ``start_account_visits``
             Param("tenant", refers=("tenant",), must_exist=False),
             Param("location"),
+            Param(
+                "department",
+                "choice",
+                choices=lambda p: tuple(p.departments),
+                doc="who makes the visit (return_visits.department, or the source's, F3)",
+            ),
             Param("due_at", "datetime", doc="when a periodic account visit is due (F7)"),
             Param("since", "datetime", doc="when the account started (F7)"),
             Param("requested_by", doc="who started the periodic visits (F7)"),
@@ -229,6 +260,7 @@ RETURN_VISIT = WorkflowSpec(
             guard=_guard_visit(True),
             permit=_permit_performer,
             effect=_on_visit,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "visit",
@@ -241,6 +273,7 @@ RETURN_VISIT = WorkflowSpec(
             guard=_guard_visit(False),
             permit=_permit_performer,
             effect=_on_visit,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "not_reached",
@@ -264,6 +297,7 @@ RETURN_VISIT = WorkflowSpec(
             guard=_guard_retry,
             permit=_permit_performer,
             effect=_on_not_reached,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "track",
@@ -275,6 +309,7 @@ RETURN_VISIT = WorkflowSpec(
             params=(_METHOD, Param("note", "text", required=True)),
             guard=_guard_tracking,
             effect=_on_track,
+            who="handler",  # G5: the department making the visit (F2, F3)
         ),
         EventSpec(
             "end",
@@ -307,6 +342,7 @@ RETURN_VISIT = WorkflowSpec(
             (),
             _plan_retry,
             on_mark=_remind("retry_due"),
+            replan=_replan_retry,  # G9
         ),
     ),
     ladder=lambda p: p.return_visits.ladder,

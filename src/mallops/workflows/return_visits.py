@@ -88,14 +88,26 @@ class ReturnVisitService(WorkflowService):
             if batch.current(rid).is_open and batch.current(rid).fields.get("stage") == stage
         ]
 
+    def _department_for(self, performer: str, source: Record | None) -> str:
+        """Rules F2, F3 (G5): a visit a department manager or higher must make belongs to
+        its source's department; every other one to the clerks' department."""
+        policy = self.runtime.policy
+        roles = policy.roles
+        manager = roles[policy.access.manager_role].rank
+        if source is not None and source.department and roles[performer].rank >= manager:
+            return source.department
+        return policy.return_visits.department
+
     def _open_for(self, batch: Batch, source: Record, stage: str, at: pendulum.DateTime) -> None:
         kind = SOURCES[source.kind]
+        performer = kind.performer(self.runtime.policy, source)
         name_field, phone_field = kind.contact_fields
         params = {
             "source": source.id,
             "source_kind": source.kind,
             "stage": stage,
-            "performer_role": kind.performer(self.runtime.policy, source),
+            "performer_role": performer,
+            "department": self._department_for(performer, source),
             "source_severity": source.severity,
             "customer": source.fields.get(name_field),
             "contact": source.fields.get(phone_field),
@@ -122,6 +134,7 @@ class ReturnVisitService(WorkflowService):
         ``since``); each visit made opens the next one in the same commit."""
         self.engine.check_actor(actor)
         _need_id(tenant, "tenant")
+        self.peers["tenant"].get(tenant)  # G11: a registered tenant of this property
         now = self.runtime.now()
         start = aware(since, field="since", tz=self.runtime.calendar.tz)
         if self.account_visits(tenant, open_only=True):
@@ -133,6 +146,7 @@ class ReturnVisitService(WorkflowService):
             "source_kind": ACCOUNT,
             "stage": ACCOUNT,
             "performer_role": self.runtime.policy.return_visits.account_role,
+            "department": self.runtime.policy.return_visits.department,
             "tenant": tenant,
             "customer": customer,
             "contact": contact,
@@ -191,6 +205,7 @@ class ReturnVisitService(WorkflowService):
         last_due = aware(done.fields["due_at"], field="due_at")
         params |= {
             "performer_role": self.runtime.policy.return_visits.account_role,
+            "department": self.runtime.policy.return_visits.department,
             "tenant": done.tenant,
             "customer": done.fields.get("customer"),
             "contact": done.fields.get("contact"),

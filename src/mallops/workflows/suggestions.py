@@ -130,7 +130,7 @@ SUGGESTION = WorkflowSpec(
         params=(
             Param("visit", doc="the visit it was raised in", refers=("visit",)),
             Param("reception", doc="or the reception it came from (G12)", refers=("reception",)),
-            Param("tenant", required=True, doc="tenant (G4)", refers=("tenant",), must_exist=False),
+            Param("tenant", required=True, doc="tenant (G4)", refers=("tenant",)),
             Param("unit"),
             Param("topic", "choice", required=True, choices=_topics, doc="topic (V4)"),
             Param("text", "text", required=True, doc="the opinion, in the tenant's words"),
@@ -162,6 +162,7 @@ SUGGESTION = WorkflowSpec(
             "answer tenant",
             params=(Param("answer", "text", required=True, doc="what the tenant was told"),),
             effect=_on_answer,
+            who="handler",  # rule V5: the responsible department answers
         ),
         EventSpec(
             "track",
@@ -172,6 +173,7 @@ SUGGESTION = WorkflowSpec(
             "track progress",
             params=(Param("note", "text", required=True),),
             effect=_on_track,
+            who="handler",
         ),
         EventSpec(
             "solve",
@@ -182,6 +184,7 @@ SUGGESTION = WorkflowSpec(
             "solve",
             params=(Param("resolution", "text", required=True),),
             effect=_on_solve,
+            who="handler",
         ),
         EventSpec(
             "decline",
@@ -192,6 +195,7 @@ SUGGESTION = WorkflowSpec(
             "decline with explanation",
             params=(Param("explanation", "text", required=True, doc="told to the tenant"),),
             effect=_on_decline,
+            who="handler",
         ),
         link_event((*OPEN_SUGGESTION_STATES, "solved", "declined")),
     ),

@@ -230,6 +230,7 @@ TENANT = WorkflowSpec(
             params=(Param("left_on", required=True, doc="last day in the mall (YYYY-MM-DD)"),),
             effect=_on_leave,
             reason_required=True,
+            who="handler",  # G5: the managers of the tenant's department (visits.department)
         ),
     ),
 )

@@ -7,6 +7,8 @@ that it is overdue and climbs the policy's visit ladder (``visits.overdue``).
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,7 @@ import pendulum
 
 from ..calendar import BusinessCalendar
 from ..clock import aware
+from ..duration import Duration
 from ..engine.context import Context
 from ..engine.spec import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 from ..engine.timers import TimerPlan, plan_until
@@ -51,7 +54,10 @@ def slot_problem(
 ) -> str | None:
     """Why a visit of ``trade`` may not take place at ``at`` (V2), or ``None``."""
     local = at.in_timezone(calendar.tz)
-    if not calendar.is_working_day(local.date()):
+    # G9: a year without holiday data counts by the fallback rule (the visit's timer is
+    # then provisional and the slot moved off a holiday when the data arrives)
+    working, _ = calendar.planned(lambda cal: cal.is_working_day(local.date()))
+    if not working:
         return f"{local.date().isoformat()} is not a working day; visits are made on working days"
     return hours.problem(trade, local.time())
 
@@ -67,17 +73,54 @@ def _check_slot(ctx: Context, name: str) -> str | None:
 # -- timer ---------------------------------------------------------------------------------
 
 
-def _plan_due(ctx: Context) -> TimerPlan:
+def _add(start: pendulum.DateTime, step: Duration, cal: BusinessCalendar) -> pendulum.DateTime:
+    return cal.add(start, step)
+
+
+def _working(day: _dt.date, cal: BusinessCalendar) -> bool:
+    return cal.is_working_day(day)
+
+
+def _plan_due(ctx: Context, *, clamp: bool = False) -> TimerPlan:
     """Overdue at the due time (level 1 of the visit ladder), further levels by the
-    policy's steps (V1); absolute times, so the plan survives replay unchanged."""
+    policy's steps (V1); absolute times, so the plan survives replay unchanged.
+
+    Provisional (G9) while a planned slot lies in a year without holiday data or a step
+    needed the fallback rule: re-planned by :func:`_replan_due` when the data arrives."""
+    cal = ctx.calendar
     due = aware(ctx.get("due_at"), field="due_at")
-    plan = plan_until(ctx.now, due)
+    plan = plan_until(ctx.now, due, clamp=clamp)
     marks = [("breach", plan.allowance, 1)]  # rule V1: overdue goes up the visit ladder
+    slot = aware(ctx.get("planned_at"), field="planned_at").in_timezone(cal.tz).year
+    years = [slot] if ctx.draft.state == "planned" and not cal.covers(slot) else []
     at = due
     for level, step in enumerate(ctx.policy.visits.overdue.steps, start=2):
-        at = ctx.calendar.add(at, step)
+        at, year = cal.planned(functools.partial(_add, at, step))
+        years += [year] if year is not None else []
         marks.append(("escalate", int((at - ctx.now).total_seconds()), level))
-    return attrs.evolve(plan, marks=tuple(marks))
+    return attrs.evolve(plan, marks=tuple(marks), provisional_year=min(years, default=None))
+
+
+def _replan_due(ctx: Context) -> TimerPlan:
+    """G9: the year's holiday data arrived.  A visit still only planned whose slot is now
+    a holiday moves to the next working day before it is due (else the last one before
+    its slot, from tomorrow on), same time of day; ``moved_from`` keeps the old slot."""
+    if ctx.draft.state == "planned":
+        cal = ctx.calendar
+        old = aware(ctx.get("planned_at"), field="planned_at").in_timezone(cal.tz)
+        last = aware(ctx.get("due_at"), field="due_at").in_timezone(cal.tz).date()
+        first = ctx.now.in_timezone(cal.tz).date() + _dt.timedelta(days=1)
+        days = [old.date() + _dt.timedelta(days=n) for n in range((last - old.date()).days + 1)]
+        days += [
+            old.date() - _dt.timedelta(days=n) for n in range(1, (old.date() - first).days + 1)
+        ]
+        for day in days:
+            if cal.planned(functools.partial(_working, day))[0]:
+                if day != old.date():
+                    ctx.set("moved_from", old)
+                    ctx.set("planned_at", old.add(days=(day - old.date()).days))
+                break
+    return _plan_due(ctx, clamp=True)
 
 
 # -- effects --------------------------------------------------------------------------------
@@ -206,7 +249,6 @@ VISIT = WorkflowSpec(
                 required=True,
                 doc="tenant visited (G4)",
                 refers=("tenant",),
-                must_exist=False,
             ),
             Param("unit", required=True),
             Param("trade", required=True),
@@ -235,6 +277,7 @@ VISIT = WorkflowSpec(
             ),
             guard=_guard_appoint,
             effect=_on_appoint,
+            who="handler",  # rule V2: the visiting department (visits.department) agrees it
         ),
         EventSpec(
             "complete",
@@ -253,8 +296,18 @@ VISIT = WorkflowSpec(
             ),
             guard=_guard_complete,
             effect=_on_complete,
+            who="assignee",  # rule V3: the appointed visitor records it (or the managers)
         ),
-        EventSpec("miss", ("appointed",), "missed", STAFF, "未遇", "missed", reason_required=True),
+        EventSpec(
+            "miss",
+            ("appointed",),
+            "missed",
+            STAFF,
+            "未遇",
+            "missed",
+            reason_required=True,
+            who="assignee",
+        ),
         EventSpec(
             "cancel",
             ("planned", "appointed"),
@@ -263,6 +316,7 @@ VISIT = WorkflowSpec(
             "取消",
             "cancel",
             reason_required=True,
+            who="handler",
         ),
         EventSpec(
             "reschedule",
@@ -274,6 +328,7 @@ VISIT = WorkflowSpec(
             params=(Param("planned_at", "datetime", required=True),),
             guard=lambda ctx: _check_slot(ctx, "planned_at"),
             effect=_on_reschedule,
+            who="handler",
         ),
         EventSpec(
             "withdraw",
@@ -284,6 +339,7 @@ VISIT = WorkflowSpec(
             "withdraw",
             effect=_on_withdraw,
             reason_required=True,
+            who="handler",  # the visiting department's managers and above (V1)
         ),
         EventSpec(
             "drop",
@@ -309,6 +365,10 @@ VISIT = WorkflowSpec(
         ),
         link_event((*OPEN_VISIT_STATES, "done", "withdrawn")),
     ),
-    timers=(TimerSpec("due", "拜访期限", "visit due", ("plan",), ("done",), _plan_due),),
+    timers=(
+        TimerSpec(
+            "due", "拜访期限", "visit due", ("plan",), ("done",), _plan_due, replan=_replan_due
+        ),
+    ),
     ladder=lambda p: p.visits.overdue.ladder,
 )

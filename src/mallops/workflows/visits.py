@@ -68,9 +68,12 @@ class VisitService(WorkflowService):
             return []
         months = self._working_days.get(window)
         if months is None:  # many tenants share a window: the calendar walk is done once
-            months = self._working_days[window] = working_days_by_month(
-                window, self.runtime.calendar
+            # G9: a year without holiday data is laid out by the fallback rule; each
+            # visit's timer is provisional and its slot re-checked when the data arrives
+            laid_out, _ = self.runtime.calendar.planned(
+                lambda cal: working_days_by_month(window, cal)
             )
+            months = self._working_days[window] = laid_out
         return phases(self.runtime.policy.visits, tenant.tier, tenant.lease_start, months)
 
     def required(self, tenant: Tenant | str, year: int) -> int:
