@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from mallops import Actor, InvalidDefinition, Mall, ManualClock, Policy, PolicyError
 from mallops.errors import ValidationError
+from mallops.frontdesk import FRONT_DESK_WORKFLOWS
+from mallops.operations import OPERATIONS_WORKFLOWS
 from mallops.plugins import (
     BUILTIN_REACTIONS,
     BUILTIN_WORKFLOWS,
@@ -53,9 +55,15 @@ class TestRegistry:
     def test_builtins_go_through_the_same_path(self) -> None:
         """The seven built-in workflows are Workflow values, registered like a plug-in."""
         mall, _ = notice_mall()
-        assert mall.workflows == (*BUILTIN_WORKFLOWS, NOTICE_WORKFLOW)
+        shipped = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS)
+        assert mall.workflows == (*BUILTIN_WORKFLOWS, *shipped, NOTICE_WORKFLOW)
         assert list(mall.services) == [wf.kind for wf in mall.workflows]
-        assert set(mall.reactions) == {*BUILTIN_REACTIONS, *NOTICE_WORKFLOW.reactions}
+        shipped_reactions = {r for wf in shipped for r in wf.reactions}
+        assert set(mall.reactions) == {
+            *BUILTIN_REACTIONS,
+            *shipped_reactions,
+            *NOTICE_WORKFLOW.reactions,
+        }
 
     def test_plugin_attribute_and_typed_lookup(self) -> None:
         mall, _ = notice_mall()

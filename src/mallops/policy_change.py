@@ -29,6 +29,7 @@ from .engine.replay import with_outcomes
 from .errors import PermissionDenied, ValidationError
 from .policy import Policy
 from .stores.protocol import Query
+from .workflows.bundle import policy_sections
 
 if TYPE_CHECKING:
     from .mall import Mall
@@ -54,6 +55,9 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
     """Move ``mall``'s property to ``policy``; see the module docstring.  Returns the
     domain events raised, for the ``Mall`` to deliver."""
     _check(mall, policy, actor, reason)
+    # the registered workflows' own sections, with their defaults where the new policy
+    # has none (as Mall() does): a shipped plug-in's engine needs its section
+    policy = policy.with_sections(policy_sections(mall.workflows))
     now = mall.now()
     calendar = policy.build_calendar()
     services = mall.services

@@ -14,6 +14,7 @@ from ..policy import Policy
 from ..stores.protocol import CounterWrite, Query, Store
 from .customers import ComplaintGenerator, ReturnVisitGenerator
 from .data import FLOORS, TRADES, TZ, DemoConfig, DemoResult, Tenant
+from .notices import LetterGenerator, OutageGenerator
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
 from .simulation import Generator, Simulation
 from .staging import DayStore
@@ -28,6 +29,8 @@ GENERATORS: tuple[type[Generator], ...] = (
     RepairGenerator,
     LostItemGenerator,
     LostReportGenerator,
+    LetterGenerator,
+    OutageGenerator,
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from mallops.plugins import Workflow
 
+from .letters import LETTERS
+from .outages import OUTAGES
+
 __all__ = ["FRONT_DESK_WORKFLOWS"]
 
-FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = ()
+FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = (
+    LETTERS,  # notices and letters 发文 (O3)
+    OUTAGES,  # outage notices 停电/停水通知 (O4)
+)
 """The front-desk workflows, in registration order."""

@@ -42,6 +42,13 @@ ReportSection = Callable[["ReportContext"], "Section | None"]
 """One section of the monthly report: ``(ReportContext) -> Section | None`` (``None``, or a
 section with no table, figure or note, leaves it out)."""
 
+
+def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
+    """``report_sections`` as a tuple (a typed converter: ``tuple`` itself leaves the
+    item type unknown to type checkers)."""
+    return tuple(value)
+
+
 _RESERVED = frozenset(
     {"store", "clock", "policy", "calendar", "property", "runtime", "services", "service"}
 )
@@ -79,7 +86,7 @@ class Workflow:
     policy_section: str | None = None
     policy_class: type[Any] | None = None
     reactions: tuple[Reaction, ...] = ()
-    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=tuple)
+    report_sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=_section_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.spec, WorkflowSpec):
