@@ -1,13 +1,18 @@
 """Configuration that cannot drift (#14): the store records, per property, the policy
-and calendar fingerprints and the workflow kinds; a process that differs refuses to
-write unless it goes through the recorded ``Mall.change_policy``."""
+and calendar fingerprints, the workflow kinds and each kind's definition fingerprint; a
+process that differs refuses to write unless it goes through the recorded
+``Mall.change_policy`` or ``Mall.change_workflows`` (G5: configure roles only)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
 from mallops import (
@@ -19,14 +24,19 @@ from mallops import (
     MemoryStore,
     PermissionDenied,
     Policy,
+    PolicyError,
     Query,
+    Record,
+    SqlStore,
     ValidationError,
 )
 from mallops.engine.config import CONFIG_KIND, ConfigGuard, config_id
+from mallops.engine.fingerprints import DEFINITION_PARTS, definition_fingerprint
+from mallops.plugins import EventSpec, Param, StateSpec, Workflow, WorkflowSpec, load_workflow
 from mallops.stores import Write
 from mallops.testing import sample_record
 
-from .conftest import CS_HEAD, DESK, GM, at
+from .conftest import CLEANER, CS_HEAD, DESK, GM, at
 from .test_complaints import register
 
 START = at(2026, 9, 30, 10)
@@ -38,6 +48,7 @@ HOURS = Policy.from_dict({"calendar": {"working_hours": ["08:00-12:00", "13:00-1
 HOLIDAY = Policy.from_dict({"calendar": {"years": {"2026": {"holidays": ["2026-10-09"]}}}})
 OTHER_HOLIDAY = Policy.from_dict({"calendar": {"years": {"2026": {"holidays": ["2026-10-12"]}}}})
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "notice_approval.py"
 
 
 def snapshot(store: MemoryStore) -> list[object]:
@@ -229,3 +240,181 @@ def test_change_policy_fills_outcomes_of_old_entries(tmp_path: Path) -> None:
         first = mall.get("C-000002").timer("first_contact")
         assert first is not None
         assert first.due_at == at(2026, 9, 30, 13)
+
+
+# -- workflow definitions (#14) ------------------------------------------------------------
+
+NOTICE_WORKFLOW = load_workflow(f"{EXAMPLE}:NOTICE_WORKFLOW")
+NOTICE = NOTICE_WORKFLOW.spec
+BOSS = Actor("pm-1", "property_manager", "operations")
+# the same kind, its creating event with one parameter more: an upgraded definition
+NEWER_NOTICE = attrs.evolve(
+    NOTICE_WORKFLOW,
+    spec=attrs.evolve(
+        NOTICE, create=attrs.evolve(NOTICE.create, params=(*NOTICE.create.params, Param("note")))
+    ),
+)
+
+
+def notice(mall: Mall) -> Record:
+    return mall.service("notice").open(actor=DESK, title="通知", body="内容", tenant="T-1")
+
+
+def toy(first: str) -> Workflow:
+    """A two-state plug-in whose open state is called ``first``."""
+    return Workflow(
+        WorkflowSpec(
+            kind="toy",
+            zh="样例",
+            en="toy",
+            prefix="TY",
+            states=(StateSpec(first, "开", "open"), StateSpec("done", "完", "done", final=True)),
+            initial=first,
+            create=EventSpec("open", (), None, ("front_desk",), "开", "open"),
+            events=(EventSpec("finish", (first,), "done", ("front_desk",), "完", "finish"),),
+        )
+    )
+
+
+def test_a_definition_fingerprint_covers_the_definition_not_its_labels() -> None:
+    """Labels do not count; a parameter more changes the params part (and the whole)
+    only; the digest is the same in another process (no hash randomisation)."""
+    policy = Mall(workflows=[NOTICE_WORKFLOW]).policy
+    fp = definition_fingerprint(NOTICE, policy)
+    assert fp == definition_fingerprint(attrs.evolve(NOTICE, zh="别的", en="other"), policy)
+    newer = definition_fingerprint(NEWER_NOTICE.spec, policy)
+    assert sorted(p for p in fp if fp[p] != newer[p]) == ["digest", "params"]
+    assert set(fp) == {*DEFINITION_PARTS, "digest"}
+    code = (
+        "from mallops import Mall; from mallops.engine.fingerprints import definition_fingerprint;"
+        "from mallops.plugins import load_workflow;"
+        f"wf = load_workflow({str(EXAMPLE)!r} + ':NOTICE_WORKFLOW');"
+        "print(definition_fingerprint(wf.spec, Mall(workflows=[wf]).policy)['digest'])"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "7"}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, check=False, env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == fp["digest"], out.stderr
+
+
+def test_a_process_with_another_definition_refuses_to_write_until_it_is_recorded() -> None:
+    """A process whose notice workflow has another definition cannot write (the error
+    names the kind and the part); Mall.change_workflows records the new one (who, when,
+    why, the parts and both digests), then it writes and the old definition cannot."""
+    store = MemoryStore()
+    clock = ManualClock(START)
+    mall = Mall(store=store, clock=clock, workflows=[NOTICE_WORKFLOW])
+    n = notice(mall)
+    config = store.get(config_id("default"))
+    assert config.fields["definitions"]["notice"] == mall.configuration.definitions["notice"]
+    before = snapshot(store)
+    newer = Mall(store=store, clock=clock, workflows=[NEWER_NOTICE])
+    with pytest.raises(ConfigurationDrift) as info:
+        notice(newer)
+    assert len(info.value.differences) == 1
+    assert info.value.differences[0].startswith("workflow notice: its definition differs")
+    assert "(params;" in info.value.differences[0]
+    with pytest.raises(ConfigurationDrift, match="workflow notice"):
+        register(newer)  # any write of the property, not only the changed kind's
+    with pytest.raises(ConfigurationDrift, match="workflow notice"):
+        newer.change_policy(newer.policy, actor=GM, reason="r")  # definitions first
+    with pytest.raises(PermissionDenied, match=r"access\.configure_roles"):
+        newer.change_workflows(actor=CS_HEAD, reason="upgrade")
+    with pytest.raises(ValidationError, match="reason"):
+        newer.change_workflows(actor=GM, reason="")
+    assert snapshot(store) == before
+    clock.advance(minutes=5)
+    events = newer.change_workflows(actor=BOSS, reason="notices take a note")
+    assert [e.type for e in events] == ["workflows_changed"]
+    entry = store.get(config_id("default")).history[-1]
+    assert (entry.event, entry.actor, entry.reason, entry.at) == (
+        "change_workflows",
+        BOSS,
+        "notices take a note",
+        clock.now(),
+    )
+    changed = entry.data["changed"]["notice"]
+    assert changed["parts"] == ["params"]
+    assert (changed["old"], changed["new"]) == (
+        mall.configuration.definitions["notice"]["digest"],
+        newer.configuration.definitions["notice"]["digest"],
+    )
+    notice(newer)
+    assert newer.get(n.id) == n  # records are untouched
+    with pytest.raises(ConfigurationDrift, match="workflow notice"):
+        notice(mall)
+    assert newer.change_workflows(actor=GM, reason="again") == []  # nothing differs
+
+
+def test_change_workflows_refuses_a_definition_lacking_a_state_records_are_in() -> None:
+    """A definition without a state some records are in cannot replace the recorded one
+    (they could never move on); once those records left the state, it can."""
+    store = MemoryStore()
+    mall = Mall(store=store, clock=ManualClock(START), workflows=[toy("waiting")])
+    t = mall.service("toy").open(actor=DESK)
+    renamed = Mall(store=store, clock=ManualClock(START), workflows=[toy("pending")])
+    before = snapshot(store)
+    with pytest.raises(ConfigurationDrift, match="records are in waiting"):
+        renamed.change_workflows(actor=GM, reason="rename the state")
+    assert snapshot(store) == before
+    mall.service("toy").fire(t.id, "finish", actor=DESK)
+    renamed.change_workflows(actor=GM, reason="rename the state")
+    assert renamed.service("toy").open(actor=DESK).state == "pending"
+
+
+def test_a_store_without_definition_fingerprints_records_them_on_its_next_write() -> None:
+    """A configuration written before definitions were fingerprinted (0.2) keeps
+    working: the next write records them in an extend entry."""
+    store = MemoryStore()
+    mall = Mall(store=store, clock=ManualClock(START))
+    c = register(mall)
+    config = store.get(config_id("default"))
+    old_fields = {k: v for k, v in config.fields.items() if k != "definitions"}
+    store.commit([Write(attrs.evolve(config, fields=old_fields), config.version)])
+    later = Mall(store=store, clock=ManualClock(START))
+    later.complaints.fire(c.id, "assign", actor=DESK, department="cleaning", assignee="x")
+    config = store.get(config_id("default"))
+    assert config.history[-1].event == "extend"
+    assert config.history[-1].data["added_definitions"] == ["complaint"]
+    assert config.fields["definitions"] == {
+        "complaint": later.configuration.definitions["complaint"]
+    }
+
+
+@pytest.mark.parametrize("fixture", ["mall-v1.json", "mall-v1.sqlite"])
+def test_an_old_store_opens_and_records_its_definitions(tmp_path: Path, fixture: str) -> None:
+    """The v1 fixtures (no configuration record) open, write and then hold the
+    definition fingerprint of each kind they hold."""
+    path = tmp_path / fixture
+    shutil.copy(FIXTURES / fixture, path)
+    store = JsonStore(path) if fixture.endswith(".json") else SqlStore(f"sqlite:///{path}")
+    try:
+        mall = Mall(store=store, clock=ManualClock(at(2026, 10, 2, 11)))
+        mall.complaints.fire("C-000002", "contact", actor=CLEANER, note="called")
+        config = store.get(config_id("default"))
+        assert config.fields["definitions"] == {
+            k: mall.configuration.definitions[k] for k in ("complaint", "return_visit")
+        }
+    finally:
+        store.close()
+
+
+def test_only_the_configure_roles_change_the_policy() -> None:
+    """G5: change_policy is for access.configure_roles (property and general manager by
+    default); a policy may name others; its roles must exist and not be empty."""
+    mall = Mall(store=MemoryStore(), clock=ManualClock(START))
+    register(mall)
+    with pytest.raises(PermissionDenied, match=r"access\.configure_roles") as info:
+        mall.change_policy(SHORT, actor=CS_HEAD, reason="shorter")
+    assert info.value.allowed == ("property_manager", "general_manager")
+    mall.change_policy(SHORT, actor=BOSS, reason="shorter")
+    heads = Policy.from_dict({"access": {"configure_roles": ["cs_head"]}})
+    own = Mall(store=MemoryStore(), clock=ManualClock(START), policy=heads)
+    shorter = Policy.from_dict({"access": {"configure_roles": ["cs_head"]}}, base=SHORT)
+    own.change_policy(shorter, actor=CS_HEAD, reason="shorter")
+    with pytest.raises(PolicyError, match="unknown role") as bad:
+        Policy.from_dict({"access": {"configure_roles": ["janitor"]}})
+    assert bad.value.key == "access.configure_roles[0]"
+    with pytest.raises(PolicyError) as empty:
+        Policy.from_dict({"access": {"configure_roles": []}})
+    assert empty.value.key == "access.configure_roles"

@@ -679,7 +679,8 @@ def test_items_survive_a_policy_that_dropped_their_category() -> None:
     cats = {k: v for k, v in Policy.seed().lost_found.categories.items() if k != "umbrella"}
     policy = Policy(lost_found=LostFoundPolicy(categories=cats))
     later = mall  # a later policy comes through the recorded policy change (#14)
-    later.change_policy(policy, actor=DESK, reason="umbrellas are no category any more")
+    manager = Actor("pm-1", "property_manager", "operations")  # G5: configure roles
+    later.change_policy(policy, actor=manager, reason="umbrellas are no category any more")
     assert "其他 other" in later.lost_found.label(item.id)
     later.lost_found.contact_owner(item.id, actor=DESK, method="phone", reached=True)
     rows = later.lost_found.register(at(2026, 11, 1), at(2026, 12, 1), lang="both")

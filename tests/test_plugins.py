@@ -58,12 +58,8 @@ class TestRegistry:
         shipped = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS)
         assert mall.workflows == (*BUILTIN_WORKFLOWS, *shipped, NOTICE_WORKFLOW)
         assert list(mall.services) == [wf.kind for wf in mall.workflows]
-        shipped_reactions = {r for wf in shipped for r in wf.reactions}
-        assert set(mall.reactions) == {
-            *BUILTIN_REACTIONS,
-            *shipped_reactions,
-            *NOTICE_WORKFLOW.reactions,
-        }
+        own = {r for wf in (*shipped, NOTICE_WORKFLOW) for r in wf.reactions}
+        assert set(mall.reactions) == {*BUILTIN_REACTIONS, *own}
 
     def test_plugin_attribute_and_typed_lookup(self) -> None:
         mall, _ = notice_mall()

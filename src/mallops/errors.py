@@ -157,8 +157,9 @@ class ConfigurationDrift(MallopsError, RuntimeError):
     records were written under; nothing was written.
 
     ``property`` names the property, ``differences`` says what differs (one sentence
-    each).  Open the store with the same configuration, or change the policy through
-    ``Mall.change_policy``, which records the change.
+    each).  Open the store with the same configuration, or record the change through
+    ``Mall.change_policy`` (a policy) or ``Mall.change_workflows`` (a workflow's
+    definition).
     """
 
     def __init__(self, message: str, *, property: str, differences: Sequence[str]) -> None:

@@ -34,7 +34,7 @@ from .feed import Feed
 from .frontdesk import FRONT_DESK_WORKFLOWS
 from .operations import OPERATIONS_WORKFLOWS
 from .policy import Policy
-from .policy_change import change_policy
+from .policy_change import change_policy, change_workflows
 from .stores.buffered import BufferedStore
 from .stores.memory import MemoryStore
 from .stores.protocol import Store
@@ -127,6 +127,7 @@ class Mall:
         self.visits = peers.of("visit", VisitService)
         self.suggestions = peers.of("suggestion", SuggestionService)
         self.lost_found = peers.of("lost_item", LostFoundService)
+        self.runtime.configuration.use_specs({wf.kind: wf.spec for wf in self.workflows})
 
     def _register(self, wf: Workflow) -> None:
         service = wf.service(self.runtime, Engine(wf.spec, self.policy, self.calendar))
@@ -228,8 +229,21 @@ class Mall:
         new fingerprints in the property's configuration history; each running timer
         re-planned or kept by its own ``on_change`` rule, as a ``_policy`` history entry
         on its record.  Atomic; afterwards this ``Mall`` works under ``policy``.
-        Returns the domain events raised (also delivered to subscribers)."""
+        Returns the domain events raised (also delivered to subscribers).  Only the
+        roles of ``access.configure_roles`` may (default: property manager and general
+        manager, G5); others raise ``PermissionDenied``."""
         events = change_policy(self, policy, actor=actor, reason=reason)
+        self._deliver(events)
+        return events
+
+    def change_workflows(self, *, actor: Actor, reason: str) -> list[DomainEvent]:
+        """Accept this process's workflow definitions for the property, recorded (#14):
+        after an upgrade changed a workflow (its states, events, parameters, timers or
+        ladder), writes are refused until this records who, when, why and, per kind, the
+        parts that changed with the old and new digests.  Refused when records are in a
+        state the new definition lacks.  Returns the ``workflows_changed`` event (none
+        when nothing differs).  Roles: ``access.configure_roles``."""
+        events = change_workflows(self, actor=actor, reason=reason)
         self._deliver(events)
         return events
 

@@ -1,4 +1,7 @@
-"""A recorded policy change for one property (#14: configuration that cannot drift).
+"""Recorded configuration changes for one property (#14: configuration that cannot
+drift): :func:`change_policy` and :func:`change_workflows`.  Only the roles of the
+policy's ``access.configure_roles`` may make them (default: property manager and general
+manager; G5).
 
 :func:`change_policy` is what ``Mall.change_policy`` runs.  In one atomic commit it
 
@@ -15,6 +18,11 @@ Then the ``Mall`` works under the new policy.  If anything fails, nothing change
 
 * re-places provisional timers whose year the new calendar covers (G9,
   :func:`mallops.engine.replan.replan_record`, a ``_replan`` entry).
+
+:func:`change_workflows` is what ``Mall.change_workflows`` runs: it records that this
+process's workflow definitions replace those the property's records were written under
+(an upgrade that changed a workflow), refusing a definition that lacks a state some of
+the property's records are in.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from .domain.records import Actor
 from .engine.engine import POLICY_EVENT, Engine
 from .engine.replan import replan_record
 from .engine.replay import with_outcomes
-from .errors import PermissionDenied, ValidationError
+from .errors import ConfigurationDrift, PermissionDenied, ValidationError
 from .policy import Policy
 from .stores.protocol import Query
 from .workflows.bundle import policy_sections
@@ -34,21 +42,37 @@ from .workflows.bundle import policy_sections
 if TYPE_CHECKING:
     from .mall import Mall
 
-__all__ = ["change_policy"]
+__all__ = ["change_policy", "change_workflows"]
 
 
 def _check(mall: Mall, policy: Policy, actor: Actor, reason: str) -> None:
     if not isinstance(policy, Policy):
         raise ValidationError(f"policy: expected a Policy, got {type(policy).__name__}")
+    _check_actor(mall, actor, reason, "a policy change")
+    if actor.role not in policy.roles:
+        raise PermissionDenied(
+            f"unknown role {actor.role!r}; roles: {', '.join(policy.roles)}", role=actor.role
+        )
+
+
+def _check_actor(mall: Mall, actor: Actor, reason: str, what: str) -> None:
     if not isinstance(actor, Actor):
         raise ValidationError(f"actor: expected an Actor, got {type(actor).__name__}")
-    if actor.role not in mall.policy.roles or actor.role not in policy.roles:
+    if actor.role not in mall.policy.roles:
         raise PermissionDenied(
             f"unknown role {actor.role!r}; roles: {', '.join(mall.policy.roles)}",
             role=actor.role,
         )
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("reason: a policy change needs a reason", field="reason")
+        raise ValidationError(f"reason: {what} needs a reason", field="reason")
+    allowed = mall.policy.access.configure_roles
+    if actor.role not in allowed:
+        raise PermissionDenied(
+            f"role {actor.role!r} may not make {what} (access.configure_roles): roles "
+            f"allowed: {', '.join(allowed)} / 该角色无权变更配置",
+            role=actor.role,
+            allowed=allowed,
+        )
 
 
 def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> list[DomainEvent]:
@@ -100,3 +124,39 @@ def change_policy(mall: Mall, policy: Policy, *, actor: Actor, reason: str) -> l
         DomainEvent("policy_changed", write.record.id, write.record.kind, mall.property, now, data)
     )
     return batch.events
+
+
+def change_workflows(mall: Mall, *, actor: Actor, reason: str) -> list[DomainEvent]:
+    """Record ``mall``'s workflow definitions as its property's; see the module
+    docstring.  Returns the ``workflows_changed`` event, or nothing when no definition
+    differs from the recorded ones."""
+    _check_actor(mall, actor, reason, "a workflow definition change")
+    now = mall.now()
+    guard = mall.configuration
+    mall.store.refresh()
+    before = guard.stored()
+    got = guard.change_workflows(actor, reason, now)
+    if got is None:
+        return []
+    write, data = got
+    lost = []
+    for kind in data["changed"]:
+        states = set(mall.services[kind].engine.spec.state_names)
+        held = {r.state for r in mall.store.query(Query(property=mall.property, kind=kind))}
+        if held - states:
+            lost.append(
+                f"workflow {kind}: records are in {', '.join(sorted(held - states))}, which "
+                "the new definition lacks / 新定义缺少记录所处的状态"
+            )
+    if lost:
+        raise ConfigurationDrift(
+            f"property {mall.property!r}: the new workflow definitions cannot replace the "
+            "recorded ones: " + "; ".join(lost),
+            property=mall.property,
+            differences=tuple(lost),
+        )
+    batch = mall.runtime.batch()
+    batch.put(before, write.record)
+    batch.commit()
+    record = write.record
+    return [DomainEvent("workflows_changed", record.id, record.kind, mall.property, now, data)]

@@ -6,7 +6,9 @@ built from the spec, with no model bound to it: each event is triggered *unbound
 so records are never added to the machine (no per-record ``add_model``; see
 docs/performance.md).  Guards run as transitions conditions, effects as ``after``
 callbacks; ``MachineError`` never escapes — mallops raises its own errors.  The
-``transitions`` adapter is :mod:`mallops.engine.machine`.
+``transitions`` adapter is :mod:`mallops.engine.machine`; validating an event and
+building its history entry is :mod:`.entries`; the timers of the record being changed
+are :mod:`.draft_timers`.
 
 Every change is a :class:`HistoryEntry` that records its outcome (what it changed);
 :meth:`Engine.apply` is a pure function of a record and an entry, and replay
@@ -25,22 +27,21 @@ from ..calendar import BusinessCalendar
 from ..domain.events import DomainEvent
 from ..domain.outcome import outcome_of, wake_of
 from ..domain.records import SYSTEM, Actor, HistoryEntry, Outcome, Record, evolve
-from ..errors import InvalidTransition, PermissionDenied, ValidationError
+from ..errors import InvalidTransition, PermissionDenied
 from ..policy import Policy
 from . import access as _access
 from . import timers as T
 from .checks import validate_with_policy
 from .context import Context, Draft
+from .draft_timers import TimerRules
+from .entries import ESCALATE_EVENT, POLICY_EVENT, TIMER_EVENT, EventTable
 from .machine import Cursor, build_machine, trigger
-from .params import dump_event_params, events_of
+from .params import events_of
 from .replan import REPLAN_EVENT, provisional_events
 from .replay import replay_history
 from .spec import EventSpec, Param, WorkflowSpec
 
-TIMER_EVENT = "_timer"
-ESCALATE_EVENT = "_escalate"
-POLICY_EVENT = "_policy"
-"""A recorded policy change: each running timer re-planned or kept by its own rule."""
+__all__ = ["ESCALATE_EVENT", "POLICY_EVENT", "TIMER_EVENT", "Applied", "Engine"]
 
 
 @attrs.frozen
@@ -63,36 +64,25 @@ class Engine:
         self.ladder = tuple(spec.ladder(policy))
         self._machine = build_machine(spec)
         self._finals = spec.final_states
-        self._events: dict[str, tuple[EventSpec, ...]] = {
-            name: spec.branches(name) for name in spec.event_names
-        }
-        self._pauses = {t.name: frozenset(t.pauses_in(policy)) for t in spec.timers}
-        self._who = _access.rules_for(spec, policy)  # rule G5: who may act on a record
-        # sources of each event for "allowed" messages
-        self._sources: dict[str, frozenset[str]] = {
-            name: frozenset(s for b in branches for s in b.sources)
-            for name, branches in self._events.items()
-        }
+        self._table = EventTable(spec, policy, calendar.tz)
+        self._events = self._table.events
+        self._timers = TimerRules(spec, policy, calendar)
 
     # -- queries --------------------------------------------------------------------------
 
     def events_from(self, state: str) -> tuple[str, ...]:
         """User events that may start from ``state`` (ignoring roles and guards)."""
-        return tuple(
-            name
-            for name, srcs in self._sources.items()
-            if state in srcs and not self._events[name][0].system
-        )
+        return self._table.events_from(state)
 
     def allowed_events(self, record: Record, actor: Actor) -> tuple[str, ...]:
         """Events ``actor`` may fire on ``record`` now: state, role and permit checked."""
-        self._check_actor(actor)  # a non-Actor is a ValidationError (fuzz, issue 15)
+        self.check_actor(actor)  # a non-Actor is a ValidationError (fuzz, issue 15)
         out = []
         for name in self.events_from(record.state):
             spec = self._events[name][0]
             if actor.role not in spec.roles:
                 continue
-            if _access.refusal(self._who[name], record, actor, self.policy) is not None:
+            if _access.refusal(self._table.who[name], record, actor, self.policy) is not None:
                 continue
             if spec.permit is not None:
                 ctx = Context(
@@ -105,67 +95,32 @@ class Engine:
 
     def param_specs(self, event: str) -> tuple[Param, ...]:
         """The declared parameters of ``event`` (``create`` for the creating event)."""
-        if event == self.spec.create.name:
-            return self.spec.create.params
-        branches = self._events.get(event)
-        return branches[0].params if branches else ()
+        return self._table.param_specs(event)
 
-    # -- building entries -----------------------------------------------------------------
-
-    def _check_actor(self, actor: Actor) -> None:
-        if not isinstance(actor, Actor):
-            raise ValidationError(
-                f"actor: expected an Actor, got {type(actor).__name__}", field="actor"
-            )
-        if actor.role not in self.policy.roles:
-            raise PermissionDenied(
-                f"unknown role {actor.role!r}; roles: {', '.join(self.policy.roles)}",
-                role=actor.role,
-            )
+    # -- building entries (validated in :class:`EventTable`) ------------------------------
 
     def check_actor(self, actor: Actor) -> None:
         """Raise unless ``actor`` is an :class:`Actor` with a role of the policy (G5)."""
-        self._check_actor(actor)
+        self._table.check_actor(actor)
 
     def dump_params(
         self, spec: EventSpec, params: Mapping[str, Any], reason: str | None = None
     ) -> tuple[dict[str, Any], str | None]:
         """``params`` of event ``spec`` validated and in stored form, and the reason."""
-        return dump_event_params(spec, params, reason, self.policy, self.tz)
+        return self._table.dump_params(spec, params, reason)
 
     def entry_for_create(
         self, actor: Actor, now: pendulum.DateTime, params: Mapping[str, Any]
     ) -> HistoryEntry:
         """Validate a creation and return its history entry."""
-        self._check_actor(actor)
-        spec = self.spec.create
-        if actor.role not in spec.roles:
-            raise PermissionDenied(
-                f"{actor.role} may not {spec.name} a {self.spec.kind}; roles allowed: "
-                f"{', '.join(spec.roles)}",
-                event=spec.name,
-                role=actor.role,
-                allowed=spec.roles,
-            )
-        data, _ = self.dump_params(spec, params, None)
-        return HistoryEntry(1, now, actor, spec.name, None, self.spec.initial, data)
+        return self._table.entry_for_create(actor, now, params)
 
     def entry_for_system_create(
         self, now: pendulum.DateTime, params: Mapping[str, Any]
     ) -> HistoryEntry:
         """The creating entry of a record mallops opens itself (actor ``SYSTEM``, no role
         check; parameters validated as a user's are), e.g. a return visit (F5)."""
-        data, _ = self.dump_params(self.spec.create, params, None)
-        return HistoryEntry(1, now, SYSTEM, self.spec.create.name, None, self.spec.initial, data)
-
-    def next_timer_entry(self, record: Record, until: pendulum.DateTime) -> HistoryEntry | None:
-        """The entry firing ``record``'s earliest mark due before ``until`` (at its own due
-        time), or ``None``: the one step both a user event's catch-up and the ticker take."""
-        due = self.due_marks(record, until)
-        if not due:
-            return None
-        at, timer, index = due[0]
-        return self.entry_for_system(record, TIMER_EVENT, at, {"timer": timer, "mark": index})
+        return self._table.entry_for_system_create(now, params)
 
     def entry_for(
         self,
@@ -177,71 +132,23 @@ class Engine:
         reason: str | None,
     ) -> HistoryEntry:
         """Validate ``event`` on ``record`` by ``actor`` and return its history entry."""
-        self._check_actor(actor)
-        branches = self._events.get(event) if isinstance(event, str) else None
-        if not branches or branches[0].system:
-            raise InvalidTransition(
-                f"unknown event {event!r} for a {self.spec.kind}; events: "
-                f"{', '.join(n for n, b in self._events.items() if not b[0].system)}",
-                record_id=record.id,
-                state=record.state,
-                event=str(event),
-                allowed=self.events_from(record.state),
-            )
-        spec = branches[0]
-        if record.state not in self._sources[event]:
-            allowed = self.events_from(record.state)
-            raise InvalidTransition(
-                f"{record.id}: cannot {event} a {self.spec.kind} in state {record.state!r}; "
-                f"possible from {record.state!r}: {', '.join(allowed) or '(none: it is closed)'}",
-                record_id=record.id,
-                state=record.state,
-                event=event,
-                allowed=allowed,
-            )
-        if actor.role not in spec.roles:
-            raise PermissionDenied(
-                f"{record.id}: role {actor.role!r} may not {event}; roles allowed: "
-                f"{', '.join(spec.roles)}",
-                record_id=record.id,
-                event=event,
-                role=actor.role,
-                allowed=spec.roles,
-            )
-        if (why := _access.refusal(self._who[event], record, actor, self.policy)) is not None:
-            raise PermissionDenied(why, record_id=record.id, event=event, role=actor.role)
-        data, clean_reason = self.dump_params(spec, params, reason)
-        return HistoryEntry(
-            len(record.history) + 1,
-            now,
-            actor,
-            event,
-            record.state,
-            record.state,
-            data,
-            clean_reason,
-        )
+        return self._table.entry_for(record, event, actor, now, params, reason)
 
     def entry_for_system(
         self, record: Record, event: str, now: pendulum.DateTime, data: Mapping[str, Any]
     ) -> HistoryEntry:
         """A history entry for an event mallops fires itself (timer marks, escalations,
         system events of the spec such as a source reopening after a return visit)."""
-        if event not in (TIMER_EVENT, ESCALATE_EVENT, POLICY_EVENT, REPLAN_EVENT):
-            branches = self._events.get(event)
-            if not branches or not branches[0].system:
-                raise InvalidTransition(f"{event!r} is not a system event of {self.spec.kind}")
-            if record.state not in self._sources[event]:
-                raise InvalidTransition(
-                    f"{record.id}: cannot {event} a {self.spec.kind} in state {record.state!r}",
-                    record_id=record.id,
-                    state=record.state,
-                    event=event,
-                    allowed=self.events_from(record.state),
-                )
-        return HistoryEntry(
-            len(record.history) + 1, now, SYSTEM, event, record.state, record.state, dict(data)
-        )
+        return self._table.entry_for_system(record, event, now, data)
+
+    def next_timer_entry(self, record: Record, until: pendulum.DateTime) -> HistoryEntry | None:
+        """The entry firing ``record``'s earliest mark due before ``until`` (at its own due
+        time), or ``None``: the one step both a user event's catch-up and the ticker take."""
+        due = self.due_marks(record, until)
+        if not due:
+            return None
+        at, timer, index = due[0]
+        return self.entry_for_system(record, TIMER_EVENT, at, {"timer": timer, "mark": index})
 
     # -- applying -------------------------------------------------------------------------
 
@@ -267,7 +174,7 @@ class Engine:
         now = entry.at
         if entry.event == TIMER_EVENT:
             ctx = Context(self, record, draft, entry.actor, now, entry.event, entry.data, None)
-            self._fire_mark(ctx, str(entry.data["timer"]), int(entry.data["mark"]))
+            self._timers.fire_mark(ctx, str(entry.data["timer"]), int(entry.data["mark"]))
         elif entry.event == POLICY_EVENT:
             ctx = Context(
                 self, record, draft, entry.actor, now, entry.event, entry.data, entry.reason
@@ -298,7 +205,7 @@ class Engine:
             )
             if spec.effect is not None:
                 spec.effect(ctx)
-            self._auto_timers(ctx, spec.name)
+            self._timers.after_event(ctx, spec.name)
         else:
             branches = self._events[entry.event]
             spec = branches[0]
@@ -333,7 +240,7 @@ class Engine:
                     allowed=self.events_from(record.state),
                 )
             draft.state = cursor.state
-            self._auto_timers(ctx, entry.event)
+            self._timers.after_event(ctx, entry.event)
         from_state = record.state if record is not None else None
         final_entry = evolve(
             entry, from_state=from_state, to_state=draft.state, outcome=self._outcome(record, draft)
@@ -369,60 +276,6 @@ class Engine:
             draft.escalations,
             draft.links,
         )
-
-    def _auto_timers(self, ctx: Context, event: str) -> None:
-        draft = ctx.draft
-        final = draft.state in self._finals
-        for tspec in self.spec.timers:
-            t = draft.timers.get(tspec.name)
-            if event in tspec.starts_on and (t is None or not t.active) and not final:
-                plan = tspec.plan(ctx)
-                if plan is not None:
-                    if t is None:
-                        t = T.start(tspec.name, plan, ctx.now, self.calendar)
-                    else:
-                        t = T.rebase(
-                            t,
-                            plan,
-                            tspec.on_reopen(self.policy),
-                            ctx.now,
-                            draft.department,
-                            self.calendar,
-                        )
-            if t is None:
-                continue
-            if t.active:
-                if final or draft.state in tspec.stops_in:
-                    t = T.stop(t, ctx.now, draft.department, self.calendar)
-                elif draft.state in self._pauses[tspec.name]:
-                    t = T.pause(t, ctx.now, draft.department, self.calendar)
-                elif t.status == "paused":
-                    t = T.resume(t, ctx.now, self.calendar)
-            draft.timers[tspec.name] = t
-        if final:
-            for name, t in list(draft.timers.items()):
-                if t.active:
-                    draft.timers[name] = T.stop(t, ctx.now, draft.department, self.calendar)
-
-    def _fire_mark(self, ctx: Context, name: str, index: int) -> None:
-        t = ctx.draft.timers.get(name)
-        if t is None or t.status != "running" or not 0 <= index < len(t.marks):
-            raise InvalidTransition(f"timer {name!r} mark {index} cannot fire")
-        mark = t.marks[index]
-        if mark.fired_at is not None or mark.due_at is None:
-            raise InvalidTransition(f"timer {name!r} mark {index} already fired or not due")
-        t = T.fire_mark(t, index)
-        ctx.draft.timers[name] = t
-        mark = t.marks[index]
-        if mark.kind == "warning":
-            ctx.emit("timer_warning", timer=name, due_at=t.due_at)
-        elif mark.kind == "breach":
-            ctx.emit("timer_breached", timer=name, due_at=mark.due_at)
-        if mark.level:
-            ctx.escalate(mark.level, f"timer:{name}")
-        for tspec in self.spec.timers:
-            if tspec.name == name and tspec.on_mark is not None:
-                tspec.on_mark(ctx, t, mark)
 
     def _build(
         self,
@@ -465,15 +318,7 @@ class Engine:
     ) -> list[tuple[pendulum.DateTime, str, int]]:
         """Unfired marks of running timers due strictly before ``until`` (G10: a deadline is
         breached only after it, not at it), earliest first."""
-        out = []
-        for t in record.timers:
-            if t.status != "running":
-                continue
-            for i, m in enumerate(t.marks):
-                if m.fired_at is None and m.due_at is not None and m.due_at < until:
-                    out.append((m.due_at, t.name, i))
-        out.sort(key=lambda x: (x[0], x[1], x[2]))
-        return out
+        return self._timers.due_marks(record, until)
 
     def replay(self, record_id: str, property: str, history: Sequence[HistoryEntry]) -> Record:
         """Rebuild a record from its history alone (G6); see :func:`replay_history`."""

@@ -22,7 +22,7 @@ import attrs
 from ..domain.records import SYSTEM
 from ..errors import ConflictError, RecordNotFound
 from ..stores.protocol import Store
-from .engine import ESCALATE_EVENT, TIMER_EVENT
+from .entries import ESCALATE_EVENT, TIMER_EVENT
 
 __all__ = ["RETRY", "RetryPolicy"]
 

@@ -172,6 +172,8 @@ class Policy:
         self.visits.check_references(roles, self.departments, self.channels)
         self.lost_found.check_references(roles, self.departments)
         self.check_role(self.access.manager_role, "access.manager_role")
+        for i, role in enumerate(self.access.configure_roles):
+            self.check_role(role, f"access.configure_roles[{i}]")
 
     # -- construction -------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
 """``python -m mallops.policy [--workflow MODULE:NAME ...] [--write [PATH]]``: print (or
-write docs/policy.md) the policy reference, with the sections of plug-in workflows."""
+write docs/policy.md) the policy reference, with the sections of the shipped plug-ins
+(front desk, building operations) and of the plug-in workflows named."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from ..frontdesk import FRONT_DESK_WORKFLOWS
+from ..operations import OPERATIONS_WORKFLOWS
 from ..workflows.bundle import load_workflow, policy_sections
 from . import reference_markdown
 
@@ -13,7 +16,7 @@ from . import reference_markdown
 def main(argv: list[str] | None = None) -> int:
     """Print the reference, or write it to ``docs/policy.md`` with ``--write``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    workflows = []
+    workflows = [*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS]  # registered by default
     while len(args) >= 2 and args[0] == "--workflow":
         workflows.append(load_workflow(args[1]))
         del args[:2]

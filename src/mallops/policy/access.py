@@ -35,8 +35,19 @@ class AccessPolicy:
         "the first contact, C5)",
         rule="G5",
     )
+    configure_roles: tuple[str, ...] = field(
+        ("property_manager", "general_manager"),
+        doc="roles that may change a property's policy or accept new workflow definitions "
+        "(`Mall.change_policy`, `Mall.change_workflows`), recorded in its configuration",
+        rule="G5",
+    )
 
     def __attrs_post_init__(self) -> None:
+        if not self.configure_roles:
+            raise PolicyError(
+                "at least one role must be able to change the configuration",
+                key="access.configure_roles",
+            )
         for key, rule in self.events.items():
             kind, dot, event = key.partition(".")
             if not dot or not kind or not event:

@@ -29,11 +29,11 @@ from .compute import (
     LABELS,
     SECTIONS,
     ReportContext,
-    generic_sections,
     records_in,
     register_labels,
     register_section,
 )
+from .generic import generic_sections
 from .model import Kpi, Report, Section, Table, text
 from .render import FORMATS, render
 

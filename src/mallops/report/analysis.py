@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .compute import ReportContext, timer_stats
+from .compute import ReportContext
 from .model import Section, fmt_value
+from .sla import timer_stats
 
 
 def _change(now: int, before: int, lang: str) -> str:

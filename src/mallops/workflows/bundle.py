@@ -42,13 +42,6 @@ ReportSection = Callable[["ReportContext"], "Section | None"]
 """One section of the monthly report: ``(ReportContext) -> Section | None`` (``None``, or a
 section with no table, figure or note, leaves it out)."""
 
-
-def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
-    """``report_sections`` as a tuple (a typed converter: ``tuple`` itself leaves the
-    item type unknown to type checkers)."""
-    return tuple(value)
-
-
 _RESERVED = frozenset(
     {"store", "clock", "policy", "calendar", "property", "runtime", "services", "service"}
 )
@@ -57,6 +50,11 @@ _RESERVED = frozenset(
 def _check_name(value: str, what: str) -> None:
     if not value.isidentifier() or value.startswith("_") or value != value.lower():
         raise InvalidDefinition(f"{what} {value!r}: use lower_case letters, digits and _")
+
+
+def _section_tuple(value: Iterable[ReportSection]) -> tuple[ReportSection, ...]:
+    """``report_sections`` as a tuple (a typed converter: mypy cannot infer ``tuple``'s)."""
+    return tuple(value)
 
 
 @attrs.frozen

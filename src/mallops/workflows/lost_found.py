@@ -2,12 +2,12 @@
 
 The workflow itself (states, events, timers) is in ``lost_found_spec.py``; lost reports
 and matching in ``lost_reports.py``; this module is the service users call, the
-close-of-day numbering (L3), the label and the register 《失物招领记录表》.
+close-of-day numbering (L3) and the label; the register 《失物招领记录表》 is built in
+``lost_register.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -19,49 +19,16 @@ from ..errors import ConflictError, ValidationError
 from ..policy import LostFoundPolicy
 from .base import Batch, WorkflowService
 from .lost_found_rules import (
-    FINDER_TYPES,
-    PLACES,
-    RETENTION_CLASSES,
     category_of,
     mask_id,
-    mask_name,
-    route_label,
 )
 from .lost_found_spec import LOST_ITEM
+from .lost_register import RegisterRow, register_markdown, register_row
 from .lost_reports import LOST_REPORT, ItemMatch, LostReportService
 
 __all__ = ["LOST_ITEM", "LOST_REPORT", "ItemMatch", "LostFoundService", "RegisterRow"]
 
 _CLOSE_ATTEMPTS = 20
-
-
-@attrs.frozen
-class RegisterRow:
-    """One line of the lost-and-found register 《失物招领记录表》 (personal data masked)."""
-
-    number: str | None
-    item_id: str
-    found_at: str
-    place_found: str
-    category: str
-    description: str
-    features: str
-    finder: str
-    state: str
-    kept_at: str
-    retention_until: str
-    retention_class: str
-    claims: tuple[str, ...]
-    disposal: str
-
-
-def _label(pair: tuple[str, str], lang: str) -> str:
-    zh, en = pair
-    return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
-
-
-def _when(iso: str) -> str:
-    return iso[:16].replace("T", " ")
 
 
 class LostFoundService(WorkflowService):
@@ -342,105 +309,12 @@ class LostFoundService(WorkflowService):
             raise ValidationError("end: must be after start", field="end")
         items = self.query(created_from=lo, created_to=hi)
         items.sort(key=lambda r: (r.fields.get("period") or "~", r.fields.get("seq") or 0, r.id))
-        rows = [self._row(item, lang, reveal) for item in items]  # G7: masked free text too
+        policy, spec = self.runtime.policy, self.engine.spec
+        rows = [
+            register_row(item, policy, spec, lang, reveal) for item in items
+        ]  # G7: masked free text too
         return rows if reveal else [RegisterRow(*mask_free_text(attrs.astuple(r))) for r in rows]
-
-    def _row(self, item: Record, lang: str, reveal: bool) -> RegisterRow:
-        f = item.fields
-        name = (lambda n: n or "") if reveal else mask_name
-        cat = category_of(self.policy, item.category)
-        finder = _label(FINDER_TYPES[f["finder_type"]], lang)
-        if f.get("finder_name"):
-            finder += f" {name(f['finder_name'])}"
-        if f.get("finder_department"):
-            dept = self.runtime.policy.departments[f["finder_department"]]
-            finder += f" ({_label((dept.zh, dept.en), lang)})"
-        ids = {k: (v.zh, v.en) for k, v in self.policy.id_types.items()}
-        claims = tuple(
-            f"#{c['n']} {_when(c['at'])} {name(c['claimant'])}"
-            f"{' (proxy)' if c['proxy'] else ''} {_label(ids[c['id_type']], lang)} "
-            f"{c['id_number']}: {c['status']}" + (f" - {c['reason']}" if c.get("reason") else "")
-            for c in f.get("claims", [])
-        )
-        disposal = ""
-        if f.get("release"):
-            r = f["release"]
-            disposal = f"released {_when(r['at'])} to {name(r['taken_by'])} by {r['by']}"
-        elif f.get("disposal"):
-            d = f["disposal"]
-            disposal = f"{route_label(d['route'], lang)} {_when(d['at'])} by {d['by']}"
-            if d.get("received_by"):
-                disposal += f", received by {d['received_by']}"
-            if d.get("decision"):
-                disposal += f", decision: {d['decision']}"
-        elif f.get("disposal_route"):
-            disposal = f"due: {route_label(f['disposal_route'], lang)}"
-        state = item.state
-        spec_state = self.engine.spec.state(state)
-        return RegisterRow(
-            number=f.get("number"),
-            item_id=item.id,
-            found_at=_when(f["found_at"]),
-            place_found=item.location or "",
-            category=_label((cat.zh, cat.en), lang),
-            description=f["description"],
-            features=f["features"],
-            finder=finder,
-            state=_label((spec_state.zh, spec_state.en), lang),
-            kept_at=_label(PLACES[f["place"]], lang),
-            retention_until=str(f["retention_until"])[:10],
-            retention_class=_label(RETENTION_CLASSES[f["retention_class"]], lang),
-            claims=claims,
-            disposal=disposal,
-        )
 
     def register_text(self, start: Any, end: Any, *, lang: str = "zh", reveal: bool = False) -> str:
         """The register as a Markdown table (see :meth:`register`)."""
-        heads = {
-            "zh": (
-                "编号",
-                "拾获时间",
-                "拾获地点",
-                "类别",
-                "特征",
-                "拾获人",
-                "状态",
-                "存放处",
-                "保管至",
-                "认领",
-                "处置",
-            ),
-            "en": (
-                "No.",
-                "found",
-                "place",
-                "category",
-                "features",
-                "finder",
-                "state",
-                "kept at",
-                "keep until",
-                "claims",
-                "disposal",
-            ),
-        }
-        head = heads.get(lang, heads["en"])
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for r in self.register(start, end, lang=lang, reveal=reveal):
-            cells: Sequence[str] = (
-                r.number or "-",
-                r.found_at,
-                r.place_found,
-                r.category,
-                r.features,
-                r.finder,
-                r.state,
-                r.kept_at,
-                r.retention_until,
-                "; ".join(r.claims) or "-",
-                r.disposal or "-",
-            )
-            lines.append(
-                "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
-            )
-        return "\n".join(lines) + "\n"
+        return register_markdown(self.register(start, end, lang=lang, reveal=reveal), lang)
