@@ -24,7 +24,7 @@ from mallops import (
     ValidationError,
 )
 from mallops.diagrams import mermaid
-from mallops.frontdesk.letter_policy import LetterPolicy
+from mallops.frontdesk.letter_policy import LetterPolicy, letters_section
 from mallops.frontdesk.letter_spec import LETTER
 from mallops.frontdesk.letters import LETTERS, LetterService
 from mallops.report import build_report, month_period
@@ -105,8 +105,8 @@ def test_o3_signature_deadline_per_type_escalates_and_chases() -> None:
     mall.tick()
     n = mall.get(n.id)
     assert [(e.level, e.role, e.cause) for e in n.escalations] == [
-        (1, "department_manager", "signature_overdue"),
-        (2, "property_manager", "signature_overdue"),
+        (1, "department_manager", "timer:signature"),
+        (2, "property_manager", "timer:signature"),
     ]
     assert n.fields["signature_overdue"] is True
     n = svc.sign(n.id, actor=DESK, signed_by="张店长")
@@ -156,7 +156,7 @@ def test_o3_rectification_letter_deadline_runs_from_the_signature() -> None:
     mall.tick()
     r = mall.get(r.id)
     assert r.fields["rectification_overdue"] is True
-    assert [(e.level, e.cause) for e in r.escalations] == [(1, "rectification_overdue")]
+    assert [(e.level, e.cause) for e in r.escalations] == [(1, "timer:rectification")]
     assert [x.id for x in svc.rectifying()] == [r.id]
 
 
@@ -382,18 +382,21 @@ def test_o3_docs_page_embeds_the_generated_diagram() -> None:
 
 def test_o3_a_policy_change_keeps_the_plugin_sections() -> None:
     """A policy change to a policy without the shipped plug-ins' sections keeps their
-    defaults (as ``Mall()`` does), and one that carries the section applies it: the
-    running signature deadline is re-planned by its own rule."""
+    defaults (as ``Mall()`` does), and one that carries the section applies it."""
     mall, _, svc = make()
     n = delivered(svc)
-    mall.change_policy(Policy.seed(), actor=GM, reason="年度策略")
-    assert mall.policy.section("letters", LetterPolicy) == LetterPolicy()
+    seed = Policy.seed()
+    mall.change_policy(seed, actor=GM, reason="年度策略")
+    assert letters_section(mall.policy) == LetterPolicy()  # its defaults apply
+    assert mall.policy.section("letters", LetterPolicy) == LetterPolicy()  # and are kept
+    n = svc.sign(n.id, actor=DESK, signed_by="店长")
     longer = Policy.from_dict(
         {"letters": {"types": {"fire_safety_inspection": {"sign_within": "4 working days"}}}},
         sections={"letters": LetterPolicy},
     )
     mall.change_policy(longer, actor=GM, reason="签收期限放宽")
-    kinds = mall.policy.section("letters", LetterPolicy).types
+    kinds = letters_section(mall.policy).types
     assert kinds["fire_safety_inspection"].sign_within.amount == 4
-    assert mall.get(n.id).state == "delivered"
+    m = delivered(svc, tenant="T-2")
+    assert m.timer("signature").due_at == at(2026, 10, 16, 10)  # 4 working days
     assert mall.replay(n.id) == mall.get(n.id)

@@ -158,8 +158,8 @@ def test_o4_late_notice_and_missing_acknowledgement_escalate() -> None:
     assert o.fields["late_notices"] == ["T-000003"]
     assert o.fields["overdue_acknowledgements"] == ["T-000002", "T-000003"]
     assert [(e.level, e.role, e.cause) for e in o.escalations] == [
-        (1, "department_manager", "notice_late"),
-        (2, "property_manager", "acknowledgement_overdue"),
+        (1, "department_manager", "timer:notice"),
+        (2, "property_manager", "timer:acknowledgement"),
     ]
 
 
@@ -183,7 +183,7 @@ def test_o4_the_cut_starts_by_itself_and_its_end_is_reported() -> None:
     assert o.timer("end").due_at == CUT.add(hours=5)  # planned end + 1 h
     clock.set(CUT.add(hours=5, minutes=1))
     mall.tick()
-    assert mall.get(o.id).escalations[-1].cause == "end_not_reported"
+    assert mall.get(o.id).escalations[-1].cause == "timer:end"
     o = svc.restore(o.id, actor=STAFF, ended_at=CUT.add(hours=4, minutes=30), note="已恢复")
     assert o.state == "restored"
     assert o.fields["overrun_minutes"] == 30

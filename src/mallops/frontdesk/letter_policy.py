@@ -9,13 +9,20 @@ rectification, the rectification deadline and its re-inspection.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
 from mallops.errors import PolicyError
 from mallops.plugins import Duration, policy_field
 
-__all__ = ["LETTER_LADDER", "SEED_LETTER_TYPES", "LetterPolicy", "LetterType"]
+__all__ = [
+    "LETTER_LADDER",
+    "SEED_LETTER_TYPES",
+    "LetterPolicy",
+    "LetterType",
+    "letters_section",
+]
 
 
 @attrs.frozen
@@ -122,3 +129,15 @@ class LetterPolicy:
                 f"unknown notice type {name!r}; types: {', '.join(self.types)}",
                 key=f"letters.types.{name}",
             ) from None
+
+
+def letters_section(policy: Any) -> LetterPolicy:
+    """The ``[letters]`` section of ``policy``, or its defaults when the policy has none
+    (a policy built without the shipped plug-ins' sections, e.g. handed to
+    ``Mall.change_policy``)."""
+    extensions = getattr(policy, "extensions", {})
+    value = extensions.get("letters")
+    return value if isinstance(value, LetterPolicy) else _DEFAULT
+
+
+_DEFAULT = LetterPolicy()

@@ -10,8 +10,7 @@ from __future__ import annotations
 from mallops.plugins import Record
 from mallops.report import ReportContext, Section, Table
 
-from .letter_policy import LetterPolicy
-from .letter_rules import SECTION
+from .letter_policy import LetterPolicy, letters_section
 
 __all__ = ["letter_section"]
 
@@ -34,7 +33,7 @@ def letter_section(ctx: ReportContext) -> Section | None:
     letters = ctx.of_kind("letter")
     if not letters:
         return None
-    policy = ctx.policy.section(SECTION, LetterPolicy)
+    policy = letters_section(ctx.policy)
     rows = []
     keys = []
     for name, t in policy.types.items():

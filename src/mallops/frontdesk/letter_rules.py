@@ -19,7 +19,7 @@ from mallops.plugins import (
 )
 from mallops.plugins import Label as _Label
 
-from .letter_policy import LetterPolicy, LetterType
+from .letter_policy import LetterPolicy, LetterType, letters_section
 
 __all__ = [
     "APPROVERS",
@@ -78,7 +78,7 @@ RESULTS = {"passed": _Label("复查合格", "passed"), "failed": _Label("复查�
 
 def letters_policy(ctx: Context) -> LetterPolicy:
     """The ``[letters]`` section of the policy in force."""
-    return ctx.policy.section(SECTION, LetterPolicy)
+    return letters_section(ctx.policy)
 
 
 def _type(ctx: Context) -> LetterType:
@@ -86,7 +86,7 @@ def _type(ctx: Context) -> LetterType:
 
 
 def type_choices(p: Any) -> tuple[str, ...]:
-    return tuple(p.section(SECTION, LetterPolicy).types)
+    return tuple(letters_section(p).types)
 
 
 def department_choices(p: Any) -> tuple[str, ...]:
@@ -241,7 +241,7 @@ def plan_signature(ctx: Context) -> TimerPlan:
 def on_signature_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
     if mark.kind in ("breach", "escalate"):
         ctx.set("signature_overdue", True)
-        _escalate_up(ctx, "signature_overdue")  # rule O3: signature deadline per type
+        _escalate_up(ctx, "timer:signature")  # rule O3: signature deadline per type
 
 
 def plan_rectification(ctx: Context) -> TimerPlan | None:
@@ -255,4 +255,4 @@ def plan_rectification(ctx: Context) -> TimerPlan | None:
 def on_rectification_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
     if mark.kind == "breach":
         ctx.set("rectification_overdue", True)
-        _escalate_up(ctx, "rectification_overdue")  # rule O3: the deadline is tracked
+        _escalate_up(ctx, "timer:rectification")  # rule O3: the deadline is tracked

@@ -15,7 +15,7 @@ from typing import Any
 
 from mallops.plugins import Context, EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 
-from .letter_policy import LetterPolicy
+from .letter_policy import letters_section
 from .letter_rules import (
     APPROVERS,
     DESK,
@@ -23,7 +23,6 @@ from .letter_rules import (
     INSPECTORS,
     OPEN_LETTER_STATES,
     SEALERS,
-    SECTION,
     department_choices,
     guard_failed,
     guard_passed,
@@ -265,5 +264,5 @@ LETTER = WorkflowSpec(
             on_mark=on_rectification_mark,
         ),
     ),
-    ladder=lambda p: p.section(SECTION, LetterPolicy).ladder,
+    ladder=lambda p: letters_section(p).ladder,
 )

@@ -15,7 +15,7 @@ from typing import Any
 from mallops.errors import ValidationError
 from mallops.plugins import Actor, Batch, Record, Workflow, WorkflowService
 
-from .letter_policy import LetterPolicy
+from .letter_policy import LetterPolicy, letters_section
 from .letter_report import letter_section
 from .letter_rules import SECTION
 from .letter_spec import LETTER
@@ -29,7 +29,7 @@ class LetterService(WorkflowService):
     @property
     def policy(self) -> LetterPolicy:
         """The ``[letters]`` policy section in force."""
-        return self.runtime.policy.section(SECTION, LetterPolicy)
+        return letters_section(self.runtime.policy)
 
     def draft(
         self,

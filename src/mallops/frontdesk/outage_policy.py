@@ -9,13 +9,20 @@ data like every other: notice at least 2 working days before the cut, acknowledg
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
 from mallops.errors import PolicyError
 from mallops.plugins import Duration, Label, policy_field
 
-__all__ = ["OUTAGE_LADDER", "SEED_METHODS", "SEED_UTILITIES", "OutagePolicy"]
+__all__ = [
+    "OUTAGE_LADDER",
+    "SEED_METHODS",
+    "SEED_UTILITIES",
+    "OutagePolicy",
+    "outages_section",
+]
 
 SEED_UTILITIES: dict[str, Label] = {
     "power": Label("停电", "power cut"),
@@ -75,3 +82,15 @@ class OutagePolicy:
                     raise PolicyError("needs a zh and an en label", key=f"outages.{name}.{key}")
         if not self.ladder:
             raise PolicyError("the escalation ladder needs a role", key="outages.ladder")
+
+
+def outages_section(policy: Any) -> OutagePolicy:
+    """The ``[outages]`` section of ``policy``, or its defaults when the policy has none
+    (a policy built without the shipped plug-ins' sections, e.g. handed to
+    ``Mall.change_policy``)."""
+    extensions = getattr(policy, "extensions", {})
+    value = extensions.get("outages")
+    return value if isinstance(value, OutagePolicy) else _DEFAULT
+
+
+_DEFAULT = OutagePolicy()

@@ -15,8 +15,7 @@ import pendulum
 from mallops.plugins import Record
 from mallops.report import ReportContext, Section, Table
 
-from .outage_policy import OutagePolicy
-from .outage_rules import SECTION
+from .outage_policy import outages_section
 
 __all__ = ["outage_section"]
 
@@ -37,7 +36,7 @@ def outage_section(ctx: ReportContext) -> Section | None:
     cuts = ctx.of_kind("outage")
     if not cuts:
         return None
-    policy = ctx.policy.section(SECTION, OutagePolicy)
+    policy = outages_section(ctx.policy)
     rows = []
     keys = []
     for name, label in policy.utilities.items():

@@ -14,7 +14,7 @@ from mallops.domain import Mark, Timer
 from mallops.errors import ValidationError
 from mallops.plugins import Context, Duration, TimerPlan, plan_until
 
-from .outage_policy import OutagePolicy
+from .outage_policy import OutagePolicy, outages_section
 
 __all__ = [
     "DESK",
@@ -59,15 +59,15 @@ WAITING = ("planned", "notified", "confirmed")
 
 def outages_policy(ctx: Context) -> OutagePolicy:
     """The ``[outages]`` section of the policy in force."""
-    return ctx.policy.section(SECTION, OutagePolicy)
+    return outages_section(ctx.policy)
 
 
 def utility_choices(p: Any) -> tuple[str, ...]:
-    return tuple(p.section(SECTION, OutagePolicy).utilities)
+    return tuple(outages_section(p).utilities)
 
 
 def method_choices(p: Any) -> tuple[str, ...]:
-    return tuple(p.section(SECTION, OutagePolicy).methods)
+    return tuple(outages_section(p).methods)
 
 
 def department_choices(p: Any) -> tuple[str, ...]:
@@ -292,7 +292,7 @@ def on_notice_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
     if mark.kind == "breach":
         late = [t for t, n in _notices(ctx).items() if not n.get("notified_at")]
         ctx.set("late_notices", late)
-        _escalate_up(ctx, "notice_late")  # rule O4: N working days before the cut
+        _escalate_up(ctx, "timer:notice")  # rule O4: N working days before the cut
 
 
 def plan_acknowledgement(ctx: Context) -> TimerPlan:
@@ -302,7 +302,7 @@ def plan_acknowledgement(ctx: Context) -> TimerPlan:
 def on_acknowledgement_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
     if mark.kind == "breach":
         ctx.set("overdue_acknowledgements", _unacknowledged(ctx))
-        _escalate_up(ctx, "acknowledgement_overdue")  # rule O4
+        _escalate_up(ctx, "timer:acknowledgement")  # rule O4
 
 
 def plan_start(ctx: Context) -> TimerPlan:
@@ -323,4 +323,4 @@ def plan_end(ctx: Context) -> TimerPlan:
 
 def on_end_mark(ctx: Context, _timer: Timer, mark: Mark) -> None:
     if mark.kind == "breach":
-        _escalate_up(ctx, "end_not_reported")  # rule O4: the cut's end is reported
+        _escalate_up(ctx, "timer:end")  # rule O4: the cut's end is reported

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from mallops.plugins import EventSpec, Param, StateSpec, TimerSpec, WorkflowSpec
 
-from .outage_policy import OutagePolicy
+from .outage_policy import outages_section
 from .outage_rules import (
     DESK,
     MANAGERS,
     PLANNERS,
-    SECTION,
     WAITING,
     department_choices,
     guard_all_notified,
@@ -207,5 +206,5 @@ OUTAGE = WorkflowSpec(
             on_mark=on_end_mark,
         ),
     ),
-    ladder=lambda p: p.section(SECTION, OutagePolicy).ladder,
+    ladder=lambda p: outages_section(p).ladder,
 )

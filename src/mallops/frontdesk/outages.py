@@ -17,7 +17,7 @@ import pendulum
 from mallops.errors import ValidationError
 from mallops.plugins import Actor, Record, Workflow, WorkflowService
 
-from .outage_policy import OutagePolicy
+from .outage_policy import OutagePolicy, outages_section
 from .outage_report import outage_section
 from .outage_rules import SECTION
 from .outage_spec import OUTAGE
@@ -31,7 +31,7 @@ class OutageService(WorkflowService):
     @property
     def policy(self) -> OutagePolicy:
         """The ``[outages]`` policy section in force."""
-        return self.runtime.policy.section(SECTION, OutagePolicy)
+        return outages_section(self.runtime.policy)
 
     def plan(
         self,
