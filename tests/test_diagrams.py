@@ -97,6 +97,8 @@ WORKFLOW_PAGES = {
     "patrol": "operations.md",
     "hazard": "operations.md",
     "recording": "operations.md",  # issue 19, G7
+    "letter": "front-desk.md",
+    "outage": "front-desk.md",
 }
 
 

@@ -22,6 +22,7 @@ from .inspections import (
     InspectionRoundGenerator,
     PatrolGenerator,
 )
+from .notices import LetterGenerator, OutageGenerator
 from .operations import LostItemGenerator, LostReportGenerator, RepairGenerator
 from .reception import ReceptionGenerator
 from .recordings import RecordingGenerator
@@ -50,6 +51,8 @@ GENERATORS: tuple[type[Generator], ...] = (
     PatrolGenerator,
     HazardGenerator,
     RecordingGenerator,  # call recordings (issue 19, G7)
+    LetterGenerator,
+    OutageGenerator,
 )
 """Generator classes by kind; a kind is simulated only when ``mall.services`` has it."""
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from mallops.plugins import Workflow
 
 from .deposit import DEPOSITS
+from .letters import LETTERS
+from .outages import OUTAGES
 from .parcel import INCOMING_PARCELS, OUTGOING_PARCELS
 from .reception import RECEPTION_WORKFLOW
 
@@ -22,5 +24,7 @@ FRONT_DESK_WORKFLOWS: tuple[Workflow, ...] = (
     DEPOSITS,  # temporary storage 寄存 (O1)
     OUTGOING_PARCELS,  # parcels sent 寄件 (O2)
     INCOMING_PARCELS,  # parcels received 收件 (O2)
+    LETTERS,  # notices and letters 发文 (O3)
+    OUTAGES,  # outage notices 停电/停水通知 (O4)
 )
 """The front-desk workflows, in registration order."""

@@ -287,7 +287,9 @@ class Policy:
             value = (data or {}).get(name, {})
             if not isinstance(value, Mapping):
                 raise PolicyError(f"expected a table, got {value!r}", key=name)
-            base = current if current is not None else attrs.NOTHING
+            # tables merge key by key onto the class defaults, as the built-in sections
+            # merge onto the seed (a [letters.types.general] keeps the other types)
+            base = current if current is not None else _defaults(section_cls)
             ext[name] = structure_class(section_cls, value, name, base)
         if ext == dict(self.extensions):
             return self
@@ -310,6 +312,15 @@ class Policy:
         """Raise ``PolicyError`` unless ``role`` is a role of this policy."""
         if role not in self.roles:
             raise PolicyError(f"unknown role {role!r}; roles: {', '.join(self.roles)}", key=key)
+
+
+def _defaults(section_cls: type[Any]) -> Any:
+    """An instance of ``section_cls`` with its defaults, or ``attrs.NOTHING`` when a
+    field has no default (then only the given data builds it)."""
+    try:
+        return section_cls()
+    except TypeError:
+        return attrs.NOTHING
 
 
 def reference_markdown(sections: Mapping[str, type[Any]] | None = None) -> str:

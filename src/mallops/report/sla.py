@@ -148,6 +148,7 @@ _CAUSES = {
     "manual": ("人工升级", "manual"),
     "rework": ("多次返工（R5）", "repeated rework (R5)"),
     "failed_claims": ("多次认领失败（L5）", "failed claims (L5)"),
+    "reinspection_failed": ("整改复查多次不合格（O3）", "repeated failed re-inspections (O3)"),
 }
 
 
