@@ -242,8 +242,8 @@ def _unordered(workflows: tuple[Workflow, ...]) -> tuple[Workflow, ...]:
         attrs.evolve(e, guard=None) if e.name in ("step", "skip_step") else e
         for e in INCIDENT.events
     )
-    broken = attrs.evolve(workflows[0], spec=attrs.evolve(INCIDENT, events=events))
-    return (broken, *workflows[1:])
+    spec = attrs.evolve(INCIDENT, events=events)
+    return tuple(attrs.evolve(w, spec=spec) if w.kind == "incident" else w for w in workflows)
 
 
 class BrokenOrder(Operations):
