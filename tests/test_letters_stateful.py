@@ -217,7 +217,7 @@ def test_a_wrong_signature_rule_fails() -> None:
             WrongSignatureRule,
             settings=settings(
                 max_examples=60,
-                stateful_step_count=15,
+                stateful_step_count=40,
                 deadline=None,
                 derandomize=True,
                 database=None,

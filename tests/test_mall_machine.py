@@ -90,12 +90,12 @@ def test_a_wrong_house_rule_fails(wrong_limit: int) -> None:
             # kinds and durations would thin the derandomized budget out
             return Mall(MemoryStore(), clock, Policy.seed(), standard=False)
 
-    # 400: since 0.3 the machine's visits and suggestions must name registered records
+    # 400 examples of 50 steps: since 0.3 the visits and suggestions must name registered records
     # (G11) and more of its draws are refused; 200 derandomized examples no longer
     # reached a 24 h-old complaint (a randomized run of 200 still does)
     quick = settings(
         max_examples=400,
-        stateful_step_count=25,
+        stateful_step_count=50,
         deadline=None,
         database=None,
         derandomize=True,

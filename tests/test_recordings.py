@@ -231,7 +231,7 @@ def test_G7_policy_sets_retention_and_whether_open_cases_hold(clock: ManualClock
     [
         ({"min_retention": "0 days"}, "recordings.min_retention"),
         ({"recheck_every": "1 month"}, "recordings.recheck_every"),
-        ({"channels": {}}, "recordings.channels"),
+        ({"channels": "phone"}, "recordings.channels"),
         ({"max_seconds": 0}, "recordings.max_seconds"),
         ({"hold_while_open": "yes"}, "recordings.hold_while_open"),
     ],
