@@ -231,9 +231,8 @@ class Mall:
         on its record.  Atomic; afterwards this ``Mall`` works under ``policy``.
         Returns the domain events raised (also delivered to subscribers).  Only the
         roles of ``access.configure_roles`` may (default: property manager and general
-        manager, G5); others raise ``PermissionDenied``."""
-        if isinstance(policy, Policy):  # the workflows' sections, as at construction
-            policy = policy.with_sections(policy_sections(self.workflows))
+        manager, G5); others raise ``PermissionDenied``.  Plug-in sections ``policy``
+        lacks take their defaults, as when a ``Mall`` is made with it."""
         events = change_policy(self, policy, actor=actor, reason=reason)
         self._deliver(events)
         return events
