@@ -1,14 +1,15 @@
 """The engine: applies events to records through one shared ``transitions`` machine.
 
 One :class:`Engine` per workflow and policy.  It owns a single ``transitions.Machine``
-built from the spec, with no model bound to it: each event is triggered *unbound*
-(``machine.events[name].trigger(cursor)``) on a tiny cursor object holding the state,
-so records are never added to the machine (no per-record ``add_model``; see
-docs/performance.md).  Guards run as transitions conditions, effects as ``after``
-callbacks; ``MachineError`` never escapes — mallops raises its own errors.  The
-``transitions`` adapter is :mod:`mallops.engine.machine`; validating an event and
-building its history entry is :mod:`.entries`; the timers of the record being changed
-are :mod:`.draft_timers`.
+built from the spec, with no model bound to it: the machine is the definition of the
+workflow's states and transitions, and each event is fired through the
+:class:`~mallops.engine.machine.Dispatch` read from it (its transitions by event and
+source, in order) on a tiny cursor object holding the state, so records are never added
+to the machine (no per-record ``add_model``; see docs/performance.md).  Guards run as
+the transitions' conditions, effects as their ``after`` callbacks; ``MachineError`` never
+escapes — mallops raises its own errors.  The ``transitions`` adapter is
+:mod:`mallops.engine.machine`; validating an event and building its history entry is
+:mod:`.entries`; the timers of the record being changed are :mod:`.draft_timers`.
 
 Every change is a :class:`HistoryEntry` that records its outcome (what it changed);
 :meth:`Engine.apply` is a pure function of a record and an entry, and replay
@@ -34,7 +35,7 @@ from .checks import validate_with_policy
 from .context import Context, Draft
 from .draft_timers import TimerRules
 from .entries import ESCALATE_EVENT, LINK_EVENT, POLICY_EVENT, TIMER_EVENT, EventTable
-from .machine import Cursor, build_machine, trigger
+from .machine import Cursor, Dispatch, build_machine
 from .params import events_of
 from .replan import REPLAN_EVENT, provisional_events, replan_draft
 from .replay import replay_history
@@ -62,6 +63,7 @@ class Engine:
         self.tz = calendar.tz
         self.ladder = tuple(spec.ladder(policy))
         self._machine = build_machine(spec)
+        self._dispatch = Dispatch(self._machine)  # the machine's transitions, by (event, state)
         self._finals = spec.final_states
         self._table = EventTable(spec, policy, calendar.tz)
         self._events = self._table.events
@@ -233,7 +235,7 @@ class Engine:
                         role=entry.actor.role,
                     )
             cursor = Cursor(record.state, ctx)
-            ok = trigger(self._machine, cursor, entry.event, record.id)
+            ok = self._dispatch.fire(cursor, entry.event, record.id)
             if not ok:
                 why = "; ".join(ctx.guard_failures) or "a condition failed"
                 raise InvalidTransition(
