@@ -26,6 +26,14 @@ def aware(value: object, *, field: str = "time", tz: str | None = None) -> pendu
     datetime (or a string without offset) is refused: mallops never guesses a timezone.
     ``tz`` converts the result into that timezone.
     """
+    if (
+        tz is not None
+        and type(value) is pendulum.DateTime
+        and value.tzinfo is not None
+        and value.tzinfo is _ZONES.get(tz)
+        and value.year <= 9000
+    ):
+        return value  # already aware in that very zone (the clock's time; issue 16)
     if isinstance(value, str):
         try:
             parsed = _dt.datetime.fromisoformat(value)

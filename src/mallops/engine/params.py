@@ -16,6 +16,15 @@ from .spec import EventSpec, Param, WorkflowSpec, describe_params
 __all__ = ["dump_event_params", "events_of"]
 
 _REASON = Param("reason", "text", max_len=2000)
+_NAMES: dict[int, tuple[tuple[Param, ...], frozenset[str]]] = {}
+
+
+def _names(params: tuple[Param, ...]) -> frozenset[str]:
+    """The names of ``params``, computed once per parameter tuple (issue 16)."""
+    got = _NAMES.get(id(params))
+    if got is None or got[0] is not params:  # the tuple itself is kept: ids stay unique
+        got = _NAMES[id(params)] = (params, frozenset(p.name for p in params))
+    return got[1]
 
 
 def dump_event_params(
@@ -23,9 +32,9 @@ def dump_event_params(
 ) -> tuple[dict[str, Any], str | None]:
     """``params`` of event ``spec`` validated and in stored form, and the reason (G2:
     a required parameter must be given; an unknown one is refused, naming the allowed)."""
-    declared = {p.name: p for p in spec.params}
-    unknown = sorted(set(params) - set(declared))
-    if unknown:
+    names = _names(spec.params)
+    if not names.issuperset(params):
+        unknown = sorted(set(params) - names)
         raise ValidationError(
             f"{spec.name}: unknown parameter {unknown[0]!r}; parameters: "
             f"{describe_params(spec.params)}",

@@ -261,8 +261,13 @@ def describe_params(params: Iterable[Param]) -> str:
     return ", ".join(f"{p.name}{'*' if p.required else ''}" for p in params) or "(none)"
 
 
+_PLAIN = frozenset({str, int, bool, float})
+
+
 def stored(value: Any) -> Any:
     """Datetimes to ISO strings, recursively: the form kept in ``fields`` and history."""
+    if value is None or type(value) in _PLAIN:  # the common case: no abc checks (issue 16)
+        return value
     if isinstance(value, _dt.datetime):
         return value.isoformat()
     if isinstance(value, Mapping):

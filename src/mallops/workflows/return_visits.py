@@ -77,16 +77,32 @@ class ReturnVisitService(WorkflowService):
 
     # -- the link with the sources ---------------------------------------------------------------
 
-    def _linked_open(self, batch: Batch, source_id: str, stage: str) -> list[Record]:
-        found = {r.id: r for r in self.of(source_id, open_only=True)}
+    def _stored_ids(self, source_id: str) -> list[str]:
+        """Ids of the visits of ``source_id`` open as stored (what a batch writes is not
+        stored before its commit, so one query serves a whole source change; issue 16)."""
+        return [r.id for r in self.query(linked_to=source_id, is_open=True)]
+
+    def _linked_ids(self, batch: Batch, source_id: str, stored: list[str]) -> list[str]:
+        """``stored`` and the visits of ``source_id`` that ``batch`` writes."""
+        found = dict.fromkeys(stored)
         for r in batch.records.values():
             if r.kind == self.kind and any(link.record_id == source_id for link in r.links):
-                found[r.id] = r
-        return [
-            batch.current(rid)
-            for rid in found
-            if batch.current(rid).is_open and batch.current(rid).fields.get("stage") == stage
-        ]
+                found[r.id] = None
+        return list(found)
+
+    @staticmethod
+    def _open_in(batch: Batch, ids: list[str], stage: str) -> list[Record]:
+        """The visits among ``ids`` still open in ``batch`` at ``stage``."""
+        out = []
+        for rid in ids:
+            r = batch.current(rid)
+            if r.is_open and r.fields.get("stage") == stage:
+                out.append(r)
+        return out
+
+    def _linked_open(self, batch: Batch, source_id: str, stage: str) -> list[Record]:
+        ids = self._linked_ids(batch, source_id, self._stored_ids(source_id))
+        return self._open_in(batch, ids, stage)
 
     def _department_for(self, performer: str, source: Record | None) -> str:
         """Rules F2, F3 (G5): a visit a department manager or higher must make belongs to
@@ -184,11 +200,16 @@ class ReturnVisitService(WorkflowService):
             return
         policy = self.runtime.policy
         resolved_now = after.state == kind.resolved and before.state != kind.resolved
+        stored: list[str] | None = None  # queried once, only when a step needs it
         if resolved_now or not after.is_open:
             because = "resolved" if resolved_now else after.state
-            self.end_visits(batch, self._linked_open(batch, after.id, "during"), because, entry.at)
+            stored = self._stored_ids(after.id)
+            linked = self._linked_ids(batch, after.id, stored)
+            self.end_visits(batch, self._open_in(batch, linked, "during"), because, entry.at)
         if resolved_now and kind.requires_visit(policy, after):
-            if not self._linked_open(batch, after.id, "after"):
+            if stored is None:  # pragma: no cover - resolved_now queried it above
+                stored = self._stored_ids(after.id)
+            if not self._open_in(batch, self._linked_ids(batch, after.id, stored), "after"):
                 self._open_for(batch, after, "after", entry.at)
         elif (
             after.is_open
