@@ -104,7 +104,11 @@ def outcome_of(
     }
     if len(set_fields) == len(fields) and set_fields:
         set_fields = fields  # type: ignore[assignment]  # all new: share the record's dict
-    removed = tuple(k for k in old_fields if k not in fields)
+    removed = (
+        ()  # every old field kept (the common case): no scan (issue 16)
+        if old_fields.keys() <= fields.keys()
+        else tuple(k for k in old_fields if k not in fields)
+    )
     changed_timers: list[Timer] = []
     names: set[str] = set()
     for t in timers:

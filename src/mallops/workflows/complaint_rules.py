@@ -4,9 +4,13 @@ effects.  Declared as a workflow in :mod:`mallops.workflows.complaint_spec`; the
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import re
 
+import pendulum
+
+from ..clock import aware
 from ..duration import Duration
 from ..engine.context import Context
 from ..engine.spec import Param
@@ -219,6 +223,11 @@ def on_reply(ctx: Context) -> None:
     commit_time(ctx)
 
 
+def _local_day(at: pendulum.DateTime, tz: str) -> _dt.date:
+    """``at``'s date in ``tz`` (no conversion when it is there already; issue 16)."""
+    return aware(at, field="time", tz=tz).date()
+
+
 def commit_time(ctx: Context) -> None:
     due = ctx.param("promised_by")
     ctx.set("promised_by", due)
@@ -227,7 +236,7 @@ def commit_time(ctx: Context) -> None:
         ctx.start_timer("commitment", plan)  # rule G8
     if (
         due is not None
-        and due.in_timezone(ctx.calendar.tz).date() != ctx.now.in_timezone(ctx.calendar.tz).date()
+        and _local_day(due, ctx.calendar.tz) != _local_day(ctx.now, ctx.calendar.tz)
     ):
         # rule G8: not finishable today -> the front desk explains to the customer
         ctx.emit("notify", role="front_desk", reason="same_day:committed", promised_by=due)
