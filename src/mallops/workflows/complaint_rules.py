@@ -234,10 +234,7 @@ def commit_time(ctx: Context) -> None:
     plan = plan_commitment(ctx)
     if plan is not None:
         ctx.start_timer("commitment", plan)  # rule G8
-    if (
-        due is not None
-        and _local_day(due, ctx.calendar.tz) != _local_day(ctx.now, ctx.calendar.tz)
-    ):
+    if due is not None and _local_day(due, ctx.calendar.tz) != _local_day(ctx.now, ctx.calendar.tz):
         # rule G8: not finishable today -> the front desk explains to the customer
         ctx.emit("notify", role="front_desk", reason="same_day:committed", promised_by=due)
 
