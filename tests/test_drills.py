@@ -52,6 +52,22 @@ def test_E2_a_drill_not_held_by_its_due_time_falls_overdue_and_escalates(
     assert mall.drills.overdue() == [mall.get(d.id)]
 
 
+def test_E2_G10_a_drill_ticked_exactly_at_its_due_time_is_not_yet_overdue(
+    mall: Mall, clock: ManualClock
+) -> None:
+    """G10: a breach happens only after the deadline, not at it. Found by the randomized
+    operations machine (start, reschedule 200 h ahead, 200 h pass, tick)."""
+    d = _fire_drill(mall, due=(2026, 10, 20, 18))
+    clock.set(at(2026, 10, 12, 10))
+    d = mall.drills.reschedule(d.id, actor=SEC, due_at=clock.now().add(hours=200), reason="改期")
+    clock.set(clock.now().add(hours=200))
+    mall.tick()
+    assert mall.get(d.id).state == "scheduled"
+    clock.set(clock.now().add(seconds=1))
+    mall.tick()
+    assert mall.get(d.id).state == "overdue"
+
+
 def test_E2_holding_a_drill_records_it_and_schedules_the_next_in_the_same_batch(
     mall: Mall, clock: ManualClock
 ) -> None:
