@@ -169,11 +169,15 @@ def _headings(browser: Browser, page: Path, embedded: bool) -> list[bytes]:
     return [browser.capture(clip) for clip in browser.boxes(_HEADINGS)]
 
 
-def _looks(browser: Browser, pages: tuple[Path, Path], embedded: bool = False) -> list[bool]:
-    """Per heading: does the page look the same as its boxed copy?"""
+def _drawn(browser: Browser, pages: tuple[Path, Path], embedded: bool = False) -> list[str]:
+    """The headings of the page (its title, its section headings) that look different
+    from the boxed copy's (their Chinese is drawn); the others get the prefix "BOXES:"."""
     page, boxes = (_headings(browser, p, embedded) for p in pages)
-    assert len(page) == len(boxes) >= 5, "the report's headings are missing"
-    return [a == b for a, b in zip(page, boxes, strict=True)]
+    browser.goto(pages[0].as_uri())
+    names = browser.js(f"[...document.querySelectorAll('{_HEADINGS}')].map(e => e.textContent)")
+    assert len(page) == len(boxes) == len(names) >= 5, "the report's headings are missing"
+    assert all(_CJK.search(name) for name in names), names
+    return [("BOXES: " if a == b else "") + n for n, a, b in zip(names, page, boxes, strict=True)]
 
 
 @pytest.fixture(scope="module")
@@ -217,10 +221,12 @@ def test_screenshot_with_cjk_fonts_draws_chinese(zh_report: Report, tmp_path: Pa
     does the page that embeds its font."""
     browser = _browser(tmp_path, 900, 700)
     try:
-        assert not any(_looks(browser, _pages(tmp_path / "plain", render(zh_report, "html"))))
+        drawn = _drawn(browser, _pages(tmp_path / "plain", render(zh_report, "html")))
+        assert not [name for name in drawn if name.startswith("BOXES:")], drawn
         html = render(zh_report, "html", embed_font=True)
         assert f"@font-face{{font-family:{EMBEDDED_FAMILY}" in html
-        assert not any(_looks(browser, _pages(tmp_path / "embedded", html), embedded=True))
+        drawn = _drawn(browser, _pages(tmp_path / "embedded", html), embedded=True)
+        assert not [name for name in drawn if name.startswith("BOXES:")], drawn
     finally:
         browser.close()
 
@@ -237,8 +243,10 @@ def test_screenshot_without_cjk_fonts_draws_chinese(zh_report: Report, tmp_path:
     assert f"@font-face{{font-family:{EMBEDDED_FAMILY}" in html
     browser = _browser(tmp_path, 900, 700, env=_no_cjk_fonts(tmp_path))
     try:
-        assert all(_looks(browser, _pages(tmp_path / "plain", render(zh_report, "html"))))
-        assert not any(_looks(browser, _pages(tmp_path / "embedded", html), embedded=True))
+        drawn = _drawn(browser, _pages(tmp_path / "plain", render(zh_report, "html")))
+        assert all(name.startswith("BOXES:") for name in drawn), drawn
+        drawn = _drawn(browser, _pages(tmp_path / "embedded", html), embedded=True)
+        assert not [name for name in drawn if name.startswith("BOXES:")], drawn
     finally:
         browser.close()
 
@@ -261,7 +269,8 @@ def test_without_fonts_the_page_carries_its_glyphs(zh_report: Report) -> None:
 @pytest.mark.parametrize("embed_font", [False, True], ids=["plain", "embedded"])
 def test_the_report_fits_a_phone(zh_report: Report, tmp_path: Path, embed_font: bool) -> None:
     """At a phone's width (390 CSS px, as in WeChat) nothing sticks out sideways: the
-    page does not scroll horizontally, and no KPI card's label or text is cut off."""
+    page does not scroll horizontally, no KPI card's label or text is cut off, and the
+    KPI table fits without scrolling."""
     page = tmp_path / "phone.html"
     page.write_text(render(zh_report, "html", embed_font=embed_font), encoding="utf-8")
     browser = _browser(tmp_path, 390, 844, mobile=True)
@@ -271,7 +280,8 @@ def test_the_report_fits_a_phone(zh_report: Report, tmp_path: Path, embed_font: 
         assert browser.js("innerWidth") == 390
         assert browser.js("document.documentElement.scrollWidth") <= 390
         cut = browser.js(
-            "[...document.querySelectorAll('.kpi, .kpi > div, h1, h2, h3, header p')]"
+            "[...document.querySelectorAll('.kpi, .kpi > div, h1, h2, h3, header p, th, td,"
+            " #kpis .scroll')]"
             ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
         )
         assert cut == []
