@@ -1,5 +1,6 @@
 """A headless Chromium driven over the DevTools protocol (websocket-client), for the
-front desk's browser test.  Only loopback addresses; every wait is bounded."""
+front desk's browser test and the HTML report's screenshot tests.  Only loopback
+addresses; every wait is bounded."""
 
 from __future__ import annotations
 
@@ -18,7 +19,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 class Browser:
     """One headless Chromium with one page; ``close()`` ends it."""
 
-    def __init__(self, profile: Path, width: int = 390, height: int = 844) -> None:
+    def __init__(
+        self,
+        profile: Path,
+        width: int = 390,
+        height: int = 844,
+        *,
+        mobile: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """Start Chromium with ``profile`` as its user-data directory, a page of
+        ``width`` × ``height`` CSS pixels (a phone's by default) and ``env`` as its
+        environment (e.g. ``FONTCONFIG_FILE`` for a machine without fonts)."""
         import websocket
 
         self.proc = subprocess.Popen(
@@ -28,6 +40,10 @@ class Browser:
                 "--no-sandbox",
                 "--disable-gpu",
                 "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
                 f"--user-data-dir={profile}",
@@ -36,6 +52,7 @@ class Browser:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,  # None: this process's environment
         )
         port_file = profile / "DevToolsActivePort"
         for _ in range(300):  # up to 30 s for the browser to start
@@ -48,9 +65,13 @@ class Browser:
         self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30)
         self._id = 0
         self.send("Page.enable")
+        self.viewport(width, height, mobile=mobile)
+
+    def viewport(self, width: int, height: int, *, mobile: bool = True) -> None:
+        """Emulate a ``width`` × ``height`` screen (device scale factor 1)."""
         self.send(
             "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
         )
 
     def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -65,19 +86,24 @@ class Browser:
                 return message.get("result", {})  # type: ignore[no-any-return]
         raise RuntimeError(f"{method}: no answer")
 
-    def js(self, expression: str) -> Any:
-        """Evaluate ``expression`` in the page; its value."""
-        got = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+    def js(self, expression: str, *, wait: bool = False) -> Any:
+        """Evaluate ``expression`` in the page; its value (with ``wait``, the value the
+        promise it returns resolves to)."""
+        got = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": wait},
+        )
         if "exceptionDetails" in got:
             raise RuntimeError(f"{expression}: {got['exceptionDetails']}")
         return got["result"].get("value")
 
     def wait_for(self, expression: str, seconds: float = 15) -> Any:
-        """Poll ``expression`` until it is truthy (bounded)."""
+        """Poll ``expression`` until it is truthy, or the promise it returns resolves
+        to a truthy value (bounded)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                value = self.js(expression)
+                value = self.js(expression, wait=True)
             except RuntimeError:
                 value = None
             if value:
@@ -101,10 +127,57 @@ class Browser:
         )
         self.wait_for(f"performance.timeOrigin !== {before} && document.readyState === 'complete'")
 
+    def fonts_loaded(self, family: str, sample: str, seconds: float = 15) -> None:
+        """Wait until the page's web fonts are decoded and two frames were painted
+        since: ``document.fonts.ready``, every FontFace ``loaded`` (one of them of
+        ``family``) and ``document.fonts.check`` true for ``sample`` in ``family``.
+        A screenshot taken after this shows the web font, not a fallback or a blank
+        (``chromium --screenshot`` may capture before the font is decoded)."""
+        declared = self.js(f"[...document.fonts].some(f => f.family === {json.dumps(family)})")
+        if not declared:
+            raise AssertionError(f"the page declares no font {family!r} (no @font-face)")
+        self.wait_for(
+            "document.fonts.ready.then(() => document.fonts.load("
+            f"'16px ' + {json.dumps(family)}, {json.dumps(sample)})).then(() => true)",
+            seconds,
+        )
+        self.wait_for(
+            "document.fonts.status === 'loaded'"
+            " && [...document.fonts].every(f => f.status === 'loaded')"
+            f" && [...document.fonts].some(f => f.family === {json.dumps(family)})"
+            f" && document.fonts.check('16px ' + {json.dumps(family)}, {json.dumps(sample)})",
+            seconds,
+        )
+        self.painted()
+
+    def painted(self) -> None:
+        """Wait until two animation frames have passed (the last change is painted)."""
+        self.js(
+            "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))",
+            wait=True,
+        )
+
+    def boxes(self, selector: str) -> list[dict[str, int]]:
+        """The boxes of the elements matching ``selector`` in page coordinates, rounded
+        out to whole pixels: ``clip`` values for :meth:`capture`."""
+        return self.js(  # type: ignore[no-any-return]
+            f"[...document.querySelectorAll({json.dumps(selector)})].map(e => {{"
+            " const r = e.getBoundingClientRect();"
+            " const x = Math.floor(r.left + scrollX), y = Math.floor(r.top + scrollY);"
+            " return {x: x, y: y, width: Math.ceil(r.right + scrollX) - x,"
+            " height: Math.ceil(r.bottom + scrollY) - y, scale: 1}; })"
+        )
+
+    def capture(self, clip: dict[str, int] | None = None) -> bytes:
+        """A PNG of the page's viewport, or of the ``clip`` box anywhere on the page."""
+        params: dict[str, Any] = {"format": "png"}
+        if clip is not None:
+            params |= {"clip": clip, "captureBeyondViewport": True}
+        return base64.b64decode(self.send("Page.captureScreenshot", params)["data"])
+
     def screenshot(self, path: Path) -> None:
         """Save a PNG of the page."""
-        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
-        path.write_bytes(base64.b64decode(data))
+        path.write_bytes(self.capture())
 
     def close(self) -> None:
         """End the browser."""

@@ -17,7 +17,9 @@ import pytest
 from mallops import MemoryStore
 from mallops.demo import DemoConfig, run_demo
 from mallops.report import Report, build_report, render
-from mallops.report.fonts import find_cjk_font
+from mallops.report.fonts import EMBEDDED_FAMILY, find_cjk_font
+
+from ._browser import Browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -126,29 +128,56 @@ def test_visit_section_renders_in_a_december_demo(tmp_path: Path) -> None:
     assert 'class="bar"' in body
 
 
-# -- readable with and without CJK fonts (issue 17) ----------------------------------------
+# -- readable with and without CJK fonts, and on a phone (issue 17) -------------------------
+# Screenshots are taken over the DevTools protocol (tests/_browser.py) once the page's web
+# font is decoded and painted: `chromium --screenshot` may capture before that.
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
-
-
-def _shot(tmp_path: Path, page: Path, name: str, env: dict[str, str] | None = None) -> bytes:
-    tmp_path.mkdir(exist_ok=True)
-    shot = tmp_path / f"{name}.png"
-    out = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=900,700",
-                    "--virtual-time-budget=10000", page.as_uri(),
-                    env=env)  # fmt: skip
-    assert out.returncode == 0, out.stderr[-2000:]
-    return _png_pixels(shot)[2]
+_HEADINGS = "header h1, h2"
+"""The parts compared: the title and every section heading (all Chinese in a zh report)."""
 
 
 def _pages(tmp_path: Path, html: str) -> tuple[Path, Path]:
     """The page, and the same page with every Chinese character replaced by one that no
     font has (drawn as a missing-glyph box): if both look alike, Chinese is unreadable."""
+    tmp_path.mkdir(exist_ok=True)
     page, boxes = tmp_path / "zh.html", tmp_path / "boxes.html"
     page.write_text(html, encoding="utf-8")
     body = html.index("<body>")
     boxes.write_text(html[:body] + _CJK.sub("\U000f0000", html[body:]), encoding="utf-8")
     return page, boxes
+
+
+def _browser(tmp_path: Path, width: int, height: int, *, mobile: bool = False,
+             env: dict[str, str] | None = None) -> Browser:  # fmt: skip
+    """A headless Chromium over DevTools with its profile under ``tmp_path``."""
+    pytest.importorskip("websocket", reason="websocket-client (the 'dev' extra) is missing")
+    profile = tmp_path / "chromium"
+    profile.mkdir()
+    return Browser(profile, width, height, mobile=mobile, env=env)
+
+
+def _headings(browser: Browser, page: Path, embedded: bool) -> list[bytes]:
+    """Load ``page`` and wait until it is painted (with ``embedded``, until its web
+    font is decoded); a PNG of each heading's box."""
+    browser.goto(page.as_uri())
+    if embedded:
+        browser.fonts_loaded(EMBEDDED_FAMILY, "投诉处理率")
+    else:
+        browser.js("document.fonts.ready.then(() => true)", wait=True)
+        browser.painted()
+    return [browser.capture(clip) for clip in browser.boxes(_HEADINGS)]
+
+
+def _drawn(browser: Browser, pages: tuple[Path, Path], embedded: bool = False) -> list[str]:
+    """The headings of the page (its title, its section headings) that look different
+    from the boxed copy's (their Chinese is drawn); the others get the prefix "BOXES:"."""
+    page, boxes = (_headings(browser, p, embedded) for p in pages)
+    browser.goto(pages[0].as_uri())
+    names = browser.js(f"[...document.querySelectorAll('{_HEADINGS}')].map(e => e.textContent)")
+    assert len(page) == len(boxes) == len(names) >= 5, "the report's headings are missing"
+    assert all(_CJK.search(name) for name in names), names
+    return [("BOXES: " if a == b else "") + n for n, a, b in zip(names, page, boxes, strict=True)]
 
 
 @pytest.fixture(scope="module")
@@ -165,42 +194,102 @@ def _has_cjk_font() -> bool:
     return bool(out.stdout.strip())
 
 
-@pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font (Debian: fonts-noto-cjk)")
-def test_screenshot_with_cjk_fonts_draws_chinese(zh_report: Report, tmp_path: Path) -> None:
-    """With the system's CJK fonts, the Chinese page is drawn with real glyphs: its
-    screenshot differs from the same page with missing-glyph boxes."""
-    page, boxes = _pages(tmp_path, render(zh_report, "html"))
-    assert _shot(tmp_path, page, "zh") != _shot(tmp_path, boxes, "boxes")
-
-
-def test_without_fonts_the_page_carries_its_glyphs(zh_report: Report, tmp_path: Path) -> None:
-    """With no font at all (an empty fontconfig), the plain page shows boxes for its
-    Chinese text (its screenshot equals the boxed copy's), so the report carries its
-    own font: a subset with every character it shows."""
-    if find_cjk_font() is None:
-        pytest.skip("no CJK font to embed on this machine (Debian: fonts-noto-cjk)")
-    pytest.importorskip("fontTools")
+def _no_cjk_fonts(tmp_path: Path) -> dict[str, str]:
+    """An environment whose fontconfig sees no CJK font: only DejaVu Sans if the machine
+    has it (Latin, no Chinese, as on a phone or server without CJK fonts), else none."""
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    fc_match = shutil.which("fc-match")
+    if fc_match is not None:
+        found = subprocess.run([fc_match, "-f", "%{file}", "DejaVu Sans"], capture_output=True,
+                               text=True, check=False).stdout  # fmt: skip
+        if Path(found).name.startswith("DejaVuSans"):
+            (fonts / Path(found).name).symlink_to(found)
     conf = tmp_path / "fonts.conf"
     conf.write_text(
-        f'<?xml version="1.0"?><fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+        f'<?xml version="1.0"?><fontconfig><dir>{fonts}</dir>'
         f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>",
         encoding="utf-8",
     )
-    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
-    (tmp_path / "plain").mkdir()
-    plain, plain_boxes = _pages(tmp_path / "plain", render(zh_report, "html"))
-    # the setup really has no CJK glyphs: the plain page looks like its boxed copy
-    assert _shot(tmp_path, plain, "plain", env) == _shot(tmp_path, plain_boxes, "pb", env)
-    html = render(zh_report, "html", embed_font=True)
-    assert "@font-face{font-family:mallopsfont" in html
-    # the page carries a glyph for every Chinese character it shows (a screenshot of
-    # the embedded page is not used here: headless Chromium may take it before the web
-    # font is decoded, which made such a test flaky)
-    from fontTools.ttLib import TTFont
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
 
+
+@pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font (Debian: fonts-noto-cjk)")
+def test_screenshot_with_cjk_fonts_draws_chinese(zh_report: Report, tmp_path: Path) -> None:
+    """With the system's CJK fonts, the Chinese page is drawn with real glyphs: every
+    heading's screenshot differs from the same page's with missing-glyph boxes; and so
+    does the page that embeds its font."""
+    browser = _browser(tmp_path, 900, 700)
+    try:
+        drawn = _drawn(browser, _pages(tmp_path / "plain", render(zh_report, "html")))
+        assert not [name for name in drawn if name.startswith("BOXES:")], drawn
+        html = render(zh_report, "html", embed_font=True)
+        assert f"@font-face{{font-family:{EMBEDDED_FAMILY}" in html
+        drawn = _drawn(browser, _pages(tmp_path / "embedded", html), embedded=True)
+        assert not [name for name in drawn if name.startswith("BOXES:")], drawn
+    finally:
+        browser.close()
+
+
+def test_screenshot_without_cjk_fonts_draws_chinese(zh_report: Report, tmp_path: Path) -> None:
+    """With no CJK font on the machine (fontconfig sees DejaVu Sans at most), the plain
+    page shows boxes for its Chinese text: each heading looks like the boxed copy's (so
+    the set-up really lacks CJK glyphs).  The page that embeds its font draws them:
+    every heading differs from the boxed copy's."""
+    if find_cjk_font() is None:
+        pytest.skip("no CJK font to embed on this machine (Debian: fonts-noto-cjk)")
+    pytest.importorskip("fontTools", reason="the 'fonts' extra (fontTools) is not installed")
+    html = render(zh_report, "html", embed_font=True)
+    assert f"@font-face{{font-family:{EMBEDDED_FAMILY}" in html
+    browser = _browser(tmp_path, 900, 700, env=_no_cjk_fonts(tmp_path))
+    try:
+        drawn = _drawn(browser, _pages(tmp_path / "plain", render(zh_report, "html")))
+        assert all(name.startswith("BOXES:") for name in drawn), drawn
+        drawn = _drawn(browser, _pages(tmp_path / "embedded", html), embedded=True)
+        assert not [name for name in drawn if name.startswith("BOXES:")], drawn
+    finally:
+        browser.close()
+
+
+def test_without_fonts_the_page_carries_its_glyphs(zh_report: Report) -> None:
+    """The embedded subset has a glyph for every Chinese character and every letter and
+    digit the page shows."""
+    if find_cjk_font() is None:
+        pytest.skip("no CJK font to embed on this machine (Debian: fonts-noto-cjk)")
+    ttlib = pytest.importorskip("fontTools.ttLib", reason="the 'fonts' extra is not installed")
+    html = render(zh_report, "html", embed_font=True)
     data = base64.b64decode(html.split("base64,", 1)[1].split(")", 1)[0])
-    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    cmap = ttlib.TTFont(io.BytesIO(data)).getBestCmap()
     text = re.sub(r"<[^>]+>", "", html[html.index("<body>") :])
     missing = sorted({c for c in _CJK.findall(text) if ord(c) not in cmap})
     assert missing == []
     assert all(ord(c) in cmap for c in text if c.isascii() and c.isalnum())
+
+
+@pytest.mark.parametrize("embed_font", [False, True], ids=["plain", "embedded"])
+def test_the_report_fits_a_phone(zh_report: Report, tmp_path: Path, embed_font: bool) -> None:
+    """At a phone's width (390 CSS px, as in WeChat) nothing sticks out sideways: the
+    page does not scroll horizontally, no KPI card's label or text is cut off, and the
+    KPI table fits without scrolling."""
+    page = tmp_path / "phone.html"
+    page.write_text(render(zh_report, "html", embed_font=embed_font), encoding="utf-8")
+    browser = _browser(tmp_path, 390, 844, mobile=True)
+    try:
+        browser.goto(page.as_uri())
+        browser.js("document.fonts.ready.then(() => true)", wait=True)
+        assert browser.js("innerWidth") == 390
+        assert browser.js("document.documentElement.scrollWidth") <= 390
+        cut = browser.js(
+            "[...document.querySelectorAll('.kpi, .kpi > div, h1, h2, h3, header p, th, td,"
+            " #kpis .scroll')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+        )
+        assert cut == []
+        outside = browser.js(
+            "[...document.querySelectorAll('main *')].filter(e => !e.closest('.scroll'))"
+            ".filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)"
+            ".map(e => e.tagName + ' ' + e.textContent.slice(0, 40))"
+        )
+        assert outside == []
+    finally:
+        browser.close()

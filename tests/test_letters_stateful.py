@@ -25,12 +25,12 @@ from hypothesis.stateful import (
 )
 
 from mallops import Actor, Duration, Mall, ManualClock, MemoryStore, Policy, Record
-from mallops.errors import MallopsError
 from mallops.frontdesk.letter_policy import LetterPolicy
 from mallops.frontdesk.letters import LetterService
-from mallops.testing import check_invariants, clock_steps
+from mallops.testing import check_invariants
 
 from .conftest import DESK, GM, at
+from .stateful_helpers import attempt, pass_time
 
 SECURITY = Actor("sec-1", "staff", "security")
 SEC_MANAGER = Actor("sec-mgr", "department_manager", "security")
@@ -66,11 +66,7 @@ class LetterMachine(RuleBasedStateMachine):
         return self.svc.query()
 
     def attempt(self, operation: Any) -> None:
-        before = {r.id: r for r in self.mall.query()}
-        try:
-            operation()
-        except MallopsError:
-            assert {r.id: r for r in self.mall.query()} == before, "a failure changed records"
+        attempt(self.mall, operation)
 
     @rule(kind=st.sampled_from(["fire_safety_inspection", "rectification", "general"]),
           days=st.none() | st.integers(1, 8))  # fmt: skip
@@ -119,14 +115,7 @@ class LetterMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
         """Time passes, in steps that cross every duration of the policy (clock_steps)."""
-        step = data.draw(clock_steps(self.mall.policy))
-        # within the years the calendar has holiday data for (G9: later ones are tested
-        # in test_outages.py / test_letters.py)
-        limit = pendulum.datetime(2026, 12, 1, tz=self.mall.calendar.tz)
-        target = min(self.clock.now() + step, limit)
-        if target > self.clock.now():
-            self.clock.set(target)
-        self.mall.tick()
+        pass_time(self.mall, self.clock, data)
 
     @invariant()
     def steps_match_the_state(self) -> None:

@@ -25,12 +25,12 @@ from hypothesis.stateful import (
 )
 
 from mallops import Duration, Mall, ManualClock, MemoryStore, Policy, Record
-from mallops.errors import MallopsError
 from mallops.frontdesk.outage_policy import OutagePolicy
 from mallops.frontdesk.outages import OutageService
-from mallops.testing import check_invariants, clock_steps
+from mallops.testing import check_invariants
 
 from .conftest import DESK, GM, STAFF, at
+from .stateful_helpers import attempt, pass_time
 
 TENANTS = ("T-1", "T-2", "T-3", "T-4")
 WAITING = ("planned", "notified", "confirmed")
@@ -63,11 +63,7 @@ class OutageMachine(RuleBasedStateMachine):
         return self.svc.query()
 
     def attempt(self, operation: Any) -> None:
-        before = {r.id: r for r in self.mall.query()}
-        try:
-            operation()
-        except MallopsError:
-            assert {r.id: r for r in self.mall.query()} == before, "a failure changed records"
+        attempt(self.mall, operation)
 
     @rule(
         hours=st.integers(1, 24 * 8),
@@ -117,14 +113,7 @@ class OutageMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
         """Time passes, in steps that cross every duration of the policy (clock_steps)."""
-        step = data.draw(clock_steps(self.mall.policy))
-        # within the years the calendar has holiday data for (G9: later ones are tested
-        # in test_outages.py / test_letters.py)
-        limit = pendulum.datetime(2026, 12, 1, tz=self.mall.calendar.tz)
-        target = min(self.clock.now() + step, limit)
-        if target > self.clock.now():
-            self.clock.set(target)
-        self.mall.tick()
+        pass_time(self.mall, self.clock, data)
 
     @invariant()
     def never_planned_too_late_unless_emergency(self) -> None:

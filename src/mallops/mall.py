@@ -51,7 +51,11 @@ from .workflows.suggestions import SuggestionService
 from .workflows.tenants import TenantService
 from .workflows.visits import VisitService
 
-__all__ = ["Mall"]
+__all__ = ["SHIPPED_WORKFLOWS", "Mall"]
+
+SHIPPED_WORKFLOWS: tuple[Workflow, ...] = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS)
+"""The shipped plug-ins (front desk, building operations) every ``Mall`` registers
+unless ``standard=False``; the CLI and ``python -m mallops.policy`` use the same list."""
 
 _LOG = logging.getLogger("mallops")
 
@@ -97,7 +101,7 @@ class Mall:
             raise ValidationError(
                 f"standard: expected True or False, got {standard!r}", field="standard"
             )
-        shipped = (*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS) if standard else ()
+        shipped = SHIPPED_WORKFLOWS if standard else ()
         own = tuple(wf for wf in workflow_list(workflows) if wf not in shipped)
         self.workflows = (*BUILTIN_WORKFLOWS, *shipped, *own)
         self.policy = policy.with_sections(policy_sections(self.workflows))

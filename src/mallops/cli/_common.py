@@ -62,10 +62,9 @@ def sections(args: argparse.Namespace) -> dict[str, type[Any]]:
     """The plug-in policy sections a policy file may hold: those of the shipped plug-ins
     (front desk, building operations: ``Mall`` registers them by default) and of every
     ``--workflow`` (#17)."""
-    from ..frontdesk import FRONT_DESK_WORKFLOWS
-    from ..operations import OPERATIONS_WORKFLOWS
+    from ..mall import SHIPPED_WORKFLOWS
 
-    return policy_sections([*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS, *workflows(args)])
+    return policy_sections([*SHIPPED_WORKFLOWS, *workflows(args)])
 
 
 def workflows(args: argparse.Namespace) -> list[Workflow]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..frontdesk import FRONT_DESK_WORKFLOWS
-from ..operations import OPERATIONS_WORKFLOWS
+from ..mall import SHIPPED_WORKFLOWS
 from ..workflows.bundle import load_workflow, policy_sections
 from . import reference_markdown
 
@@ -16,7 +15,7 @@ from . import reference_markdown
 def main(argv: list[str] | None = None) -> int:
     """Print the reference, or write it to ``docs/policy.md`` with ``--write``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    workflows = [*FRONT_DESK_WORKFLOWS, *OPERATIONS_WORKFLOWS]  # registered by default
+    workflows = list(SHIPPED_WORKFLOWS)  # registered by default
     while len(args) >= 2 and args[0] == "--workflow":
         workflows.append(load_workflow(args[1]))
         del args[:2]
