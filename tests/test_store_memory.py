@@ -91,5 +91,12 @@ def test_due_and_keyed_queries_agree_with_a_scan(
                 q = Query(category="noise", created_from=since, limit=limit, **{key: value})
                 hits = [r.id for r in records if q.matches(r)]
                 assert store.ids(q) == hits[:limit]
+            for q in (
+                Query(property="other", created_from=since, created_to=since.add(hours=2)),
+                Query(created_to=since.add(hours=1), location="B1", limit=3),
+                Query(kind=("complaint", "repair"), created_from=since),
+                Query(created_from=since, is_open=True, category="clean"),
+            ):
+                assert store.ids(q) == [r.id for r in records if q.matches(r)][: q.limit]
     finally:
         _memory_index.EAGER = old

@@ -16,9 +16,10 @@ Thread-safe.
 from __future__ import annotations
 
 import bisect
+import math
 import operator
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pendulum
 
@@ -43,7 +44,8 @@ __all__ = ["MemoryStore"]
 
 _INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "location", "category")
 _values = operator.attrgetter(*_INDEXED)
-_TENANT, _LOCATION, _CATEGORY = 3, 6, 7  # places in ``_values(record)``
+_TENANT, _LOCATION, _CATEGORY = 3, 6, 7
+_EQUALITY = (*_INDEXED, "is_open")  # places in ``_values(record)``
 
 
 def _check_events(events: Sequence[DomainEvent]) -> None:
@@ -56,6 +58,25 @@ def _check_events(events: Sequence[DomainEvent]) -> None:
             raise ValidationError(
                 f"events: expected DomainEvent values, got {type(e).__name__}", field="events"
             )
+
+
+def _equality(query: Query) -> tuple[Callable[[Record], object], object] | None:
+    """For a query whose filters, besides the creation time and the limit, are single
+    values of record attributes: a getter and what it must return (``Query.matches``
+    without the time checks); ``None`` for any other query."""
+    if (
+        query.updated_from is not None
+        or query.updated_to is not None
+        or query.linked_to is not None
+        or not isinstance(query.kind, str | None)
+        or not isinstance(query.state, str | None)
+    ):
+        return None
+    names = [n for n in _EQUALITY if getattr(query, n) is not None]
+    if not names:
+        return (lambda r: None), None
+    want = tuple(getattr(query, n) for n in names)
+    return operator.attrgetter(*names), want if len(names) > 1 else want[0]
 
 
 def _keyed(values: tuple[str | None, ...]) -> list[tuple[str, str, str | None]]:
@@ -207,20 +228,10 @@ class MemoryStore:
                 if best is None or size < best_size:
                     best, best_size = buckets, size
             ordered = self._ordered_span(query)
-            if ordered is not None and (best is None or ordered[2] - ordered[1] <= best_size):
-                # a creation-time index: candidates come in (created_at, id) order
-                items, lo, hi = ordered
-                records, limit = self._records, query.limit
-                found: list[Record] = []
-                if limit == 0:
-                    return found
-                for i in range(lo, hi):
-                    r = records[items[i][1]]
-                    if query.matches(r):
-                        found.append(r)
-                        if limit is not None and len(found) >= limit:
-                            break
-                return found
+            if ordered is not None and (best is None or ordered[2] - ordered[1] <= 2 * best_size):
+                # a creation-time index: candidates come in (created_at, id) order, no sort
+                pool_ids = best[0] if best is not None and len(best) == 1 else None
+                return self._walk(query, *ordered, pool_ids)
             pool = (
                 list(self._records.values())
                 if best is None
@@ -229,6 +240,35 @@ class MemoryStore:
             found = [r for r in pool if query.matches(r)]
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
+
+    def _walk(
+        self, query: Query, items: list[CreatedKey], lo: int, hi: int, pool: set[str] | None
+    ) -> list[Record]:
+        """The records of ``items[lo:hi]`` that match ``query`` (only ids in ``pool``, when
+        given, can), in order, up to its limit.  A candidate created well inside the
+        query's time bounds is checked on its equality filters alone."""
+        records, limit = self._records, query.limit
+        found: list[Record] = []
+        if limit == 0:
+            return found
+        plain = _equality(query)
+        inner_lo = (
+            -math.inf if query.created_from is None else query.created_from.timestamp() + 1e-3
+        )
+        inner_hi = math.inf if query.created_to is None else query.created_to.timestamp() - 1e-3
+        for ts, rid in items[lo:hi]:
+            if pool is not None and rid not in pool:
+                continue
+            r = records[rid]
+            if plain is not None and inner_lo <= ts < inner_hi:
+                if plain[0](r) != plain[1]:
+                    continue
+            elif not query.matches(r):
+                continue
+            found.append(r)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
 
     def _ordered_span(self, query: Query) -> tuple[list[CreatedKey], int, int] | None:
         """The smallest slice of a creation-time index (the whole store's, or one
