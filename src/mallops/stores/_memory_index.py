@@ -152,18 +152,21 @@ class WakeIndex:
 
 
 class KeyedCreated:
-    """Per key, the :data:`CreatedKey` of its records in order.
+    """Per key, the :data:`CreatedKey` of its records in order (a key of one record holds
+    that key alone, not a list: most locations of a large store have few records).
 
     Not thread-safe by itself: the store calls it under its lock."""
 
     def __init__(self) -> None:
-        self._lists: dict[tuple[str, str, str | None], list[CreatedKey]] = {}
+        self._lists: dict[tuple[str, str, str | None], list[CreatedKey] | CreatedKey] = {}
 
     def add(self, key: tuple[str, str, str | None], item: CreatedKey) -> None:
         """Put ``item`` under ``key``."""
         items = self._lists.get(key)
         if items is None:
-            self._lists[key] = [item]
+            self._lists[key] = item
+        elif isinstance(items, tuple):
+            self._lists[key] = [items, item] if items < item else [item, items]
         elif items[-1] < item:
             items.append(item)  # the common case: records are created in time order
         else:
@@ -173,6 +176,10 @@ class KeyedCreated:
         """Take ``item`` from under ``key`` (nothing if it is not there)."""
         items = self._lists.get(key)
         if items is None:
+            return
+        if isinstance(items, tuple):
+            if items == item:
+                del self._lists[key]
             return
         at = bisect.bisect_left(items, item)
         if at < len(items) and items[at] == item:
@@ -185,9 +192,10 @@ class KeyedCreated:
     ) -> tuple[list[CreatedKey], int, int]:
         """The list under ``key`` and the slice of it created in about ``[lo, hi)`` (a
         millisecond wider each side: the caller's filter decides exactly)."""
-        items = self._lists.get(key)
-        if items is None:
+        found = self._lists.get(key)
+        if found is None:
             return [], 0, 0
+        items = [found] if isinstance(found, tuple) else found
         a = 0 if lo is None else bisect.bisect_left(items, (lo - 1e-3, ""))
         b = len(items) if hi is None else bisect.bisect_left(items, (hi + 1e-3, ""))
         return items, a, max(a, b)
