@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pendulum
+
+from ..domain.records import TIMER_ACTIVE, Record
 from .compute import ReportContext
 from .model import Section, fmt_value
 from .sla import timer_stats
@@ -18,6 +21,18 @@ def _change(now: int, before: int, lang: str) -> str:
     if lang == "zh":
         return f"较上期 {before} 件{'增加' if diff >= 0 else '减少'} {abs(diff):.0f}%"
     return f"{'up' if diff >= 0 else 'down'} {abs(diff):.0f}% from {before} in the previous period"
+
+
+def _overdue(r: Record, now: pendulum.DateTime) -> bool:
+    """Whether an active timer of ``r`` breached or is past its deadline at ``now``."""
+    for tm in r.timers:
+        if tm.status in TIMER_ACTIVE:
+            if tm.breached_at is not None:
+                return True
+            due = tm.due_at
+            if due is not None and due < now:
+                return True
+    return False
 
 
 def _counts(sections: Sequence[Section]) -> dict[tuple[str, str], tuple[str, int]]:
@@ -101,11 +116,7 @@ def analyse(
         )
     still_open = [r for r in ctx.records if r.is_open]
     if still_open:
-        overdue = sum(
-            any(tm.active and (tm.breached or (tm.due_at is not None and tm.due_at < ctx.now))
-                for tm in r.timers)
-            for r in still_open
-        )  # fmt: skip
+        overdue = sum(_overdue(r, ctx.now) for r in still_open)
         out.append(
             t(
                 f"仍有 {len(still_open)} 件未结，其中 {overdue} 件已超时。",

@@ -22,11 +22,11 @@ def c12_answers(ctx: ReportContext) -> list[dict[str, int]]:
     the answers collected by return visits (F2, ``survey_by = "return_visit"``), also
     those that reopened their source and were asked again later."""
     out = []
-    for r in ctx.records:
-        event = {"complaint": "survey", "return_visit": "visit"}.get(r.kind)
-        for e in r.history:
-            if e.event == event and event is not None:
-                out.append({k: int(e.data.get(k, 0)) for k in DIMENSIONS})
+    for kind, event in (("complaint", "survey"), ("return_visit", "visit")):
+        for r in ctx.of_kind(kind):
+            for e in r.history:
+                if e.event == event:
+                    out.append({k: int(e.data.get(k, 0)) for k in DIMENSIONS})
     return out
 
 

@@ -70,8 +70,15 @@ class ReportContext:
         return text(self.lang, zh, en)
 
     def label(self, dim: str, key: str | None, kind: str = "*") -> str:
-        """The label of ``key`` on dimension ``dim`` (category, channel ...)."""
-        return label(self.mall, self.lang, dim, key, kind)
+        """The label of ``key`` on dimension ``dim`` (category, channel ...), looked up
+        once per report (a section may ask once per record: issue 16)."""
+        labels: dict[tuple[str, str | None, str], str] | None = self.memo.get("labels")
+        if labels is None:
+            labels = self.memo["labels"] = {}
+        found = labels.get((dim, key, kind))
+        if found is None:
+            found = labels[(dim, key, kind)] = label(self.mall, self.lang, dim, key, kind)
+        return found
 
 
 SectionFn = Callable[[ReportContext], Section | None]

@@ -9,7 +9,7 @@ from collections import Counter
 
 import attrs
 
-from ..domain.records import Record, Timer
+from ..domain.records import TIMER_ACTIVE, Record, Timer
 from .compute import ReportContext, pct, percentile, share
 from .model import Cell, Section, Table
 
@@ -54,11 +54,15 @@ def _timers_by_name(recs: list[Record]) -> dict[str, list[Timer]]:
     """Each record's first timer of each name, by name, in record order (one pass)."""
     out: dict[str, list[Timer]] = {}
     for r in recs:
-        seen: set[str] = set()
+        first: dict[str, Timer] = {}
         for t in r.timers:
-            if t.name not in seen:
-                seen.add(t.name)
-                out.setdefault(t.name, []).append(t)
+            first.setdefault(t.name, t)
+        for name, t in first.items():
+            found = out.get(name)
+            if found is None:
+                out[name] = [t]
+            else:
+                found.append(t)
     return out
 
 
@@ -73,21 +77,27 @@ def _timer_stats(ctx: ReportContext) -> list[TimerStats]:
             timers: list[Timer] = by_name.get(spec.name, [])
             if not timers:
                 continue
-            met = [t for t in timers if t.status == "met" and not t.breached]
-            breached = [t for t in timers if t.breached]
-            cancelled = [t for t in timers if t.status == "cancelled" and not t.breached]
-            open_ = [t for t in timers if t.active and not t.breached]
-            used = [float(t.consumed) for t in met]
+            used: list[float] = []  # met, not breached: the seconds they took
+            breached = cancelled = open_ = 0
+            for t in timers:  # one pass per timer: issue 16
+                if t.breached_at is not None:
+                    breached += 1
+                elif t.status == "met":
+                    used.append(float(t.consumed))
+                elif t.status == "cancelled":
+                    cancelled += 1
+                elif t.status in TIMER_ACTIVE:
+                    open_ += 1
             out.append(
                 TimerStats(
                     kind,
                     spec.name,
                     timers[0].basis,
                     len(timers),
-                    len(met),
-                    len(breached),
-                    len(open_),
-                    len(cancelled),
+                    len(used),
+                    breached,
+                    open_,
+                    cancelled,
                     percentile(used, 50),
                     percentile(used, 90),
                 )
@@ -180,12 +190,14 @@ def escalation_section(ctx: ReportContext) -> Section:
         for e in r.escalations:
             key = f"{e.level}:{e.role}"
             by_level[key] += 1
-            level_label[key] = f"L{e.level} {ctx.label('role', e.role)}"
+            if key not in level_label:  # labelled once per key, not per record
+                level_label[key] = f"L{e.level} {ctx.label('role', e.role)}"
             ckey = f"{r.kind}:{e.cause}"
             by_cause[ckey] += 1
-            cause_labels[ckey] = (
-                f"{ctx.label('kind', r.kind)} · {cause_label(ctx, r.kind, e.cause)}"
-            )
+            if ckey not in cause_labels:
+                cause_labels[ckey] = (
+                    f"{ctx.label('kind', r.kind)} · {cause_label(ctx, r.kind, e.cause)}"
+                )
     count = ctx.t("次数", "count")
     tables = []
     if by_level:

@@ -1,27 +1,33 @@
 """The in-memory store: a dict of records, secondary indexes, a due heap and counters.
 
 Records are immutable, so the store hands out the stored objects themselves.  The due
-query reads a time index kept exact on every commit: each record's wake time, and the
-ids waking in each minute, with the minutes in a heap.  ``due()`` walks only the top of
-that heap (the minutes up to the time asked), so it costs O(k log k) for k due records
-and never looks at the others.  Equality filters of :class:`Query` (kind, state,
-property, tenant, owner, department, location, category) use hash indexes: a query
-costs O(m) in the size m of its smallest matching index entry.  Thread-safe.
+query reads a time index kept exact on every commit (:mod:`._memory_index`): each
+record's wake time, and the records waking in each minute in ``(wake_at, id)`` order,
+with the minutes in a heap.  ``due()`` walks only the top of that heap (the minutes up
+to the time asked) and reads their buckets in order, so it costs O(k) for k due records
+(plus the heap walk) and never looks at the others.  Equality filters of :class:`Query`
+(kind, state, property, tenant, owner, department, location, category) use hash
+indexes: a query costs O(m) in the size m of its smallest matching index entry.  A
+query by tenant or location and category reads a list per key kept in creation order:
+with a time bound and a limit (the C9 recurrence count) it costs O(log n + limit).
+Thread-safe.
 """
 
 from __future__ import annotations
 
 import bisect
-import heapq
+import math
+import operator
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pendulum
 
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
-from ..errors import ConflictError, RecordNotFound
-from .eventlog import EventLog, encode_events
+from ..errors import ConflictError, RecordNotFound, ValidationError
+from ._memory_index import CreatedKey, KeyedCreated, WakeIndex
+from .eventlog import EventLog
 from .protocol import (
     CounterWrite,
     Query,
@@ -37,6 +43,51 @@ from .protocol import (
 __all__ = ["MemoryStore"]
 
 _INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "location", "category")
+_values = operator.attrgetter(*_INDEXED)
+_TENANT, _LOCATION, _CATEGORY = 3, 6, 7
+_EQUALITY = (*_INDEXED, "is_open")  # places in ``_values(record)``
+
+
+def _check_events(events: Sequence[DomainEvent]) -> None:
+    """Refuse what is not a sequence of events before anything changes (the message of
+    :func:`~mallops.stores.eventlog.encode_events`, without encoding them)."""
+    if isinstance(events, str | bytes) or not isinstance(events, Sequence):
+        raise ValidationError("events: expected a sequence of DomainEvent", field="events")
+    for e in events:
+        if not isinstance(e, DomainEvent):
+            raise ValidationError(
+                f"events: expected DomainEvent values, got {type(e).__name__}", field="events"
+            )
+
+
+def _equality(query: Query) -> tuple[Callable[[Record], object], object] | None:
+    """For a query whose filters, besides the creation time and the limit, are single
+    values of record attributes: a getter and what it must return (``Query.matches``
+    without the time checks); ``None`` for any other query."""
+    if (
+        query.updated_from is not None
+        or query.updated_to is not None
+        or query.linked_to is not None
+        or not isinstance(query.kind, str | None)
+        or not isinstance(query.state, str | None)
+    ):
+        return None
+    names = [n for n in _EQUALITY if getattr(query, n) is not None]
+    if not names:
+        return (lambda r: None), None
+    want = tuple(getattr(query, n) for n in names)
+    return operator.attrgetter(*names), want if len(names) > 1 else want[0]
+
+
+def _keyed(values: tuple[str | None, ...]) -> list[tuple[str, str, str | None]]:
+    """The keys of :class:`KeyedCreated` a record with these index values belongs to."""
+    keys: list[tuple[str, str, str | None]] = []
+    tenant, location = values[_TENANT], values[_LOCATION]
+    if tenant is not None:
+        keys.append(("tenant", tenant, values[_CATEGORY]))
+    if location is not None:
+        keys.append(("location", location, values[_CATEGORY]))
+    return keys
 
 
 class MemoryStore:
@@ -45,39 +96,58 @@ class MemoryStore:
     def __init__(self) -> None:
         self._records: dict[str, Record] = {}
         self._counters: dict[str, int] = {}
-        self._created: list[tuple[float, str]] = []  # (created_at, id), sorted
-        self._wake: dict[str, float] = {}  # each record's wake time (POSIX seconds)
-        self._minutes: dict[int, set[str]] = {}  # ids waking in each minute
-        self._heap: list[int] = []  # the minutes, lazily: empty ones are skipped
+        self._created: list[CreatedKey] = []  # (created_at, id), sorted
+        self._keyed = KeyedCreated()  # the same keys per (tenant | location, category)
+        self._wake = WakeIndex()
         self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
+        self._indexes = tuple(self._index[name] for name in _INDEXED)
         self._lock = threading.RLock()
         self._feed = EventLog()
 
     def _reindex(self, old: Record | None, new: Record) -> None:
-        for name, index in self._index.items():
-            before = getattr(old, name) if old is not None else None
-            after = getattr(new, name)
-            if old is not None and before == after:
-                continue
-            if old is not None and before is not None:
-                bucket = index.get(before)
-                if bucket is not None:
-                    bucket.discard(new.id)
-                    if not bucket:
-                        del index[before]
-            if after is not None:
-                index.setdefault(after, set()).add(new.id)
+        """Update the hash indexes and the creation-time indexes for ``old`` -> ``new``."""
+        rid = new.id
+        after = _values(new)
+        if old is None:
+            for index, a in zip(self._indexes, after, strict=True):
+                if a is not None:
+                    bucket = index.get(a)
+                    if bucket is None:
+                        index[a] = {rid}
+                    else:
+                        bucket.add(rid)
+            self._index_created(new, after)
+            return
+        before = _values(old)
+        if before != after:
+            for index, b, a in zip(self._indexes, before, after, strict=True):
+                if b == a:
+                    continue
+                if b is not None:
+                    bucket = index.get(b)
+                    if bucket is not None:
+                        bucket.discard(rid)
+                        if not bucket:
+                            del index[b]
+                if a is not None:
+                    index.setdefault(a, set()).add(rid)
+        if (old.created_at is not new.created_at and old.created_at != new.created_at) or _keyed(
+            before
+        ) != _keyed(after):
+            self._unindex_created(old, before)
+            self._index_created(new, after)
 
     def __len__(self) -> int:
         return len(self._records)
 
     def get(self, record_id: str) -> Record:
         """The record with this id; ``RecordNotFound`` if there is none."""
+        if type(record_id) is str:
+            found = self._records.get(record_id)
+            if found is not None:  # a stored id was checked when it was first written
+                return found
         check_id(record_id)
-        try:
-            return self._records[record_id]
-        except KeyError:
-            raise RecordNotFound(f"no record {record_id!r}", record_id=record_id) from None
+        raise RecordNotFound(f"no record {record_id!r}", record_id=record_id)
 
     def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """The records among ``record_ids`` that exist."""
@@ -96,17 +166,20 @@ class MemoryStore:
     ) -> None:
         """Write everything or nothing; see the protocol."""
         wanted = counters_as_mapping(counters)
-        encode_events(events)  # refuse what is not an event before anything changes
+        _check_events(events)  # refuse what is not an event before anything changes
         with self._lock:
             seen: set[str] = set()
+            records = self._records
             for w in writes:
-                rid = check_id(w.record.id)
+                rid = w.record.id
+                current = records.get(rid) if type(rid) is str else None
+                if current is None:
+                    check_id(rid)  # a stored id was checked when it was first written
                 if rid in seen:
                     raise ConflictError(
                         f"record {rid!r} appears twice in one commit", record_id=rid
                     )
                 seen.add(rid)
-                current = self._records.get(rid)
                 actual = current.version if current is not None else 0
                 if actual != w.expected_version:
                     raise stale_write(rid, w.expected_version, actual)
@@ -118,41 +191,17 @@ class MemoryStore:
                         expected=c.expected,
                         actual=actual,
                     )
+            wake = self._wake
             for w in writes:
-                rid = w.record.id
-                old = self._records.get(rid)
-                self._reindex(old, w.record)
-                self._index_created(old, w.record)
-                self._records[rid] = w.record
-                self._set_wake(rid, None if w.record.wake_at is None else w.record.wake_at)
+                new = w.record
+                rid = new.id
+                self._reindex(records.get(rid), new)
+                records[rid] = new
+                wake.set(rid, new.wake_at, new.property)
             for c in wanted.values():
                 self._counters[c.name] = c.new
-            self._feed.append(events)
-
-    def _set_wake(self, rid: str, wake_at: pendulum.DateTime | None) -> None:
-        old = self._wake.get(rid)
-        new = None if wake_at is None else wake_at.timestamp()
-        if old == new:
-            return
-        if old is not None:
-            before = self._minutes[int(old // 60)]
-            before.discard(rid)
-            if not before:
-                del self._minutes[int(old // 60)]
-        if new is None:
-            del self._wake[rid]
-            return
-        self._wake[rid] = new
-        minute = int(new // 60)
-        bucket = self._minutes.get(minute)
-        if bucket is None:
-            self._minutes[minute] = {rid}
-            heapq.heappush(self._heap, minute)
-            if len(self._heap) > 2 * len(self._minutes) + 1024:
-                self._heap = list(self._minutes)
-                heapq.heapify(self._heap)
-        else:
-            bucket.add(rid)
+            if events:
+                self._feed.append(events)
 
     def counter(self, name: str) -> int:
         """The counter's current value (0 if never advanced)."""
@@ -178,13 +227,11 @@ class MemoryStore:
                 size = sum(len(b) for b in buckets)
                 if best is None or size < best_size:
                     best, best_size = buckets, size
-            span = self._created_span(query)
-            if span is not None and (best is None or span[1] - span[0] <= best_size):
-                # the creation-time index: candidates come in (created_at, id) order
-                records = self._records
-                ordered = self._created[span[0] : span[1]]
-                found = [r for _, rid in ordered if query.matches(r := records[rid])]
-                return found[: query.limit] if query.limit is not None else found
+            ordered = self._ordered_span(query)
+            if ordered is not None and (best is None or ordered[2] - ordered[1] <= 2 * best_size):
+                # a creation-time index: candidates come in (created_at, id) order, no sort
+                pool_ids = best[0] if best is not None and len(best) == 1 else None
+                return self._walk(query, *ordered, pool_ids)
             pool = (
                 list(self._records.values())
                 if best is None
@@ -194,36 +241,82 @@ class MemoryStore:
         found.sort(key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 
-    def _created_span(self, query: Query) -> tuple[int, int] | None:
-        """The slice of the creation-time index a time-bounded query can match (a
-        millisecond wider each side; ``matches`` then decides exactly)."""
-        if query.created_from is None and query.created_to is None:
-            return None
-        lo = (
-            0
-            if query.created_from is None
-            else bisect.bisect_left(self._created, (query.created_from.timestamp() - 1e-3, ""))
+    def _walk(
+        self, query: Query, items: list[CreatedKey], lo: int, hi: int, pool: set[str] | None
+    ) -> list[Record]:
+        """The records of ``items[lo:hi]`` that match ``query`` (only ids in ``pool``, when
+        given, can), in order, up to its limit.  A candidate created well inside the
+        query's time bounds is checked on its equality filters alone."""
+        records, limit = self._records, query.limit
+        found: list[Record] = []
+        if limit == 0:
+            return found
+        plain = _equality(query)
+        inner_lo = (
+            -math.inf if query.created_from is None else query.created_from.timestamp() + 1e-3
         )
-        hi = (
-            len(self._created)
-            if query.created_to is None
-            else bisect.bisect_left(self._created, (query.created_to.timestamp() + 1e-3, ""))
-        )
-        return lo, max(lo, hi)
+        inner_hi = math.inf if query.created_to is None else query.created_to.timestamp() - 1e-3
+        for ts, rid in items[lo:hi]:
+            if pool is not None and rid not in pool:
+                continue
+            r = records[rid]
+            if plain is not None and inner_lo <= ts < inner_hi:
+                if plain[0](r) != plain[1]:
+                    continue
+            elif not query.matches(r):
+                continue
+            found.append(r)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
 
-    def _index_created(self, old: Record | None, new: Record) -> None:
-        if old is not None:
-            if old.created_at == new.created_at:
-                return
-            key = (old.created_at.timestamp(), old.id)
-            at = bisect.bisect_left(self._created, key)
-            if at < len(self._created) and self._created[at] == key:
-                del self._created[at]
+    def _ordered_span(self, query: Query) -> tuple[list[CreatedKey], int, int] | None:
+        """The smallest slice of a creation-time index (the whole store's, or one
+        ``(tenant | location, category)`` list) that holds every record ``query`` can
+        match; ``None`` when neither index narrows it."""
+        lo = None if query.created_from is None else query.created_from.timestamp()
+        hi = None if query.created_to is None else query.created_to.timestamp()
+        best: tuple[list[CreatedKey], int, int] | None = None
+        if query.category is not None:
+            for name in ("tenant", "location"):
+                value = getattr(query, name)
+                if value is not None:
+                    span = self._keyed.span((name, value, query.category), lo, hi)
+                    if best is None or span[2] - span[1] < best[2] - best[1]:
+                        best = span
+        if best is None and (lo is not None or hi is not None):
+            best = self._created_span(lo, hi)
+        return best
+
+    def _created_span(
+        self, lo: float | None, hi: float | None
+    ) -> tuple[list[CreatedKey], int, int]:
+        """The slice of the creation-time index created in about ``[lo, hi)`` (a
+        millisecond wider each side; ``matches`` then decides exactly)."""
+        items = self._created
+        a = 0 if lo is None else bisect.bisect_left(items, (lo - 1e-3, ""))
+        b = len(items) if hi is None else bisect.bisect_left(items, (hi + 1e-3, ""))
+        return items, a, max(a, b)
+
+    def _index_created(self, new: Record, values: tuple[str | None, ...]) -> None:
+        """Put ``new`` in the creation-time indexes (:meth:`_reindex` takes an old
+        version out first with :meth:`_unindex_created`)."""
         key = (new.created_at.timestamp(), new.id)
-        if not self._created or self._created[-1] < key:
-            self._created.append(key)  # the common case: records are created in time order
+        created = self._created
+        if not created or created[-1] < key:
+            created.append(key)  # the common case: records are created in time order
         else:
-            bisect.insort(self._created, key)
+            bisect.insort(created, key)
+        for k in _keyed(values):
+            self._keyed.add(k, key)
+
+    def _unindex_created(self, old: Record, values: tuple[str | None, ...]) -> None:
+        key = (old.created_at.timestamp(), old.id)
+        at = bisect.bisect_left(self._created, key)
+        if at < len(self._created) and self._created[at] == key:
+            del self._created[at]
+        for k in _keyed(values):
+            self._keyed.remove(k, key)
 
     def ids(self, query: Query) -> list[str]:
         """Ids of the records :meth:`query` returns, in the same order."""
@@ -234,36 +327,8 @@ class MemoryStore:
     ) -> list[tuple[pendulum.DateTime, str]]:
         """``(wake_at, id)`` of records due at or before ``until``, earliest first."""
         check_due(until, property, limit)
-        cutoff = until.timestamp()
-        last = int(cutoff // 60)
         with self._lock:
-            heap, minutes, size = self._heap, self._minutes, len(self._heap)
-            ids: list[str] = []
-            seen: set[int] = set()  # a minute emptied and filled again is in the heap twice
-            stack = [0] if heap else []
-            while stack:  # the minutes up to ``last`` are a subtree at the top of the heap
-                i = stack.pop()
-                minute = heap[i]
-                if minute > last:
-                    continue
-                bucket = minutes.get(minute)
-                if bucket is not None and minute not in seen:
-                    seen.add(minute)
-                    ids.extend(bucket)
-                child = 2 * i + 1
-                if child < size:
-                    stack.append(child)
-                    if child + 1 < size:
-                        stack.append(child + 1)
-            wake = self._wake
-            hits = sorted([(wake[rid], rid) for rid in ids])
-            records = self._records
-            out = [
-                (records[rid].wake_at, rid)
-                for ts, rid in hits
-                if ts <= cutoff and (property is None or records[rid].property == property)
-            ]
-        return out[:limit] if limit is not None else out  # type: ignore[return-value]
+            return self._wake.due(until.timestamp(), property, limit)
 
     def events_since(
         self, position: int, *, property: str | None = None, limit: int | None = None
