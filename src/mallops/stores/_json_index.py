@@ -71,20 +71,19 @@ def rebuild(state: State) -> None:
     without them (a compaction moves every entry directly; opening a file indexes once
     at the end, so the versions a later line replaced are never indexed): one pass per
     indexed field."""
-    entries = state.records.values()
+    entries = list(state.records.values())
+    ids = [e.id for e in entries]
     by: dict[str, dict[object, set[str]]] = {}
     for name in INDEXED:
-        field = attrgetter(name)
-        found: dict[object, set[str]] = {}
-        for entry in entries:
-            value = field(entry)
-            if value is not None:
-                bucket = found.get(value)
-                if bucket is None:
-                    found[value] = {entry.id}
-                else:
-                    bucket.add(entry.id)
-        by[name] = found
+        found: dict[object, list[str]] = {}
+        for value, rid in zip(map(attrgetter(name), entries), ids, strict=True):
+            bucket = found.get(value)
+            if bucket is None:
+                found[value] = [rid]
+            else:
+                bucket.append(rid)
+        found.pop(None, None)
+        by[name] = {value: set(bucket) for value, bucket in found.items()}
     state.by = by
     state.heap = [(e.wake, e.id) for e in entries if e.wake is not None]
     heapq.heapify(state.heap)
@@ -225,13 +224,14 @@ def apply(
     group_n, group_of = carry.n, carry.of
     changed: list[str] = []
     line_no = carry.line_no
+    view = memoryview(data)
     while pos < size:
         nl = data.find(b"\n", pos)
         if nl < 0:
             break  # an unterminated last line: torn, unless it is the snapshot
         line_no += 1
         try:
-            n, k, of, payload, record_start = fmt.read_line(data, pos, nl)
+            n, k, of, payload, record_start = fmt.read_line(data, pos, nl, view)
             if group:
                 ok = n == group_n and k == len(group) + 1 and of == group_of
             else:

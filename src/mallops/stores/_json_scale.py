@@ -66,10 +66,13 @@ def load_chunks(state: State, size: int, apply: Apply) -> None:
 
 
 def _read_pieces(state: State, size: int, apply: Apply, pending: Pending, chunk: int) -> None:
+    buffer = bytearray(min(chunk, size - pending.next))
     while pending.next < size:
         upto = min(size, pending.next + chunk)
         before = pending.next
-        data = files.read_all(state.fd, before, upto)
+        if len(buffer) != upto - before:
+            buffer = bytearray(upto - before)
+        data = files.read_into(state.fd, buffer, before)
         apply(state, data, 0, snapshot=True, final=upto == size, pending=pending)
         if upto == size:
             return
