@@ -103,15 +103,18 @@ class BufferedStore:
 
     def ids(self, query: Query) -> list[str]:
         """Ids of the records :meth:`query` would return (the base store decodes nothing
-        when it can answer from its indexes and no staged record matches)."""
+        when it can answer from its indexes and no staged record matches; with a
+        ``limit``, at most ``limit`` records otherwise)."""
         unlimited = attrs.evolve(query, limit=None)
         out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
-        staged = self._index.ids(unlimited)
         if query.limit is None:
-            return out + staged
+            return out + self._index.ids(unlimited)
+        staged = self._index.query(unlimited)
         if not staged:  # the base store's order is the answer's
             return out[: max(0, query.limit)]
-        return [r.id for r in self.query(query)]
+        first = self.base.get_many(out[: max(0, query.limit)])
+        merged = sorted([*first.values(), *staged], key=lambda r: (r.created_at, r.id))
+        return [r.id for r in merged[: query.limit]]
 
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
