@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import heapq
 import logging
 import os
 import sys
@@ -21,7 +20,6 @@ from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
 from ._json_index import State
-from .eventlog import event_chunks
 
 __all__ = ["compact_file"]
 
@@ -31,6 +29,7 @@ if sys.platform != "win32":
 log = logging.getLogger("mallops.stores.json")
 
 _CHUNK = 1 << 20
+_EVENTS_PER_LINE = 256  # as eventlog.event_chunks
 
 
 def compact_file(
@@ -48,7 +47,8 @@ def compact_file(
     tmp = path.with_name(f".{path.name}.{os.getpid()}.compact")
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     entries = sorted(state.records.values(), key=lambda e: e.offset)
-    chunks = event_chunks(state.feed.events)
+    pairs = state.feed.pairs()
+    chunks = [pairs[i : i + _EVENTS_PER_LINE] for i in range(0, len(pairs), _EVENTS_PER_LINE)]
     of = len(entries) + len(chunks) + (1 if state.counters else 0)
     try:
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
@@ -109,6 +109,4 @@ def compact_file(
     new.feed = state.feed
     new.end = new.seen = pos
     new.lines = 1 + of
-    new.heap = [(e.wake, rid) for rid, e in new.records.items() if e.wake is not None]
-    heapq.heapify(new.heap)
     return new

@@ -113,13 +113,25 @@ class JsonFile:
             except OSError as exc:
                 raise StoreError(f"{self._path}: {exc}") from exc
 
-    def _apply(self, state: State, data: bytes, start: int, **flags: bool) -> None:
+    def _apply(
+        self,
+        state: State,
+        data: bytes,
+        start: int,
+        *,
+        snapshot: bool = False,
+        final: bool = True,
+        pending: index.Pending | None = None,
+    ) -> None:
         try:
-            changed = index.apply(state, data, start, **flags)  # snapshot=, final=
+            changed = index.apply(
+                state, data, start, snapshot=snapshot, final=final, pending=pending
+            )
         except index.Damaged as exc:
             raise self._corrupt(exc.where, exc.reason) from None
-        for rid in changed:
-            self._cache.pop(rid, None)
+        if self._cache:
+            for rid in changed:
+                self._cache.pop(rid, None)
 
     def _open_file(self) -> int:
         """The file opened for reading and writing, or for reading only when it (or its
@@ -164,6 +176,7 @@ class JsonFile:
         fd, ident = self._open_fd()
         try:
             state = State(fd, ident)
+            state.feed.where = str(self._path)
             size = os.fstat(fd).st_size
             data = files.read_all(fd, 0, min(size, scale.HEAD_READ))
             first = data.find(b"\n")

@@ -198,37 +198,38 @@ of an events line; ``record_start`` is where the record's JSON starts (``-1`` fo
 counters line, :data:`EVENTS` for an events line)."""
 
 
-def read_line(data: bytes, pos: int, end: int) -> LineHead:
+def read_line(data: bytes, pos: int, end: int, view: memoryview | None = None) -> LineHead:
     """Check the line ``data[pos:end]`` (without its newline) and parse its head (see
     :data:`LineHead`).  The record itself is not parsed, so opening a store costs little
     per record.  Lines must keep the layout the store writes (key order, no spaces).
+    ``view`` is ``memoryview(data)``, if the caller holds one (reading many lines).
     Raises :class:`BadLine`."""
     found = _LINE.match(data, pos, end)
     if found is None:
         raise BadLine('not a store line (it must start {"crc":"<8 hex digits>","n":…,"k":…,"of":…)')
-    if zlib.crc32(memoryview(data)[pos + _HEAD : end]) != int(found[1], 16):
+    crc, n, k, of, what = found.groups()
+    if zlib.crc32((memoryview(data) if view is None else view)[pos + _HEAD : end]) != int(crc, 16):
         raise BadLine("checksum mismatch (the line was changed or cut)")
-    n, k, of = int(found[2]), int(found[3]), int(found[4])
     start = found.end()
     if data[end - 1] != 0x7D:  # "}"
         raise BadLine("the line does not end its JSON object")
-    if found[5] == b"counters":
-        cut, record_start = end - 1, -1
-    elif found[5] == b"events":
-        cut, record_start = end - 1, EVENTS
-    else:
+    if what == b"ix":
         cut = data.find(_RECORD_KEY, start, end)
         if cut < 0:
             raise BadLine("the record line has no record")
         record_start = cut + len(_RECORD_KEY)
+        kind: type = list
+    else:
+        cut = end - 1
+        record_start, kind = (-1, dict) if what == b"counters" else (EVENTS, list)
     try:
         text = data[start:cut].decode()
         payload, used = _raw(text)
     except ValueError:
         raise BadLine("the line is not JSON") from None
-    if used != len(text) or type(payload) is not (list if record_start != -1 else dict):
+    if used != len(text) or type(payload) is not kind:
         raise BadLine("the line's ix or counters is malformed")
-    return n, k, of, payload, record_start
+    return int(n), int(k), int(of), payload, record_start
 
 
 def record_text(line: bytes) -> bytes:

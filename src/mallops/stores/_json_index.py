@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import heapq
+from operator import attrgetter
 from typing import Any
 
 import pendulum
 
-from ..domain.events import FeedEvent
 from ..errors import CorruptStoreError, ValidationError
 from . import _json_format as fmt
-from .eventlog import EventLog, decode_event
+from ._json_feed import LazyFeed, check_pairs
 from .protocol import FEED_HEAD, Query, check_id
 
 __all__ = [
     "Damaged",
     "EventsPart",
     "Part",
+    "Pending",
     "State",
     "apply",
     "apply_group",
@@ -66,11 +67,27 @@ def _reindex(state: State, old: fmt.Entry | None, new: fmt.Entry) -> None:
 
 
 def rebuild(state: State) -> None:
-    """Build the hash indexes of a state whose records were installed directly
-    (a compaction moves every entry without going through :func:`apply_group`)."""
-    state.by = {name: {} for name in INDEXED}
-    for entry in state.records.values():
-        _reindex(state, None, entry)
+    """Build the hash indexes and the due heap of a state whose records were installed
+    without them (a compaction moves every entry directly; opening a file indexes once
+    at the end, so the versions a later line replaced are never indexed): one pass per
+    indexed field."""
+    entries = list(state.records.values())
+    ids = [e.id for e in entries]
+    by: dict[str, dict[object, set[str]]] = {}
+    for name in INDEXED:
+        found: dict[object, list[str]] = {}
+        for value, rid in zip(map(attrgetter(name), entries), ids, strict=True):
+            bucket = found.get(value)
+            if bucket is None:
+                found[value] = [rid]
+            else:
+                bucket.append(rid)
+        found.pop(None, None)
+        by[name] = {value: set(bucket) for value, bucket in found.items()}
+    state.by = by
+    state.heap = [(e.wake, e.id) for e in entries if e.wake is not None]
+    heapq.heapify(state.heap)
+    state.indexed = True
 
 
 def candidates(state: State, q: Query) -> list[fmt.Entry]:
@@ -126,15 +143,16 @@ class State:
         self.live = 0  # bytes of the lines of current records
         # hash indexes of the equality filters of Query: field -> value -> ids
         self.by: dict[str, dict[object, set[str]]] = {name: {} for name in INDEXED}
-        self.feed = EventLog()  # the retained feed events (G6)
+        self.indexed = True  # False while opening: rebuild() indexes at the end
+        self.feed = LazyFeed()  # the retained feed events (G6), decoded when read
 
 
 class EventsPart:
-    """A checked events line: its feed events and its length in bytes."""
+    """A checked events line: its ``[position, event]`` pairs and its length in bytes."""
 
     __slots__ = ("items", "length")
 
-    def __init__(self, items: list[FeedEvent], length: int) -> None:
+    def __init__(self, items: list[list[Any]], length: int) -> None:
         self.items = items
         self.length = length
 
@@ -145,15 +163,10 @@ its feed events."""
 
 
 def _events_part(payload: list[Any], offset: int, length: int) -> EventsPart:
-    items = []
-    for pair in payload:
-        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not int:
-            raise fmt.BadLine("an event is not a [position, event] pair")
-        try:
-            items.append(FeedEvent(pair[0], decode_event(pair[1], f"event {pair[0]}")))
-        except CorruptStoreError as exc:
-            raise fmt.BadLine(str(exc)) from None
-    return EventsPart(items, length)
+    try:
+        return EventsPart(check_pairs(payload), length)
+    except ValueError as exc:
+        raise fmt.BadLine(str(exc)) from None
 
 
 def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Part:
@@ -174,27 +187,51 @@ def parse_part(payload: Any, record_start: int, offset: int, length: int) -> Par
     return counters
 
 
+class Pending:
+    """Where :func:`apply` stopped in a file read in pieces: the file offset of the next
+    line to read (``next``), the lines counted so far and the checked lines of a commit
+    group the piece cut (kept, so the next piece goes on from there instead of reading
+    and checking the group again)."""
+
+    __slots__ = ("group", "line_no", "n", "next", "of")
+
+    def __init__(self, state: State) -> None:
+        self.group: list[Part] = []
+        self.n = self.of = 0
+        self.line_no = state.lines
+        self.next = state.end
+
+
 def apply(
-    state: State, data: bytes, start: int, *, snapshot: bool = False, final: bool = True
+    state: State,
+    data: bytes,
+    start: int,
+    *,
+    snapshot: bool = False,
+    final: bool = True,
+    pending: Pending | None = None,
 ) -> list[str]:
-    """Apply every complete commit group in ``data[start:]`` (file offsets =
-    ``state.end`` at ``start``); stop before an incomplete final group (a torn tail, or
-    with ``final=False`` the part of the file not read yet).
+    """Apply every complete commit group in ``data[start:]`` (file offset
+    ``pending.next`` at ``start``; ``state.end`` without ``pending``); stop before an
+    incomplete final group (a torn tail, or with ``final=False`` the part of the file
+    not read yet: ``pending`` then keeps its checked lines).
     Returns the ids of the records that changed."""
+    carry = pending if pending is not None else Pending(state)
     pos = start
     size = len(data)
-    base_offset = state.end - start
-    group: list[Part] = []
-    group_n = group_of = 0
+    base_offset = carry.next - start
+    group = carry.group
+    group_n, group_of = carry.n, carry.of
     changed: list[str] = []
-    line_no = state.lines
+    line_no = carry.line_no
+    view = memoryview(data)
     while pos < size:
         nl = data.find(b"\n", pos)
         if nl < 0:
             break  # an unterminated last line: torn, unless it is the snapshot
         line_no += 1
         try:
-            n, k, of, payload, record_start = fmt.read_line(data, pos, nl)
+            n, k, of, payload, record_start = fmt.read_line(data, pos, nl, view)
             if group:
                 ok = n == group_n and k == len(group) + 1 and of == group_of
             else:
@@ -215,6 +252,8 @@ def apply(
             state.end = base_offset + pos
             state.lines = line_no
             group = []
+    carry.group, carry.n, carry.of = group, group_n, group_of
+    carry.line_no, carry.next = line_no, base_offset + pos
     if final and snapshot and state.base > 0 and state.end == state.header_len and pos < size:
         cut = group_n if group else fmt.peek_n(data[pos:])
         if cut == state.base:
@@ -228,6 +267,7 @@ def apply(
 def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
     """Install the checked lines of commit ``n``; returns the ids of its records."""
     changed = []
+    indexed = state.indexed
     for part in group:
         if isinstance(part, dict):
             state.counters.update(part)
@@ -235,7 +275,7 @@ def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
             continue
         if isinstance(part, EventsPart):
             try:
-                state.feed.install(part.items)
+                state.feed.install_pairs(part.items)
             except CorruptStoreError as exc:
                 raise Damaged(f"commit {n}", str(exc)) from None
             state.live += part.length  # retained events are live data, kept by compaction
@@ -243,14 +283,16 @@ def apply_group(state: State, n: int, group: list[Part]) -> list[str]:
         old = state.records.get(part.id)
         if old is not None:
             state.live -= old.length
-        _reindex(state, old, part)
         state.records[part.id] = part
         state.live += part.length
+        changed.append(part.id)
+        if not indexed:
+            continue
+        _reindex(state, old, part)
         if part.wake is not None:
             heapq.heappush(state.heap, (part.wake, part.id))
-        changed.append(part.id)
     state.seq = n
-    if len(state.heap) > 2 * len(state.records) + 1024:
+    if indexed and len(state.heap) > 2 * len(state.records) + 1024:
         state.heap = [(e.wake, rid) for rid, e in state.records.items() if e.wake is not None]
         heapq.heapify(state.heap)
     return changed

@@ -19,7 +19,7 @@ import pendulum
 
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
-from ..errors import ConflictError, RecordNotFound, ValidationError
+from ..errors import ConflictError, ValidationError
 from .copy import store_counters
 from .eventlog import check_limit, check_since, encode_events
 from .memory import MemoryStore
@@ -86,32 +86,35 @@ class BufferedStore:
         out.update({name: value for name, (_, value) in self._counters.items()})
         return out
 
-    def _version(self, record_id: str) -> int:
-        staged = self._staged.get(record_id)
-        if staged is not None:
-            return staged.version
-        try:
-            return self.base.get(record_id).version
-        except RecordNotFound:
-            return 0
-
     def query(self, query: Query) -> list[Record]:
-        """The base store's matches with staged records merged in, oldest first."""
+        """The base store's matches with staged records merged in, oldest first.  With a
+        ``limit`` the base store decodes at most ``limit`` records more than the staged
+        records it also holds (the C9 recurrence check asks for a few)."""
         unlimited = attrs.evolve(query, limit=None)
-        merged = {r.id: r for r in self.base.query(unlimited) if r.id not in self._staged}
+        if query.limit is None:
+            base = self.base.query(unlimited)
+        else:
+            shadowed = sum(1 for i in query_ids(self.base, unlimited) if i in self._staged)
+            base = self.base.query(attrs.evolve(query, limit=query.limit + shadowed))
+        merged = {r.id: r for r in base if r.id not in self._staged}
         merged.update({r.id: r for r in self._index.query(unlimited)})
         found = sorted(merged.values(), key=lambda r: (r.created_at, r.id))
         return found[: query.limit] if query.limit is not None else found
 
     def ids(self, query: Query) -> list[str]:
         """Ids of the records :meth:`query` would return (the base store decodes nothing
-        when it can answer from its indexes)."""
+        when it can answer from its indexes and no staged record matches; with a
+        ``limit``, at most ``limit`` records otherwise)."""
         unlimited = attrs.evolve(query, limit=None)
         out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
-        out.extend(self._index.ids(unlimited))
         if query.limit is None:
-            return out
-        return [r.id for r in self.query(query)]
+            return out + self._index.ids(unlimited)
+        staged = self._index.query(unlimited)
+        if not staged:  # the base store's order is the answer's
+            return out[: max(0, query.limit)]
+        first = self.base.get_many(out[: max(0, query.limit)])
+        merged = sorted([*first.values(), *staged], key=lambda r: (r.created_at, r.id))
+        return [r.id for r in merged[: query.limit]]
 
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
@@ -145,7 +148,13 @@ class BufferedStore:
             if rid in seen:
                 raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
             seen.add(rid)
-            actual = self._version(rid)
+        unstaged = [rid for rid in seen if rid not in self._staged]
+        in_base = self.base.get_many(unstaged) if unstaged else {}
+        for w in writes:
+            rid = w.record.id
+            staged = self._staged.get(rid)
+            based = in_base.get(rid)
+            actual = staged.version if staged is not None else (based.version if based else 0)
             if actual != w.expected_version:
                 raise stale_write(rid, w.expected_version, actual)
         for c in wanted.values():
