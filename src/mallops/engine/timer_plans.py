@@ -47,6 +47,7 @@ def plan_for(
     Plans are immutable and remembered per calendar (issue 16): the records whose policy
     asks for the same timer share one plan, and the numbers their timers and marks hold
     (allowance, offsets) are the plan's own objects, not fresh ones per record."""
+    steps = tuple(steps)  # a list would not do as a key
     key = (duration, warn_at, quiet, breach_level, steps, basis)
     plans = _PLANS.get(calendar)
     if plans is None:
