@@ -71,3 +71,12 @@ def test_paired_alternates_and_reports_spread() -> None:
     assert pair.base.samples == [2.0, 3.0, 6.0, 7.0]
     assert pair.ratio.samples == [1.0, 8.0 / 3, 10.0 / 6, 16.0 / 7]
     assert pair.ratio.low <= pair.ratio.median <= pair.ratio.high
+
+
+def test_memory_breakdown_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    """mem_breakdown takes the memory row apart by source line and module (issue 16)."""
+    load("mem_breakdown").main(["-n", "20", "--top", "5"])
+    printed = capsys.readouterr().out
+    assert "B per open complaint (20 opens)" in printed
+    assert "by source line" in printed
+    assert "by module:" in printed

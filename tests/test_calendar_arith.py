@@ -214,3 +214,18 @@ class TestDST:
         cal = BusinessCalendar(tz=tz, region="NONE")
         friday = pendulum.datetime(2026, 3, 27, 17, tz=tz)
         assert cal.add(friday, Duration.parse("2 wh")) == pendulum.datetime(2026, 3, 30, 10, tz=tz)
+
+
+def test_g9_plans_are_shared_per_calendar() -> None:
+    """Issue 16: the same timer asked of one calendar is one immutable plan (records
+    share its numbers); another calendar, or other arguments, get their own."""
+    eight = Duration.parse("8 working hours")
+    plan = T.plan_for(eight, CAL, warn_at=0.5)
+    assert T.plan_for(eight, CAL, warn_at=0.5) is plan
+    assert T.plan_for(Duration.parse("8 working hours"), CAL, warn_at=0.5) is plan
+    assert T.plan_for(eight, CAL) is not plan
+    assert T.plan_for(eight, CAL, steps=[Duration.parse("1h")]).marks[-1][0] == "escalate"
+    short = BusinessCalendar(intervals=("09:00-12:00",))
+    other = T.plan_for(Duration.parse("1 working day"), short)
+    assert other.allowance == 3 * 3600
+    assert T.plan_for(Duration.parse("1 working day"), CAL).allowance == 8 * 3600

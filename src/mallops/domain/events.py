@@ -11,7 +11,7 @@ import pendulum
 __all__ = ["DomainEvent", "FeedEvent"]
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class DomainEvent:
     """Something that happened to a record.
 
@@ -32,7 +32,7 @@ class DomainEvent:
     data: Mapping[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class FeedEvent:
     """A domain event as the store's durable feed holds it.
 

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Actor:
     """Who does something: a staff member with a role (G5), optionally a department.
 
@@ -66,7 +66,7 @@ SYSTEM = Actor("system", "system")
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, weakref_slot=False)
 class Outcome:
     """What one event changed (G6 exact replay); see :mod:`mallops.domain.outcome`.
 
@@ -97,7 +97,7 @@ class Outcome:
         )
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, weakref_slot=False)
 class HistoryEntry:
     """One change of one record (G6): who, when, what, from which state to which, and why.
 
@@ -125,7 +125,7 @@ class HistoryEntry:
         )
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Mark:
     """A point on a timer at which something fires once: a warning, the breach, or an
     escalation step.  ``offset`` is measured in the timer's basis from its start."""
@@ -140,7 +140,7 @@ class Mark:
 TIMER_ACTIVE = frozenset({"running", "paused"})
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Timer:
     """An SLA timer as durable data.
 
@@ -203,7 +203,7 @@ class Timer:
         return best
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Escalation:
     """An escalation that fired: to which level and role, why, and when."""
 
@@ -213,7 +213,7 @@ class Escalation:
     at: pendulum.DateTime
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Link:
     """A relation to another record (``return_visit_of``, ``source``, ``visit`` ...)."""
 
@@ -221,7 +221,7 @@ class Link:
     record_id: str
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, weakref_slot=False)
 class Record:
     """One workflow record.  See the module docstring.
 

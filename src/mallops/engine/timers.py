@@ -14,91 +14,31 @@ planned by the fallback rule (weekends off, no holidays) and the timer gets
 
 from __future__ import annotations
 
-import attrs
 import pendulum
 
-from ..calendar import BusinessCalendar, wall_seconds
+from ..calendar import BusinessCalendar
 from ..domain.records import Mark, Timer, evolve
-from ..duration import Duration
-from ..errors import CalendarError, ValidationError
+from ..errors import CalendarError
+from .timer_plans import TimerPlan, plan_for, plan_until
+
+__all__ = [
+    "UNASSIGNED",
+    "TimerPlan",  # with plan_for and plan_until, re-exported from timer_plans
+    "fire_mark",
+    "needs_replan",
+    "pause",
+    "plan_for",
+    "plan_until",
+    "rebase",
+    "replace",
+    "replan",
+    "resume",
+    "settle",
+    "start",
+    "stop",
+]
 
 UNASSIGNED = "unassigned"
-
-
-@attrs.frozen
-class TimerPlan:
-    """What a workflow asks for when it starts a timer."""
-
-    basis: str
-    allowance: int
-    marks: tuple[tuple[str, int, int], ...]  # (kind, offset seconds, escalation level)
-    quiet: bool = False
-    provisional_year: int | None = None  # a wall plan whose due time needed fallback (G9)
-
-
-def plan_for(
-    duration: Duration,
-    calendar: BusinessCalendar,
-    *,
-    warn_at: float | None = None,
-    quiet: bool = False,
-    breach_level: int = 0,
-    steps: tuple[Duration, ...] = (),
-    basis: str | None = None,
-) -> TimerPlan:
-    """A plan whose breach fires after ``duration``; optional warning at a fraction of it
-    and further escalation ``steps`` after the breach (levels ``breach_level + 1`` ...).
-
-    ``basis`` overrides the duration's own: ``"trading"`` counts working-time durations
-    in the calendar's trading hours (R10: works outside trading hours)."""
-    if basis is not None and basis != duration.basis:
-        if basis != "trading" or duration.basis != "working":
-            raise ValidationError(
-                f"basis {basis!r} needs a working-time duration such as '2 working hours', "
-                f"got {duration}"
-            )
-        if calendar.trading is None:
-            raise ValidationError("basis 'trading' needs calendar.trading_hours in the policy")
-        calendar = calendar.trading
-    allowance = calendar.to_seconds(duration)
-    marks: list[tuple[str, int, int]] = []
-    if warn_at is not None:
-        marks.append(("warning", max(1, int(allowance * warn_at)), 0))
-    marks.append(("breach", allowance, breach_level))
-    offset = allowance
-    for i, step in enumerate(steps):
-        offset += calendar.to_seconds(step)
-        marks.append(("escalate", offset, breach_level + i + 1))
-    return TimerPlan(basis or duration.basis, allowance, tuple(marks), quiet)
-
-
-def plan_until(
-    start: pendulum.DateTime,
-    due: pendulum.DateTime,
-    *,
-    warn_at: float | None = None,
-    provisional_year: int | None = None,
-    clamp: bool = False,
-) -> TimerPlan:
-    """A wall-clock plan that falls due at an absolute time (a committed time, G8).
-
-    ``provisional_year`` marks a due time the workflow computed under the calendar's
-    fallback rule (:meth:`~mallops.calendar.BusinessCalendar.planned`, G9): the timer is
-    provisional and its :class:`~mallops.engine.spec.TimerSpec` ``replan`` computes it
-    again once the data arrives.  ``clamp`` lets a due time not after ``start`` fall due
-    at ``start`` (a re-plan never fires back in time) instead of refusing it."""
-    allowance = wall_seconds(start, due)
-    if clamp:
-        allowance = max(0, allowance)
-    elif allowance <= 0:
-        raise ValidationError(
-            f"the committed time {due.isoformat()} is not after {start.isoformat()}"
-        )
-    marks: list[tuple[str, int, int]] = []
-    if warn_at is not None:
-        marks.append(("warning", max(1, int(allowance * warn_at)), 0))
-    marks.append(("breach", allowance, 0))
-    return TimerPlan("wall", allowance, tuple(marks), provisional_year=provisional_year)
 
 
 def _lenient(calendar: BusinessCalendar) -> BusinessCalendar:
@@ -111,17 +51,32 @@ def _due(
     calendar: BusinessCalendar, timer: Timer, anchor: pendulum.DateTime, mark: Mark
 ) -> tuple[pendulum.DateTime, int | None]:
     """Where ``mark`` falls, and the first year planned by the fallback rule (or None)."""
-    remaining = max(0, mark.offset - timer.consumed)
-    quiet = mark.kind == "warning" and timer.quiet and remaining > 0
+    return _mark_due(
+        calendar, timer.basis, timer.quiet, anchor, mark.kind, mark.offset - timer.consumed
+    )
+
+
+def _mark_due(
+    calendar: BusinessCalendar,
+    basis: str,
+    quiet_warnings: bool,
+    anchor: pendulum.DateTime,
+    kind: str,
+    remaining: int,
+) -> tuple[pendulum.DateTime, int | None]:
+    """Where a mark of ``kind`` falls ``remaining`` seconds of ``basis`` after ``anchor``
+    (a quiet warning waits for working time), and the first fallback-planned year."""
+    remaining = max(0, remaining)
+    quiet = kind == "warning" and quiet_warnings and remaining > 0
     try:
-        due = calendar.shift(anchor, remaining, timer.basis)
+        due = calendar.shift(anchor, remaining, basis)
         if quiet:
             due = calendar.next_working_time(due)
     except CalendarError as exc:
         if calendar.missing_year != "fallback" or exc.year is None:
             raise
         loose = calendar.lenient()
-        due = loose.shift(anchor, remaining, timer.basis)
+        due = loose.shift(anchor, remaining, basis)
         if quiet:
             due = loose.next_working_time(due)
         return due, exc.year
@@ -196,7 +151,15 @@ def replace(
 
 def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
     """A new running timer."""
-    timer = Timer(
+    marks = []
+    # a wall plan's provisional year is the workflow's (plan_until, G9)
+    provisional: int | None = plan.provisional_year if plan.basis == "wall" else None
+    for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
+        due, year = _mark_due(calendar, plan.basis, plan.quiet, now, kind, offset)
+        if year is not None and (provisional is None or year < provisional):
+            provisional = year
+        marks.append(Mark(kind, offset, level, due))
+    return Timer(  # built once, with its marks (issue 16: no copy per start)
         name=name,
         basis=plan.basis,
         allowance=plan.allowance,
@@ -204,16 +167,9 @@ def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: Business
         started_at=now,
         anchor=now,
         quiet=plan.quiet,
+        marks=tuple(marks),
+        provisional_year=provisional,
     )
-    marks = []
-    # a wall plan's provisional year is the workflow's (plan_until, G9)
-    provisional: int | None = plan.provisional_year if plan.basis == "wall" else None
-    for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
-        due, year = _due(calendar, timer, now, Mark(kind, offset, level))
-        if year is not None and (provisional is None or year < provisional):
-            provisional = year
-        marks.append(Mark(kind, offset, level, due))
-    return evolve(timer, marks=tuple(marks), provisional_year=provisional)
 
 
 def _attribute(timer: Timer, department: str | None, seconds: int) -> tuple[tuple[str, int], ...]:

@@ -108,17 +108,26 @@ def check_since(position: object, first: int) -> int:
 
 class EventLog:
     """The retained events of a store, in memory: ``events[i]`` has position
-    ``first + i``; ``head`` is the last position ever given (0 for none)."""
+    ``first + i``; ``head`` is the last position ever given (0 for none).
+
+    The log keeps the domain events themselves, gap-free from ``first``, and makes a
+    :class:`FeedEvent` only for the events it hands out (issue 16: no numbered wrapper
+    per retained event)."""
 
     def __init__(self) -> None:
-        self.events: list[FeedEvent] = []
+        self._kept: list[DomainEvent] = []
         self.first = 1
         self.head = 0
+
+    @property
+    def events(self) -> list[FeedEvent]:
+        """Every retained event with its position, oldest first (a new list)."""
+        return [FeedEvent(p, e) for p, e in enumerate(self._kept, start=self.first)]
 
     def append(self, events: Sequence[DomainEvent]) -> list[FeedEvent]:
         """Number and keep ``events``; returns them as feed events."""
         added = [FeedEvent(self.head + i, e) for i, e in enumerate(events, start=1)]
-        self.events.extend(added)
+        self._kept.extend(events)
         self.head += len(added)
         return added
 
@@ -126,20 +135,20 @@ class EventLog:
         """Keep events already numbered (read from a file).  Positions follow on; the
         first event of an empty log may start later (its predecessors were pruned)."""
         for item in items:
-            if item.position != self.head + 1 and (self.events or item.position <= self.head):
+            if item.position != self.head + 1 and (self._kept or item.position <= self.head):
                 raise CorruptStoreError(
                     f"event position {item.position} does not follow {self.head}: "
                     "events are missing, duplicated or reordered"
                 )
-            if not self.events:
+            if not self._kept:
                 self.first = item.position
-            self.events.append(item)
+            self._kept.append(item.event)
             self.head = item.position
 
     def restore_head(self, head: int) -> None:
         """Take ``head`` as the last position given when no event after it is kept
         (every retained event was pruned)."""
-        if head > self.head and not self.events:
+        if head > self.head and not self._kept:
             self.head = head
             self.first = head + 1
 
@@ -151,9 +160,9 @@ class EventLog:
         out: list[FeedEvent] = []
         if limit == 0:
             return out
-        for item in self.events[start:]:
-            if prop is None or item.event.property == prop:
-                out.append(item)
+        for at, event in enumerate(self._kept[start:], start=self.first + start):
+            if prop is None or event.property == prop:
+                out.append(FeedEvent(at, event))
                 if limit is not None and len(out) >= limit:
                     break
         return out
@@ -168,6 +177,6 @@ class EventLog:
         cut = max(0, upto + 1 - self.first)
         if cut == 0:
             return 0
-        del self.events[:cut]
+        del self._kept[:cut]
         self.first = upto + 1
         return cut
