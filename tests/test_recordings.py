@@ -332,6 +332,21 @@ def test_G7_report_line_retained_purged_and_held(clock: ManualClock) -> None:
     assert octo.notes == ("通话录音：期末保存 1 条（其中 1 条因未结案件留存），本期销毁 1 条。",)
 
 
+def test_G7_the_retention_period_is_no_sla_timer_in_the_report(clock: ManualClock) -> None:
+    """A recording's retention ends with a check, not a missed deadline: the SLA table
+    leaves it out (it used to show as 100 % met), while the complaint's timers stay."""
+    mall = _mall(clock)
+    _attach(mall, case=_complaint(mall))
+    _attach(mall, recorded_at=at(2026, 8, 20, 9))
+    clock.set(at(2026, 10, 15, 10))
+    mall.tick()
+    sla = build_report(mall, *month_period("2026-09", mall), lang="en").section("sla")
+    assert sla is not None
+    shown = {str(row[0]) for row in sla.tables[0].rows}
+    assert not any("recording" in label for label in shown), shown
+    assert any("complaint" in label for label in shown), shown
+
+
 def test_G7_plugins_mask_with_the_public_domain_helpers() -> None:
     """``mallops.domain`` exports the G7 masking a plug-in's own outputs use."""
     from mallops.domain import mask_text, mask_value

@@ -66,6 +66,13 @@ def _timers_by_name(recs: list[Record]) -> dict[str, list[Timer]]:
     return out
 
 
+def _is_deadline(timers: list[Timer]) -> bool:
+    """Whether a timer is a service deadline: some record's timer of that name has a
+    breach mark.  A period with only a ``due`` mark (a recording's retention, G7) is no
+    deadline that can be missed, so the SLA table does not show it as 100 % met."""
+    return any(m.kind == "breach" for t in timers for m in t.marks)
+
+
 def _timer_stats(ctx: ReportContext) -> list[TimerStats]:
     out = []
     for kind, service in ctx.mall.services.items():
@@ -75,7 +82,7 @@ def _timer_stats(ctx: ReportContext) -> list[TimerStats]:
         by_name = _timers_by_name(recs)
         for spec in service.engine.spec.timers:
             timers: list[Timer] = by_name.get(spec.name, [])
-            if not timers:
+            if not timers or not _is_deadline(timers):
                 continue
             used: list[float] = []  # met, not breached: the seconds they took
             breached = cancelled = open_ = 0
