@@ -161,3 +161,39 @@ def test_queries_find_every_record_after_a_compaction(tmp_path: Path) -> None:
     store.commit([Write(sample_record("C-99", tenant="T1"), 0)])
     assert len(store.query(Query(tenant="T1"))) == 5
     store.close()
+
+
+def test_G6_a_reopened_store_serves_its_feed_read_appended_pruned_and_compacted(
+    tmp_path: Path,
+) -> None:
+    """The feed read from the file (kept undecoded until read, issue 16) is the same
+    log as one built by commits: served from 0, followed by new events in order,
+    pruned and compacted without loss.  A merge once left a reopened store's feed
+    empty to ``events_since`` while its head said otherwise."""
+    path = tmp_path / "feed.json"
+    mall = Mall(JsonStore(path), ManualClock(T0))
+    _open_complaints(mall)
+    before = [(e.position, e.event) for e in mall.store.events_since(0)]
+    assert before
+    assert [p for p, _ in before] == list(range(1, len(before) + 1))
+    again = Mall(JsonStore(path), ManualClock(T0.add(hours=1)))
+    assert [(e.position, e.event) for e in again.store.events_since(0)] == before
+    fresh = Mall(JsonStore(path), ManualClock(T0.add(hours=1)))  # nothing decoded yet
+    fresh.complaints.open(
+        actor=DESK,
+        channel="phone",
+        complainant="Customer 9",
+        contact="13800000000",
+        location="B2 car park",
+        description="it is too noisy here",
+        demand="fix it",
+    )
+    served = fresh.store.events_since(0)
+    assert [e.position for e in served] == list(range(1, fresh.store.feed_head() + 1))
+    assert [(e.position, e.event) for e in served[: len(before)]] == before
+    reopened = JsonStore(path)
+    assert reopened.prune_events(2) == 2
+    assert reopened.events_since(2)[0].position == 3
+    reopened.compact()
+    last = JsonStore(path)
+    assert [e.position for e in last.events_since(2)] == list(range(3, last.feed_head() + 1))

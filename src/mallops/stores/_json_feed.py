@@ -11,10 +11,10 @@ only ``head``, compaction copies the pairs as they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..domain.events import FeedEvent
+from ..domain.events import DomainEvent, FeedEvent
 from ..errors import CorruptStoreError
 from .eventlog import EventLog, decode_event, encode_event
 
@@ -38,37 +38,52 @@ def check_pairs(payload: list[Any]) -> list[list[Any]]:
 class LazyFeed(EventLog):
     """An :class:`EventLog` whose events read from the file stay JSON pairs until read.
 
+    The pairs follow the decoded events kept by the log; anything that reads or changes
+    the log decodes them first, so the log behaves exactly as an :class:`EventLog`.
     ``where`` names the file in the error raised if a pair does not decode."""
 
     def __init__(self, where: str = "") -> None:
-        self._decoded: list[FeedEvent] = []
-        self._raw: list[list[Any]] = []
         super().__init__()
+        self._raw: list[list[Any]] = []
         self.where = where
+
+    def _decode_raw(self) -> None:
+        if not self._raw:
+            return
+        prefix = f"{self.where}: " if self.where else ""
+        decoded = []
+        for position, data in self._raw:
+            try:
+                decoded.append(decode_event(data, f"event {position}"))
+            except CorruptStoreError as exc:
+                raise CorruptStoreError(f"{prefix}{exc}") from None
+        self._kept.extend(decoded)
+        self._raw = []
 
     @property
     def events(self) -> list[FeedEvent]:
-        """Every retained event, decoded (once) on first use."""
-        if self._raw:
-            prefix = f"{self.where}: " if self.where else ""
-            decoded = []
-            for position, data in self._raw:
-                try:
-                    event = decode_event(data, f"event {position}")
-                except CorruptStoreError as exc:
-                    raise CorruptStoreError(f"{prefix}{exc}") from None
-                decoded.append(FeedEvent(position, event))
-            self._decoded.extend(decoded)
-            self._raw = []
-        return self._decoded
+        """Every retained event with its position, oldest first (decoded on first use)."""
+        self._decode_raw()
+        return super().events
 
-    @events.setter
-    def events(self, value: list[FeedEvent]) -> None:
-        self._decoded = value
-        self._raw = []
+    def append(self, events: Sequence[DomainEvent]) -> list[FeedEvent]:
+        self._decode_raw()
+        return super().append(events)
+
+    def install(self, items: Sequence[FeedEvent]) -> None:
+        self._decode_raw()
+        super().install(items)
+
+    def since(self, position: int, prop: str | None, limit: int | None) -> list[FeedEvent]:
+        self._decode_raw()
+        return super().since(position, prop, limit)
+
+    def prune(self, upto: int) -> int:
+        self._decode_raw()
+        return super().prune(upto)
 
     def _empty(self) -> bool:
-        return not self._decoded and not self._raw
+        return not self._kept and not self._raw
 
     def install_pairs(self, pairs: list[list[Any]]) -> None:
         """Keep checked ``[position, event]`` pairs read from the file.  Positions follow
@@ -94,6 +109,6 @@ class LazyFeed(EventLog):
 
     def pairs(self) -> list[list[Any]]:
         """Every retained event as a ``[position, event]`` JSON pair (compaction)."""
-        out = [[item.position, encode_event(item.event)] for item in self._decoded]
+        out = [[p, encode_event(e)] for p, e in enumerate(self._kept, start=self.first)]
         out.extend(self._raw)
         return out
