@@ -225,7 +225,7 @@ def _bulk_load(backend: Backend, store: Store, records: int, properties: int) ->
 
 
 def _load_sql(store: _SqlStore, rows: Callable[[int, int], list[tuple[Any, ...]]], n: int) -> None:
-    from mallops.stores.sql_store import _COLUMNS
+    from mallops.stores._sql_write import _COLUMNS
 
     db = store._db
     step = 20_000

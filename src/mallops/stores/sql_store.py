@@ -34,8 +34,10 @@ from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, CorruptStoreError, RecordNotFound, ValidationError
 from ._sql_db import Database, open_database
-from ._sql_feed import append_events, decode_rows, first_position, select_events
+from ._sql_feed import decode_rows, first_position, select_events
+from ._sql_group import GroupCommit
 from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
+from ._sql_write import apply_commit
 from .codec import decode, encode
 from .eventlog import check_limit, check_since, encode_events
 from .protocol import (
@@ -48,26 +50,12 @@ from .protocol import (
     check_id,
     check_ids,
     counters_as_mapping,
-    stale_write,
 )
 
 __all__ = ["SqlStore"]
 
 _UTC = _dt.UTC
 _CHUNK = 500
-_COLUMNS = (
-    "id, kind, state, property, version, created_at, updated_at, wake_at, is_open, "
-    "tenant, owner, department, location, category, data"
-)
-_INSERT = (
-    f"INSERT INTO mallops_records ({_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
-    "ON CONFLICT (id) DO NOTHING"
-)
-_UPDATE = (
-    "UPDATE mallops_records SET kind = ?, state = ?, property = ?, version = ?, "
-    "created_at = ?, updated_at = ?, wake_at = ?, is_open = ?, tenant = ?, owner = ?, "
-    "department = ?, location = ?, category = ?, data = ? WHERE id = ? AND version = ?"
-)
 _EQUAL_FILTERS = ("property", "tenant", "owner", "department", "location", "category")
 
 
@@ -89,13 +77,21 @@ class SqlStore:
     (psycopg 3, install ``mallops[postgres]``; libpq parameters such as ``?host=/socket``
     or ``?options=-csearch_path%3Dmall_a`` pass through).  Opening creates or migrates
     the schema; a schema newer than this mallops raises ``CorruptStoreError``.
-    Thread-safe: one connection per store, used under a lock.
+    Thread-safe: one connection per store, used under a lock.  Commits of several
+    threads that wait for it at once are written in one transaction, each in its own
+    savepoint, and flushed once (group commit; ``group_commit=False`` commits each in
+    a transaction of its own): a commit returns only when it is durable, and fails
+    only with its own error.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, group_commit: bool = True) -> None:
         self.url = url
         self._lock = threading.RLock()
         self._db: Database = open_database(url)
+        # writers of this store waiting at once share one transaction (issue 16)
+        self._group = GroupCommit(
+            self._db.transaction, self._db.run, self._lock, enabled=group_commit
+        )
         try:
             ensure_schema(self._db)
         except BaseException:
@@ -288,11 +284,6 @@ class SqlStore:
             data,
         )
 
-    def _stale(self, rid: str, expected: int) -> ConflictError:
-        rows = self._db.rows("SELECT version FROM mallops_records WHERE id = ?", (rid,))
-        actual = int(rows[0][0]) if rows else 0
-        return stale_write(rid, expected, actual)
-
     def commit(
         self,
         writes: Sequence[Write],
@@ -312,44 +303,7 @@ class SqlStore:
             if rid in staged:
                 raise ConflictError(f"record {rid!r} appears twice in one commit", record_id=rid)
             staged[rid] = (w, self._row(w.record))
-        with self._lock, self._db.transaction():
-            for rid in sorted(staged):  # one lock order for every commit: no deadlocks
-                w, row = staged[rid]
-                if w.expected_version == 0:
-                    changed = self._db.run(_INSERT, (rid, *row))
-                else:
-                    changed = self._db.run(_UPDATE, (*row, rid, w.expected_version))
-                    if changed == 1:
-                        self._db.run("DELETE FROM mallops_links WHERE record_id = ?", (rid,))
-                if changed != 1:
-                    raise self._stale(rid, w.expected_version)
-                for link in w.record.links:
-                    self._db.run(
-                        "INSERT INTO mallops_links (record_id, relation, target_id) "
-                        "VALUES (?, ?, ?)",
-                        (rid, link.relation, link.record_id),
-                    )
-            for name in sorted(wanted):
-                c = wanted[name]
-                if c.expected == 0:
-                    changed = self._db.run(
-                        "INSERT INTO mallops_counters (name, value) VALUES (?, ?) "
-                        "ON CONFLICT (name) DO NOTHING",
-                        (name, c.new),
-                    )
-                else:
-                    changed = self._db.run(
-                        "UPDATE mallops_counters SET value = ? WHERE name = ? AND value = ?",
-                        (c.new, name, c.expected),
-                    )
-                if changed != 1:
-                    raise ConflictError(
-                        f"counter {name!r} is at {self.counter(name)}, expected {c.expected}",
-                        expected=c.expected,
-                        actual=self.counter(name),
-                    )
-            if feed:
-                append_events(self._db, feed)
+        self._group.commit(lambda: apply_commit(self._db, staged, wanted, feed))
 
     # -- the event feed --------------------------------------------------------------------
 
