@@ -15,10 +15,21 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Collection
 
 import pendulum
 
-__all__ = ["EAGER", "CreatedKey", "KeyedCreated", "WakeEntry", "WakeIndex"]
+__all__ = [
+    "EAGER",
+    "Bucket",
+    "CreatedKey",
+    "KeyedCreated",
+    "WakeEntry",
+    "WakeIndex",
+    "bucket_add",
+    "bucket_remove",
+    "members",
+]
 
 EAGER = 4096
 """A minute's bucket up to this size stays sorted on every change; a larger one is
@@ -29,6 +40,47 @@ WakeEntry = tuple[float, str, pendulum.DateTime, str]
 
 CreatedKey = tuple[float, str]
 """``(created_at as POSIX seconds, id)``."""
+
+
+Bucket = str | set[str]
+"""The ids of a hash index's value: the id itself while there is one (most locations
+and tenants of a large store have one record: a one-member set costs 216 bytes), a set
+from the second id on."""
+
+
+def bucket_add(index: dict[object, Bucket], value: object, rid: str) -> None:
+    """Put ``rid`` in the bucket of ``value``."""
+    bucket = index.get(value)
+    if bucket is None:
+        index[value] = rid
+    elif isinstance(bucket, str):
+        if bucket != rid:
+            index[value] = {bucket, rid}
+    else:
+        bucket.add(rid)
+
+
+def bucket_remove(index: dict[object, Bucket], value: object, rid: str) -> None:
+    """Take ``rid`` from the bucket of ``value`` (nothing if it is not there); a bucket
+    left with one id becomes that id again, an empty one goes."""
+    bucket = index.get(value)
+    if bucket is None:
+        return
+    if isinstance(bucket, str):
+        if bucket == rid:
+            del index[value]
+        return
+    bucket.discard(rid)
+    if len(bucket) == 1:
+        (index[value],) = bucket
+    elif not bucket:
+        del index[value]
+
+
+def members(bucket: Bucket) -> Collection[str]:
+    """The ids of ``bucket`` as a collection (``in`` on a bare id would test for a
+    substring)."""
+    return (bucket,) if isinstance(bucket, str) else bucket
 
 
 class _Minute:
@@ -158,15 +210,21 @@ class KeyedCreated:
     Not thread-safe by itself: the store calls it under its lock."""
 
     def __init__(self) -> None:
-        self._lists: dict[tuple[str, str, str | None], list[CreatedKey] | CreatedKey] = {}
+        # by (tenant | location, category), then by the tenant's or location's value: the
+        # value is the record's own string, so a new location costs no key tuple
+        self._lists: dict[tuple[str, str | None], dict[str, list[CreatedKey] | CreatedKey]] = {}
 
     def add(self, key: tuple[str, str, str | None], item: CreatedKey) -> None:
         """Put ``item`` under ``key``."""
-        items = self._lists.get(key)
+        name, value, category = key
+        lists = self._lists.get((name, category))
+        if lists is None:
+            lists = self._lists[(name, category)] = {}
+        items = lists.get(value)
         if items is None:
-            self._lists[key] = item
+            lists[value] = item
         elif isinstance(items, tuple):
-            self._lists[key] = [items, item] if items < item else [item, items]
+            lists[value] = [items, item] if items < item else [item, items]
         elif items[-1] < item:
             items.append(item)  # the common case: records are created in time order
         else:
@@ -174,25 +232,29 @@ class KeyedCreated:
 
     def remove(self, key: tuple[str, str, str | None], item: CreatedKey) -> None:
         """Take ``item`` from under ``key`` (nothing if it is not there)."""
-        items = self._lists.get(key)
-        if items is None:
+        name, value, category = key
+        lists = self._lists.get((name, category))
+        items = None if lists is None else lists.get(value)
+        if lists is None or items is None:
             return
         if isinstance(items, tuple):
             if items == item:
-                del self._lists[key]
+                del lists[value]
             return
         at = bisect.bisect_left(items, item)
         if at < len(items) and items[at] == item:
             del items[at]
             if not items:
-                del self._lists[key]
+                del lists[value]
 
     def span(
         self, key: tuple[str, str, str | None], lo: float | None, hi: float | None
     ) -> tuple[list[CreatedKey], int, int]:
         """The list under ``key`` and the slice of it created in about ``[lo, hi)`` (a
         millisecond wider each side: the caller's filter decides exactly)."""
-        found = self._lists.get(key)
+        name, value, category = key
+        lists = self._lists.get((name, category))
+        found = None if lists is None else lists.get(value)
         if found is None:
             return [], 0, 0
         items = [found] if isinstance(found, tuple) else found

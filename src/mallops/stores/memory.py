@@ -19,14 +19,22 @@ import bisect
 import math
 import operator
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import pendulum
 
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound, ValidationError
-from ._memory_index import CreatedKey, KeyedCreated, WakeIndex
+from ._memory_index import (
+    Bucket,
+    CreatedKey,
+    KeyedCreated,
+    WakeIndex,
+    bucket_add,
+    bucket_remove,
+    members,
+)
 from .eventlog import EventLog
 from .protocol import (
     CounterWrite,
@@ -99,7 +107,7 @@ class MemoryStore:
         self._created: list[CreatedKey] = []  # (created_at, id), sorted
         self._keyed = KeyedCreated()  # the same keys per (tenant | location, category)
         self._wake = WakeIndex()
-        self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
+        self._index: dict[str, dict[object, Bucket]] = {name: {} for name in _INDEXED}
         self._indexes = tuple(self._index[name] for name in _INDEXED)
         self._lock = threading.RLock()
         self._feed = EventLog()
@@ -113,7 +121,9 @@ class MemoryStore:
                 if a is not None:
                     bucket = index.get(a)
                     if bucket is None:
-                        index[a] = {rid}
+                        index[a] = rid  # a bucket of one id is the id (issue 16)
+                    elif isinstance(bucket, str):
+                        index[a] = {bucket, rid}
                     else:
                         bucket.add(rid)
             self._index_created(new, after)
@@ -124,13 +134,9 @@ class MemoryStore:
                 if b == a:
                     continue
                 if b is not None:
-                    bucket = index.get(b)
-                    if bucket is not None:
-                        bucket.discard(rid)
-                        if not bucket:
-                            del index[b]
+                    bucket_remove(index, b, rid)
                 if a is not None:
-                    index.setdefault(a, set()).add(rid)
+                    bucket_add(index, a, rid)
         if (old.created_at is not new.created_at and old.created_at != new.created_at) or _keyed(
             before
         ) != _keyed(after):
@@ -215,7 +221,7 @@ class MemoryStore:
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
         with self._lock:
-            best: list[set[str]] | None = None
+            best: list[Collection[str]] | None = None
             best_size = 0
             for name in _INDEXED:
                 want = getattr(query, name)
@@ -223,7 +229,7 @@ class MemoryStore:
                     continue
                 index = self._index[name]
                 values = (want,) if isinstance(want, str) else want
-                buckets = [index[v] for v in values if v in index]
+                buckets = [members(index[v]) for v in values if v in index]
                 size = sum(len(b) for b in buckets)
                 if best is None or size < best_size:
                     best, best_size = buckets, size
@@ -242,7 +248,12 @@ class MemoryStore:
         return found[: query.limit] if query.limit is not None else found
 
     def _walk(
-        self, query: Query, items: list[CreatedKey], lo: int, hi: int, pool: set[str] | None
+        self,
+        query: Query,
+        items: list[CreatedKey],
+        lo: int,
+        hi: int,
+        pool: Collection[str] | None,
     ) -> list[Record]:
         """The records of ``items[lo:hi]`` that match ``query`` (only ids in ``pool``, when
         given, can), in order, up to its limit.  A candidate created well inside the
