@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 
 import pendulum
 
@@ -23,6 +23,7 @@ __all__ = [
     "EAGER",
     "Bucket",
     "CreatedKey",
+    "GroupedIndex",
     "KeyedCreated",
     "WakeEntry",
     "WakeIndex",
@@ -81,6 +82,97 @@ def members(bucket: Bucket) -> Collection[str]:
     """The ids of ``bucket`` as a collection (``in`` on a bare id would test for a
     substring)."""
     return (bucket,) if isinstance(bucket, str) else bucket
+
+
+class GroupedIndex:
+    """Equality indexes of the attributes whose values many records share (kind, state,
+    property, owner, department, category), kept as one bucket of ids per combination of
+    their values: a record is in one bucket, not in one per attribute (issue 16: six
+    large sets cost 27-107 bytes per record each).  Each value knows its combinations
+    and how many records have it, so a query picks its smallest attribute in O(1) and
+    reads only the combinations that agree with its other filters.
+
+    Not thread-safe by itself: the store calls it under its lock."""
+
+    def __init__(self, size: int) -> None:
+        self._groups: dict[tuple[object, ...], Bucket] = {}
+        self._by: tuple[dict[object, dict[tuple[object, ...], None]], ...] = tuple(
+            {} for _ in range(size)
+        )
+        self._count: tuple[dict[object, int], ...] = tuple({} for _ in range(size))
+
+    def add(self, key: tuple[object, ...], rid: str) -> None:
+        """Put ``rid`` (not in the index) in the bucket of the values ``key``."""
+        groups = self._groups
+        bucket = groups.get(key)
+        if bucket is None:
+            groups[key] = rid
+            for by, v in zip(self._by, key, strict=True):
+                if v is not None:
+                    keys = by.get(v)
+                    if keys is None:
+                        by[v] = {key: None}
+                    else:
+                        keys[key] = None
+        elif isinstance(bucket, str):
+            groups[key] = {bucket, rid}
+        else:
+            bucket.add(rid)
+        for count, v in zip(self._count, key, strict=True):
+            if v is not None:
+                count[v] = count.get(v, 0) + 1
+
+    def remove(self, key: tuple[object, ...], rid: str) -> None:
+        """Take ``rid`` from the bucket of ``key`` (nothing if it is not there)."""
+        groups = self._groups
+        bucket = groups.get(key)
+        if bucket is None:
+            return
+        if isinstance(bucket, str):
+            if bucket != rid:
+                return
+            del groups[key]
+            for by, v in zip(self._by, key, strict=True):
+                if v is not None:
+                    keys = by[v]
+                    del keys[key]
+                    if not keys:
+                        del by[v]
+        else:
+            if rid not in bucket:
+                return
+            bucket.discard(rid)
+            if len(bucket) == 1:
+                (groups[key],) = bucket
+        for count, v in zip(self._count, key, strict=True):
+            if v is not None:
+                left = count[v] - 1
+                if left:
+                    count[v] = left
+                else:
+                    del count[v]
+
+    def size(self, at: int, values: Iterable[object]) -> int:
+        """How many records have one of ``values`` for attribute ``at``."""
+        count = self._count[at]
+        return sum(count.get(v, 0) for v in values)
+
+    def buckets(
+        self,
+        at: int,
+        values: Iterable[object],
+        others: Sequence[tuple[int, Collection[object]]],
+    ) -> list[Collection[str]]:
+        """The buckets of the records with one of ``values`` for attribute ``at`` whose
+        combination also has, for each ``(attribute, allowed)`` of ``others``, a value in
+        ``allowed``."""
+        by, groups = self._by[at], self._groups
+        out: list[Collection[str]] = []
+        for v in values:
+            for key in by.get(v, ()):
+                if all(key[j] in allowed for j, allowed in others):
+                    out.append(members(groups[key]))
+        return out
 
 
 class _Minute:

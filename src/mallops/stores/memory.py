@@ -29,6 +29,7 @@ from ..errors import ConflictError, RecordNotFound, ValidationError
 from ._memory_index import (
     Bucket,
     CreatedKey,
+    GroupedIndex,
     KeyedCreated,
     WakeIndex,
     bucket_add,
@@ -53,6 +54,9 @@ __all__ = ["MemoryStore"]
 _INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "location", "category")
 _values = operator.attrgetter(*_INDEXED)
 _TENANT, _LOCATION, _CATEGORY = 3, 6, 7
+_SINGLE = ("tenant", "location")  # most values have a few records: one bucket each
+_GROUPED = ("kind", "state", "property", "owner", "department", "category")
+_group_of = operator.itemgetter(0, 1, 2, 4, 5, 7)  # ``_GROUPED`` of ``_values(record)``
 _EQUALITY = (*_INDEXED, "is_open")  # places in ``_values(record)``
 
 
@@ -107,8 +111,8 @@ class MemoryStore:
         self._created: list[CreatedKey] = []  # (created_at, id), sorted
         self._keyed = KeyedCreated()  # the same keys per (tenant | location, category)
         self._wake = WakeIndex()
-        self._index: dict[str, dict[object, Bucket]] = {name: {} for name in _INDEXED}
-        self._indexes = tuple(self._index[name] for name in _INDEXED)
+        self._index: dict[str, dict[object, Bucket]] = {name: {} for name in _SINGLE}
+        self._grouped = GroupedIndex(len(_GROUPED))
         self._lock = threading.RLock()
         self._feed = EventLog()
 
@@ -116,21 +120,22 @@ class MemoryStore:
         """Update the hash indexes and the creation-time indexes for ``old`` -> ``new``."""
         rid = new.id
         after = _values(new)
+        tenants, locations = self._index["tenant"], self._index["location"]
         if old is None:
-            for index, a in zip(self._indexes, after, strict=True):
+            self._grouped.add(_group_of(after), rid)
+            for index, a in ((tenants, after[_TENANT]), (locations, after[_LOCATION])):
                 if a is not None:
-                    bucket = index.get(a)
-                    if bucket is None:
-                        index[a] = rid  # a bucket of one id is the id (issue 16)
-                    elif isinstance(bucket, str):
-                        index[a] = {bucket, rid}
-                    else:
-                        bucket.add(rid)
+                    bucket_add(index, a, rid)  # a bucket of one id is the id (issue 16)
             self._index_created(new, after)
             return
         before = _values(old)
         if before != after:
-            for index, b, a in zip(self._indexes, before, after, strict=True):
+            group_before, group_after = _group_of(before), _group_of(after)
+            if group_before != group_after:
+                self._grouped.remove(group_before, rid)
+                self._grouped.add(group_after, rid)
+            for index, at in ((tenants, _TENANT), (locations, _LOCATION)):
+                b, a = before[at], after[at]
                 if b == a:
                     continue
                 if b is not None:
@@ -223,7 +228,21 @@ class MemoryStore:
         with self._lock:
             best: list[Collection[str]] | None = None
             best_size = 0
-            for name in _INDEXED:
+            wanted: list[tuple[int, Collection[object]]] = []
+            for at, name in enumerate(_GROUPED):
+                want = getattr(query, name)
+                if want is not None:
+                    wanted.append((at, (want,) if isinstance(want, str) else want))
+            grouped = self._grouped
+            best_at = -1
+            for at, values in wanted:
+                size = grouped.size(at, values)
+                if best_at < 0 or size < best_size:
+                    best_at, best_size = at, size
+            if best_at >= 0:
+                others = [w for w in wanted if w[0] != best_at]
+                best = grouped.buckets(best_at, dict(wanted)[best_at], others)
+            for name in _SINGLE:
                 want = getattr(query, name)
                 if want is None:
                     continue
