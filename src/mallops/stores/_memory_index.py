@@ -84,6 +84,14 @@ def members(bucket: Bucket) -> Collection[str]:
     return (bucket,) if isinstance(bucket, str) else bucket
 
 
+def _decrement(count: dict[object, int], value: object) -> None:
+    left = count[value] - 1
+    if left:
+        count[value] = left
+    else:
+        del count[value]
+
+
 class GroupedIndex:
     """Equality indexes of the attributes whose values many records share (kind, state,
     property, owner, department, category), kept as one bucket of ids per combination of
@@ -103,6 +111,33 @@ class GroupedIndex:
 
     def add(self, key: tuple[object, ...], rid: str) -> None:
         """Put ``rid`` (not in the index) in the bucket of the values ``key``."""
+        self._put(key, rid)
+        for count, v in zip(self._count, key, strict=True):
+            if v is not None:
+                count[v] = count.get(v, 0) + 1
+
+    def move(self, old: tuple[object, ...], new: tuple[object, ...], rid: str) -> None:
+        """Move ``rid`` from the bucket of ``old`` to that of ``new`` (the counts change
+        only for the values that differ: an event changes one or two)."""
+        if not self._take(old, rid):
+            self.add(new, rid)
+            return
+        self._put(new, rid)
+        for count, b, a in zip(self._count, old, new, strict=True):
+            if b != a:
+                if b is not None:
+                    _decrement(count, b)
+                if a is not None:
+                    count[a] = count.get(a, 0) + 1
+
+    def remove(self, key: tuple[object, ...], rid: str) -> None:
+        """Take ``rid`` from the bucket of ``key`` (nothing if it is not there)."""
+        if self._take(key, rid):
+            for count, v in zip(self._count, key, strict=True):
+                if v is not None:
+                    _decrement(count, v)
+
+    def _put(self, key: tuple[object, ...], rid: str) -> None:
         groups = self._groups
         bucket = groups.get(key)
         if bucket is None:
@@ -118,19 +153,16 @@ class GroupedIndex:
             groups[key] = {bucket, rid}
         else:
             bucket.add(rid)
-        for count, v in zip(self._count, key, strict=True):
-            if v is not None:
-                count[v] = count.get(v, 0) + 1
 
-    def remove(self, key: tuple[object, ...], rid: str) -> None:
-        """Take ``rid`` from the bucket of ``key`` (nothing if it is not there)."""
+    def _take(self, key: tuple[object, ...], rid: str) -> bool:
+        """Take ``rid`` from the bucket of ``key``; whether it was there."""
         groups = self._groups
         bucket = groups.get(key)
         if bucket is None:
-            return
+            return False
         if isinstance(bucket, str):
             if bucket != rid:
-                return
+                return False
             del groups[key]
             for by, v in zip(self._by, key, strict=True):
                 if v is not None:
@@ -140,17 +172,11 @@ class GroupedIndex:
                         del by[v]
         else:
             if rid not in bucket:
-                return
+                return False
             bucket.discard(rid)
             if len(bucket) == 1:
                 (groups[key],) = bucket
-        for count, v in zip(self._count, key, strict=True):
-            if v is not None:
-                left = count[v] - 1
-                if left:
-                    count[v] = left
-                else:
-                    del count[v]
+        return True
 
     def size(self, at: int, values: Iterable[object]) -> int:
         """How many records have one of ``values`` for attribute ``at``."""

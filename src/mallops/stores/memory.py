@@ -132,8 +132,7 @@ class MemoryStore:
         if before != after:
             group_before, group_after = _group_of(before), _group_of(after)
             if group_before != group_after:
-                self._grouped.remove(group_before, rid)
-                self._grouped.add(group_after, rid)
+                self._grouped.move(group_before, group_after, rid)
             for index, at in ((tenants, _TENANT), (locations, _LOCATION)):
                 b, a = before[at], after[at]
                 if b == a:
