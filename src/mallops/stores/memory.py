@@ -7,7 +7,9 @@ with the minutes in a heap.  ``due()`` walks only the top of that heap (the minu
 to the time asked) and reads their buckets in order, so it costs O(k) for k due records
 (plus the heap walk) and never looks at the others.  Equality filters of :class:`Query`
 (kind, state, property, tenant, owner, department, location, category) use hash
-indexes: a query costs O(m) in the size m of its smallest matching index entry.  A
+indexes: a query costs O(m) in the size m of its smallest matching index entry.  To keep
+them small (issue 16) a value with one record keeps the bare id, and the attributes whose
+values many records share are indexed by combination (:class:`._memory_index.GroupedIndex`).  A
 query by tenant or location and category reads a list per key kept in creation order:
 with a time bound and a limit (the C9 recurrence count) it costs O(log n + limit).
 Thread-safe.
