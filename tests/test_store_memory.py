@@ -36,6 +36,10 @@ CHANGE = st.fixed_dictionaries(
         "tenant": st.sampled_from([None, "T1"]),
         "category": st.sampled_from([None, "noise", "clean"]),
         "property": st.sampled_from(["default", "other"]),
+        "kind": st.sampled_from(["complaint", "repair"]),
+        "state": st.sampled_from(["open", "assigned", "closed"]),
+        "owner": st.sampled_from([None, "u1", "u2"]),
+        "department": st.sampled_from([None, "cleaning"]),
     }
 )
 
@@ -48,6 +52,10 @@ def _fields(c: dict[str, Any]) -> dict[str, Any]:
         "tenant": c["tenant"],
         "category": c["category"],
         "property": c["property"],
+        "kind": c["kind"],
+        "state": c["state"],
+        "owner": c["owner"],
+        "department": c["department"],
     }
 
 
@@ -57,8 +65,9 @@ def _fields(c: dict[str, Any]) -> dict[str, Any]:
 def test_due_and_keyed_queries_agree_with_a_scan(
     eager: int, changes: list[dict[str, Any]], probes: list[int]
 ) -> None:
-    """Rule C9's count and the ticker's due query: records whose wake time, location,
-    tenant, category, creation time or property change give the answers of a scan."""
+    """Rule C9's count, the ticker's due query and the equality indexes: records whose
+    wake time, location, tenant, category, creation time, property, kind, state, owner or
+    department change give the answers of a scan."""
     old = _memory_index.EAGER
     _memory_index.EAGER = eager
     try:
@@ -68,7 +77,9 @@ def test_due_and_keyed_queries_agree_with_a_scan(
             rid = f"C-{c['n']}"
             current = model.get(rid)
             if current is None:
-                new = sample_record(rid, **_fields(c))
+                fields = _fields(c)
+                department = fields.pop("department")
+                new = attrs.evolve(sample_record(rid, **fields), department=department)
                 store.commit([Write(new, 0)])
             else:
                 new = attrs.evolve(current, version=current.version + 1, **_fields(c))
@@ -96,6 +107,13 @@ def test_due_and_keyed_queries_agree_with_a_scan(
                 Query(created_to=since.add(hours=1), location="B1", limit=3),
                 Query(kind=("complaint", "repair"), created_from=since),
                 Query(created_from=since, is_open=True, category="clean"),
+                # the grouped equality indexes (issue 16): one bucket per combination
+                Query(state="open"),
+                Query(state=("assigned", "closed"), property="other"),
+                Query(kind="repair", owner="u1"),
+                Query(owner="u2", department="cleaning", category="noise"),
+                Query(department="cleaning", location="B2"),
+                Query(kind="complaint", state="closed", tenant="T1", limit=1),
             ):
                 assert store.ids(q) == [r.id for r in records if q.matches(r)][: q.limit]
     finally:

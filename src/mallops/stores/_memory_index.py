@@ -15,10 +15,22 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Collection, Iterable, Sequence
 
 import pendulum
 
-__all__ = ["EAGER", "CreatedKey", "KeyedCreated", "WakeEntry", "WakeIndex"]
+__all__ = [
+    "EAGER",
+    "Bucket",
+    "CreatedKey",
+    "GroupedIndex",
+    "KeyedCreated",
+    "WakeEntry",
+    "WakeIndex",
+    "bucket_add",
+    "bucket_remove",
+    "members",
+]
 
 EAGER = 4096
 """A minute's bucket up to this size stays sorted on every change; a larger one is
@@ -29,6 +41,164 @@ WakeEntry = tuple[float, str, pendulum.DateTime, str]
 
 CreatedKey = tuple[float, str]
 """``(created_at as POSIX seconds, id)``."""
+
+
+Bucket = str | set[str]
+"""The ids of a hash index's value: the id itself while there is one (most locations
+and tenants of a large store have one record: a one-member set costs 216 bytes), a set
+from the second id on."""
+
+
+def bucket_add(index: dict[object, Bucket], value: object, rid: str) -> None:
+    """Put ``rid`` in the bucket of ``value``."""
+    bucket = index.get(value)
+    if bucket is None:
+        index[value] = rid
+    elif isinstance(bucket, str):
+        if bucket != rid:
+            index[value] = {bucket, rid}
+    else:
+        bucket.add(rid)
+
+
+def bucket_remove(index: dict[object, Bucket], value: object, rid: str) -> None:
+    """Take ``rid`` from the bucket of ``value`` (nothing if it is not there); a bucket
+    left with one id becomes that id again, an empty one goes."""
+    bucket = index.get(value)
+    if bucket is None:
+        return
+    if isinstance(bucket, str):
+        if bucket == rid:
+            del index[value]
+        return
+    bucket.discard(rid)
+    if len(bucket) == 1:
+        (index[value],) = bucket
+    elif not bucket:
+        del index[value]
+
+
+def members(bucket: Bucket) -> Collection[str]:
+    """The ids of ``bucket`` as a collection (``in`` on a bare id would test for a
+    substring)."""
+    return (bucket,) if isinstance(bucket, str) else bucket
+
+
+def _decrement(count: dict[object, int], value: object) -> None:
+    left = count[value] - 1
+    if left:
+        count[value] = left
+    else:
+        del count[value]
+
+
+class GroupedIndex:
+    """Equality indexes of the attributes whose values many records share (kind, state,
+    property, owner, department, category), kept as one bucket of ids per combination of
+    their values: a record is in one bucket, not in one per attribute (issue 16: six
+    large sets cost 27-107 bytes per record each).  Each value knows its combinations
+    and how many records have it, so a query picks its smallest attribute in O(1) and
+    reads only the combinations that agree with its other filters.
+
+    Not thread-safe by itself: the store calls it under its lock."""
+
+    def __init__(self, size: int) -> None:
+        self._groups: dict[tuple[object, ...], Bucket] = {}
+        self._by: tuple[dict[object, dict[tuple[object, ...], None]], ...] = tuple(
+            {} for _ in range(size)
+        )
+        self._count: tuple[dict[object, int], ...] = tuple({} for _ in range(size))
+
+    def add(self, key: tuple[object, ...], rid: str) -> None:
+        """Put ``rid`` (not in the index) in the bucket of the values ``key``."""
+        self._put(key, rid)
+        for count, v in zip(self._count, key, strict=True):
+            if v is not None:
+                count[v] = count.get(v, 0) + 1
+
+    def move(self, old: tuple[object, ...], new: tuple[object, ...], rid: str) -> None:
+        """Move ``rid`` from the bucket of ``old`` to that of ``new`` (the counts change
+        only for the values that differ: an event changes one or two)."""
+        if not self._take(old, rid):
+            self.add(new, rid)
+            return
+        self._put(new, rid)
+        for count, b, a in zip(self._count, old, new, strict=True):
+            if b != a:
+                if b is not None:
+                    _decrement(count, b)
+                if a is not None:
+                    count[a] = count.get(a, 0) + 1
+
+    def remove(self, key: tuple[object, ...], rid: str) -> None:
+        """Take ``rid`` from the bucket of ``key`` (nothing if it is not there)."""
+        if self._take(key, rid):
+            for count, v in zip(self._count, key, strict=True):
+                if v is not None:
+                    _decrement(count, v)
+
+    def _put(self, key: tuple[object, ...], rid: str) -> None:
+        groups = self._groups
+        bucket = groups.get(key)
+        if bucket is None:
+            groups[key] = rid
+            for by, v in zip(self._by, key, strict=True):
+                if v is not None:
+                    keys = by.get(v)
+                    if keys is None:
+                        by[v] = {key: None}
+                    else:
+                        keys[key] = None
+        elif isinstance(bucket, str):
+            groups[key] = {bucket, rid}
+        else:
+            bucket.add(rid)
+
+    def _take(self, key: tuple[object, ...], rid: str) -> bool:
+        """Take ``rid`` from the bucket of ``key``; whether it was there."""
+        groups = self._groups
+        bucket = groups.get(key)
+        if bucket is None:
+            return False
+        if isinstance(bucket, str):
+            if bucket != rid:
+                return False
+            del groups[key]
+            for by, v in zip(self._by, key, strict=True):
+                if v is not None:
+                    keys = by[v]
+                    del keys[key]
+                    if not keys:
+                        del by[v]
+        else:
+            if rid not in bucket:
+                return False
+            bucket.discard(rid)
+            if len(bucket) == 1:
+                (groups[key],) = bucket
+        return True
+
+    def size(self, at: int, values: Iterable[object]) -> int:
+        """How many records have one of ``values`` for attribute ``at``."""
+        count = self._count[at]
+        return sum(count.get(v, 0) for v in values)
+
+    def buckets(
+        self,
+        at: int,
+        values: Iterable[object],
+        others: Sequence[tuple[int, Collection[object]]],
+    ) -> list[Collection[str]]:
+        """The buckets of the records with one of ``values`` for attribute ``at`` whose
+        combination also has, for each ``(attribute, allowed)`` of ``others``, a value in
+        ``allowed``."""
+        by, groups = self._by[at], self._groups
+        out: list[Collection[str]] = []
+        for v in values:
+            for key in by.get(v, ()):
+                if all(key[j] in allowed for j, allowed in others):
+                    out.append(members(groups[key]))
+        return out
 
 
 class _Minute:
@@ -158,15 +328,21 @@ class KeyedCreated:
     Not thread-safe by itself: the store calls it under its lock."""
 
     def __init__(self) -> None:
-        self._lists: dict[tuple[str, str, str | None], list[CreatedKey] | CreatedKey] = {}
+        # by (tenant | location, category), then by the tenant's or location's value: the
+        # value is the record's own string, so a new location costs no key tuple
+        self._lists: dict[tuple[str, str | None], dict[str, list[CreatedKey] | CreatedKey]] = {}
 
     def add(self, key: tuple[str, str, str | None], item: CreatedKey) -> None:
         """Put ``item`` under ``key``."""
-        items = self._lists.get(key)
+        name, value, category = key
+        lists = self._lists.get((name, category))
+        if lists is None:
+            lists = self._lists[(name, category)] = {}
+        items = lists.get(value)
         if items is None:
-            self._lists[key] = item
+            lists[value] = item
         elif isinstance(items, tuple):
-            self._lists[key] = [items, item] if items < item else [item, items]
+            lists[value] = [items, item] if items < item else [item, items]
         elif items[-1] < item:
             items.append(item)  # the common case: records are created in time order
         else:
@@ -174,25 +350,29 @@ class KeyedCreated:
 
     def remove(self, key: tuple[str, str, str | None], item: CreatedKey) -> None:
         """Take ``item`` from under ``key`` (nothing if it is not there)."""
-        items = self._lists.get(key)
-        if items is None:
+        name, value, category = key
+        lists = self._lists.get((name, category))
+        items = None if lists is None else lists.get(value)
+        if lists is None or items is None:
             return
         if isinstance(items, tuple):
             if items == item:
-                del self._lists[key]
+                del lists[value]
             return
         at = bisect.bisect_left(items, item)
         if at < len(items) and items[at] == item:
             del items[at]
             if not items:
-                del self._lists[key]
+                del lists[value]
 
     def span(
         self, key: tuple[str, str, str | None], lo: float | None, hi: float | None
     ) -> tuple[list[CreatedKey], int, int]:
         """The list under ``key`` and the slice of it created in about ``[lo, hi)`` (a
         millisecond wider each side: the caller's filter decides exactly)."""
-        found = self._lists.get(key)
+        name, value, category = key
+        lists = self._lists.get((name, category))
+        found = None if lists is None else lists.get(value)
         if found is None:
             return [], 0, 0
         items = [found] if isinstance(found, tuple) else found

@@ -7,7 +7,9 @@ with the minutes in a heap.  ``due()`` walks only the top of that heap (the minu
 to the time asked) and reads their buckets in order, so it costs O(k) for k due records
 (plus the heap walk) and never looks at the others.  Equality filters of :class:`Query`
 (kind, state, property, tenant, owner, department, location, category) use hash
-indexes: a query costs O(m) in the size m of its smallest matching index entry.  A
+indexes: a query costs O(m) in the size m of its smallest matching index entry.  To keep
+them small (issue 16) a value with one record keeps the bare id, and the attributes whose
+values many records share are indexed by combination (:class:`._memory_index.GroupedIndex`).  A
 query by tenant or location and category reads a list per key kept in creation order:
 with a time bound and a limit (the C9 recurrence count) it costs O(log n + limit).
 Thread-safe.
@@ -19,14 +21,23 @@ import bisect
 import math
 import operator
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import pendulum
 
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, RecordNotFound, ValidationError
-from ._memory_index import CreatedKey, KeyedCreated, WakeIndex
+from ._memory_index import (
+    Bucket,
+    CreatedKey,
+    GroupedIndex,
+    KeyedCreated,
+    WakeIndex,
+    bucket_add,
+    bucket_remove,
+    members,
+)
 from .eventlog import EventLog
 from .protocol import (
     CounterWrite,
@@ -45,6 +56,9 @@ __all__ = ["MemoryStore"]
 _INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "location", "category")
 _values = operator.attrgetter(*_INDEXED)
 _TENANT, _LOCATION, _CATEGORY = 3, 6, 7
+_SINGLE = ("tenant", "location")  # most values have a few records: one bucket each
+_GROUPED = ("kind", "state", "property", "owner", "department", "category")
+_group_of = operator.itemgetter(0, 1, 2, 4, 5, 7)  # ``_GROUPED`` of ``_values(record)``
 _EQUALITY = (*_INDEXED, "is_open")  # places in ``_values(record)``
 
 
@@ -99,8 +113,8 @@ class MemoryStore:
         self._created: list[CreatedKey] = []  # (created_at, id), sorted
         self._keyed = KeyedCreated()  # the same keys per (tenant | location, category)
         self._wake = WakeIndex()
-        self._index: dict[str, dict[object, set[str]]] = {name: {} for name in _INDEXED}
-        self._indexes = tuple(self._index[name] for name in _INDEXED)
+        self._index: dict[str, dict[object, Bucket]] = {name: {} for name in _SINGLE}
+        self._grouped = GroupedIndex(len(_GROUPED))
         self._lock = threading.RLock()
         self._feed = EventLog()
 
@@ -108,29 +122,27 @@ class MemoryStore:
         """Update the hash indexes and the creation-time indexes for ``old`` -> ``new``."""
         rid = new.id
         after = _values(new)
+        tenants, locations = self._index["tenant"], self._index["location"]
         if old is None:
-            for index, a in zip(self._indexes, after, strict=True):
+            self._grouped.add(_group_of(after), rid)
+            for index, a in ((tenants, after[_TENANT]), (locations, after[_LOCATION])):
                 if a is not None:
-                    bucket = index.get(a)
-                    if bucket is None:
-                        index[a] = {rid}
-                    else:
-                        bucket.add(rid)
+                    bucket_add(index, a, rid)  # a bucket of one id is the id (issue 16)
             self._index_created(new, after)
             return
         before = _values(old)
         if before != after:
-            for index, b, a in zip(self._indexes, before, after, strict=True):
+            group_before, group_after = _group_of(before), _group_of(after)
+            if group_before != group_after:
+                self._grouped.move(group_before, group_after, rid)
+            for index, at in ((tenants, _TENANT), (locations, _LOCATION)):
+                b, a = before[at], after[at]
                 if b == a:
                     continue
                 if b is not None:
-                    bucket = index.get(b)
-                    if bucket is not None:
-                        bucket.discard(rid)
-                        if not bucket:
-                            del index[b]
+                    bucket_remove(index, b, rid)
                 if a is not None:
-                    index.setdefault(a, set()).add(rid)
+                    bucket_add(index, a, rid)
         if (old.created_at is not new.created_at and old.created_at != new.created_at) or _keyed(
             before
         ) != _keyed(after):
@@ -215,15 +227,29 @@ class MemoryStore:
     def query(self, query: Query) -> list[Record]:
         """Matching records, oldest first."""
         with self._lock:
-            best: list[set[str]] | None = None
+            best: list[Collection[str]] | None = None
             best_size = 0
-            for name in _INDEXED:
+            wanted: list[tuple[int, Collection[object]]] = []
+            for at, name in enumerate(_GROUPED):
+                want = getattr(query, name)
+                if want is not None:
+                    wanted.append((at, (want,) if isinstance(want, str) else want))
+            grouped = self._grouped
+            best_at = -1
+            for at, values in wanted:
+                size = grouped.size(at, values)
+                if best_at < 0 or size < best_size:
+                    best_at, best_size = at, size
+            if best_at >= 0:
+                others = [w for w in wanted if w[0] != best_at]
+                best = grouped.buckets(best_at, dict(wanted)[best_at], others)
+            for name in _SINGLE:
                 want = getattr(query, name)
                 if want is None:
                     continue
                 index = self._index[name]
                 values = (want,) if isinstance(want, str) else want
-                buckets = [index[v] for v in values if v in index]
+                buckets = [members(index[v]) for v in values if v in index]
                 size = sum(len(b) for b in buckets)
                 if best is None or size < best_size:
                     best, best_size = buckets, size
@@ -242,7 +268,12 @@ class MemoryStore:
         return found[: query.limit] if query.limit is not None else found
 
     def _walk(
-        self, query: Query, items: list[CreatedKey], lo: int, hi: int, pool: set[str] | None
+        self,
+        query: Query,
+        items: list[CreatedKey],
+        lo: int,
+        hi: int,
+        pool: Collection[str] | None,
     ) -> list[Record]:
         """The records of ``items[lo:hi]`` that match ``query`` (only ids in ``pool``, when
         given, can), in order, up to its limit.  A candidate created well inside the
