@@ -109,6 +109,7 @@ class BusinessCalendar:
         self._twin: BusinessCalendar | None = None
         self._cache: dict[_dt.date, bool] = {}
         self._day_spans: dict[_dt.date, tuple[Span, ...]] = {}
+        self._totals: dict[_dt.date, int] = {}  # working seconds of a day's spans
         self.working_day_seconds = sum(e - s for s, e in default)
 
     # -- coverage -------------------------------------------------------------------------
@@ -266,13 +267,27 @@ class BusinessCalendar:
             return self.subtract_working_seconds(start, -seconds) if seconds else start
         remaining = seconds
         gap = self._gap
-        for begin, end in self._forward(self._norm(start) if self._dst else start):
-            available = gap(begin, end)
-            if remaining <= available:
-                due = plus_seconds(begin, remaining)
-                return self._out(due, start) if self._dst else due
-            remaining -= available
-        raise AssertionError("unreachable")  # pragma: no cover
+        at = self._norm(start) if self._dst else start
+        day = self._local_day(at)
+        for _ in range(_MAX_SCAN_DAYS):  # the spans of _forward, a whole day at a time
+            spans = self._spans_of(day)
+            if spans and spans[0][0] >= at:
+                total = self._totals.get(day)
+                if total is None:
+                    total = self._totals[day] = sum(gap(b, e) for b, e in spans)
+                if remaining > total:  # the deadline is on a later day (issue 16)
+                    remaining -= total
+                    day = day + _ONE_DAY
+                    continue
+            for begin, end in spans:
+                if end > at:
+                    available = gap(begin if begin > at else at, end)
+                    if remaining <= available:
+                        due = plus_seconds(begin if begin > at else at, remaining)
+                        return self._out(due, start) if self._dst else due
+                    remaining -= available
+            day = day + _ONE_DAY
+        raise CalendarError(f"no working time within {_MAX_SCAN_DAYS} days after {at}")
 
     def subtract_working_seconds(self, end: pendulum.DateTime, seconds: int) -> pendulum.DateTime:
         """The latest instant with ``seconds`` of working time between it and ``end``

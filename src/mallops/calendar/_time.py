@@ -21,7 +21,15 @@ import pendulum
 
 from ..errors import ValidationError
 
-__all__ = ["has_dst", "localize", "parse_interval", "parse_span", "plus_seconds", "wall_seconds"]
+__all__ = [
+    "has_dst",
+    "localize",
+    "months_before",
+    "parse_interval",
+    "parse_span",
+    "plus_seconds",
+    "wall_seconds",
+]
 
 _sub = _dt.datetime.__sub__
 _add = _dt.datetime.__add__
@@ -103,6 +111,34 @@ def plus_seconds(start: pendulum.DateTime, seconds: int) -> pendulum.DateTime:
     if result.utcoffset() == start.utcoffset():
         return result
     return localize(_add(_astz(start, _UTC), step), tz)
+
+
+def months_before(at: pendulum.DateTime, months: int) -> pendulum.DateTime:
+    """``at.subtract(months=months)``, the same instant to the microsecond: the same
+    local time ``months`` calendar months earlier, the day clamped to the month's last.
+
+    In a zone without DST (Asia/Shanghai, fixed offsets) the local time keeps its UTC
+    offset, so the stdlib's wall-clock ``-`` of the whole days between the two dates is
+    exact (about 1 us against pendulum's 15-25 us, issue 16: the C9 window start of
+    every ``open()``); a zone with DST takes pendulum's own arithmetic."""
+    tz = at.tzinfo
+    if tz is None or has_dst(tz):
+        result: pendulum.DateTime = at.subtract(months=months)
+        return result
+    year, month0 = divmod(at.year * 12 + at.month - 1 - months, 12)
+    month = month0 + 1
+    day = at.day
+    if day > 28:
+        day = min(day, _month_days(year, month))
+    days = (_dt.date(at.year, at.month, at.day) - _dt.date(year, month, day)).days
+    moved: pendulum.DateTime = _sub(at, _dt.timedelta(days=days))
+    return moved
+
+
+def _month_days(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def _clock(text: str, whole: str, *, end: bool) -> int:
