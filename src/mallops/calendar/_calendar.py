@@ -25,6 +25,11 @@ _ONE_DAY = _dt.timedelta(days=1)
 Span = tuple[pendulum.DateTime, pendulum.DateTime]
 _R = TypeVar("_R")
 _sub = _dt.datetime.__sub__
+_add = _dt.datetime.__add__
+_SLIDES_KEPT = 256  # deadlines remembered per calendar: one per timer mark of the policy
+# (start, deadline, end of the start's span, room after the deadline in its span, whole
+# seconds from the start to its span's end, or -1 when the deadline is in that span)
+_Slide = tuple[pendulum.DateTime, pendulum.DateTime, pendulum.DateTime, _dt.timedelta, int]
 
 
 def _plain_seconds(start: _dt.datetime, end: _dt.datetime) -> int:
@@ -110,6 +115,7 @@ class BusinessCalendar:
         self._cache: dict[_dt.date, bool] = {}
         self._day_spans: dict[_dt.date, tuple[Span, ...]] = {}
         self._totals: dict[_dt.date, int] = {}  # working seconds of a day's spans
+        self._slides: dict[int, _Slide] = {}  # seconds -> the last such deadline
         self.working_day_seconds = sum(e - s for s, e in default)
 
     # -- coverage -------------------------------------------------------------------------
@@ -265,13 +271,32 @@ class BusinessCalendar:
         count backwards (:meth:`subtract_working_seconds`)."""
         if seconds <= 0:
             return self.subtract_working_seconds(start, -seconds) if seconds else start
+        if not self._dst:
+            slide = self._slides.get(seconds)
+            if slide is not None and slide[0].tzinfo is start.tzinfo:
+                before, due, first_end, room, whole = slide
+                if before <= start < first_end:
+                    # a deadline in the start's own span moves by the start's move; a
+                    # later one by the whole seconds the first span lost (as below)
+                    moved: _dt.timedelta = (
+                        _sub(start, before)
+                        if whole < 0
+                        else _dt.timedelta(seconds=whole - _plain_seconds(start, first_end))
+                    )
+                    if moved <= room:
+                        slid: pendulum.DateTime = _add(due, moved)
+                        return slid
         remaining = seconds
         gap = self._gap
         at = self._norm(start) if self._dst else start
         day = self._local_day(at)
+        opened = False  # whether ``at`` is inside a span (its deadline then slides with it)
+        first_end = at
         for _ in range(_MAX_SCAN_DAYS):  # the spans of _forward, a whole day at a time
             spans = self._spans_of(day)
             if spans and spans[0][0] >= at:
+                if first_end is at and spans[0][0] == at:  # started at an opening time
+                    first_end, opened = spans[0][1], True
                 total = self._totals.get(day)
                 if total is None:
                     total = self._totals[day] = sum(gap(b, e) for b, e in spans)
@@ -281,13 +306,37 @@ class BusinessCalendar:
                     continue
             for begin, end in spans:
                 if end > at:
+                    if first_end is at:
+                        first_end, opened = end, begin <= at
                     available = gap(begin if begin > at else at, end)
                     if remaining <= available:
                         due = plus_seconds(begin if begin > at else at, remaining)
-                        return self._out(due, start) if self._dst else due
+                        if self._dst:
+                            return self._out(due, start)
+                        if opened:
+                            self._remember(seconds, start, due, first_end, end)
+                        return due
                     remaining -= available
             day = day + _ONE_DAY
         raise CalendarError(f"no working time within {_MAX_SCAN_DAYS} days after {at}")
+
+    def _remember(
+        self,
+        seconds: int,
+        start: pendulum.DateTime,
+        due: pendulum.DateTime,
+        first_end: pendulum.DateTime,
+        due_end: pendulum.DateTime,
+    ) -> None:
+        """Keep a deadline that moves with its start (issue 16: a timer plan's marks,
+        ``open()`` after ``open()``): a later start inside the same working span, whose
+        deadline stays inside its own span, has its deadline the same distance later
+        (exact to the microsecond in a zone without DST; a fill up to the closing time
+        still ends there, G10)."""
+        if len(self._slides) >= _SLIDES_KEPT:
+            self._slides.clear()
+        whole = -1 if due_end is first_end else _plain_seconds(start, first_end)
+        self._slides[seconds] = (start, due, first_end, _sub(due_end, due), whole)
 
     def subtract_working_seconds(self, end: pendulum.DateTime, seconds: int) -> pendulum.DateTime:
         """The latest instant with ``seconds`` of working time between it and ``end``
