@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
@@ -13,7 +12,15 @@ from ..duration import Duration
 from ..errors import CalendarError, ValidationError
 from ._coverage import Coverage, coverage_of
 from ._days import DaySource, YearSchedule
-from ._time import DAY, has_dst, localize, parse_span, plus_seconds, wall_seconds
+from ._time import (
+    DAY,
+    check_intervals,
+    has_dst,
+    localize,
+    plain_seconds,
+    plus_seconds,
+    wall_seconds,
+)
 
 __all__ = ["MISSING_YEAR_MODES", "BusinessCalendar", "check_intervals"]
 
@@ -30,26 +37,6 @@ _SLIDES_KEPT = 256  # deadlines remembered per calendar: one per timer mark of t
 # (start, deadline, end of the start's span, room after the deadline in its span, whole
 # seconds from the start to its span's end, or -1 when the deadline is in that span)
 _Slide = tuple[pendulum.DateTime, pendulum.DateTime, pendulum.DateTime, _dt.timedelta, int]
-
-
-def _plain_seconds(start: _dt.datetime, end: _dt.datetime) -> int:
-    """Seconds between instants of a zone without DST (stdlib subtraction is exact)."""
-    delta: _dt.timedelta = _sub(end, start)
-    return delta.days * 86400 + delta.seconds
-
-
-def check_intervals(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
-    """``"HH:MM-HH:MM"`` intervals as seconds after midnight, in order and not
-    overlapping; ``ValidationError`` naming ``what`` otherwise."""
-    return _spans(texts, what)
-
-
-def _spans(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
-    parsed = tuple(parse_span(t) for t in texts)
-    for (_, end), (start, _) in itertools.pairwise(parsed):
-        if start < end:
-            raise ValidationError(f"{what}: intervals must be in order and must not overlap")
-    return parsed
 
 
 class BusinessCalendar:
@@ -93,15 +80,15 @@ class BusinessCalendar:
         self.tz = tz
         self._tzinfo = pendulum.timezone(tz)
         self._dst = has_dst(self._tzinfo)
-        self._gap = wall_seconds if self._dst else _plain_seconds
-        default = _spans(intervals, "working hours")
+        self._gap = wall_seconds if self._dst else plain_seconds
+        default = check_intervals(intervals, "working hours")
         if not default:
             raise ValidationError("a business calendar needs at least one working interval")
         week: dict[int, tuple[tuple[int, int], ...]] = dict.fromkeys(range(1, 8), default)
         for weekday, texts in (weekly or {}).items():
             if not isinstance(weekday, int) or not 1 <= weekday <= 7:
                 raise ValidationError(f"weekly hours: weekday {weekday!r} is not 1..7 (ISO)")
-            week[weekday] = _spans(texts, f"weekly hours of weekday {weekday}")
+            week[weekday] = check_intervals(texts, f"weekly hours of weekday {weekday}")
         self._week = week
         self._source_args = (intervals, years, builtin, weekend, weekly, region, missing_year)
         self._days = _days or DaySource(
@@ -271,7 +258,9 @@ class BusinessCalendar:
         count backwards (:meth:`subtract_working_seconds`)."""
         if seconds <= 0:
             return self.subtract_working_seconds(start, -seconds) if seconds else start
-        if not self._dst:
+        if not self._dst:  # issue 16: the deadline of an earlier start in the same span,
+            # its own span still holding it, moves by the working seconds the start moved
+            # (exact to the microsecond without DST; an exact fill still ends at a close)
             slide = self._slides.get(seconds)
             if slide is not None and slide[0].tzinfo is start.tzinfo:
                 before, due, first_end, room, whole = slide
@@ -281,7 +270,7 @@ class BusinessCalendar:
                     moved: _dt.timedelta = (
                         _sub(start, before)
                         if whole < 0
-                        else _dt.timedelta(seconds=whole - _plain_seconds(start, first_end))
+                        else _dt.timedelta(seconds=whole - plain_seconds(start, first_end))
                     )
                     if moved <= room:
                         slid: pendulum.DateTime = _add(due, moved)
@@ -313,30 +302,15 @@ class BusinessCalendar:
                         due = plus_seconds(begin if begin > at else at, remaining)
                         if self._dst:
                             return self._out(due, start)
-                        if opened:
-                            self._remember(seconds, start, due, first_end, end)
+                        if opened:  # remembered: a later start in its span slides it
+                            if len(self._slides) >= _SLIDES_KEPT:
+                                self._slides.clear()
+                            whole = -1 if end is first_end else plain_seconds(start, first_end)
+                            self._slides[seconds] = (start, due, first_end, _sub(end, due), whole)
                         return due
                     remaining -= available
             day = day + _ONE_DAY
         raise CalendarError(f"no working time within {_MAX_SCAN_DAYS} days after {at}")
-
-    def _remember(
-        self,
-        seconds: int,
-        start: pendulum.DateTime,
-        due: pendulum.DateTime,
-        first_end: pendulum.DateTime,
-        due_end: pendulum.DateTime,
-    ) -> None:
-        """Keep a deadline that moves with its start (issue 16: a timer plan's marks,
-        ``open()`` after ``open()``): a later start inside the same working span, whose
-        deadline stays inside its own span, has its deadline the same distance later
-        (exact to the microsecond in a zone without DST; a fill up to the closing time
-        still ends there, G10)."""
-        if len(self._slides) >= _SLIDES_KEPT:
-            self._slides.clear()
-        whole = -1 if due_end is first_end else _plain_seconds(start, first_end)
-        self._slides[seconds] = (start, due, first_end, _sub(due_end, due), whole)
 
     def subtract_working_seconds(self, end: pendulum.DateTime, seconds: int) -> pendulum.DateTime:
         """The latest instant with ``seconds`` of working time between it and ``end``

@@ -15,18 +15,22 @@ take the slower UTC round trip only when the offset really changed; a zone witho
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
+from collections.abc import Sequence
 
 import pendulum
 
 from ..errors import ValidationError
 
 __all__ = [
+    "check_intervals",
     "has_dst",
     "localize",
     "months_before",
     "parse_interval",
     "parse_span",
+    "plain_seconds",
     "plus_seconds",
     "wall_seconds",
 ]
@@ -178,3 +182,19 @@ def parse_interval(text: str) -> tuple[_dt.time, _dt.time]:
     if end == DAY:
         raise ValidationError(f"{text!r}: write an end before 24:00 here (e.g. 23:59)")
     return _dt.time(start // 3600, start % 3600 // 60), _dt.time(end // 3600, end % 3600 // 60)
+
+
+def plain_seconds(start: _dt.datetime, end: _dt.datetime) -> int:
+    """Seconds between instants of a zone without DST (stdlib subtraction is exact)."""
+    delta: _dt.timedelta = _sub(end, start)
+    return delta.days * 86400 + delta.seconds
+
+
+def check_intervals(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
+    """``"HH:MM-HH:MM"`` intervals as seconds after midnight, in order and not
+    overlapping; ``ValidationError`` naming ``what`` otherwise."""
+    parsed = tuple(parse_span(t) for t in texts)
+    for (_, end), (start, _) in itertools.pairwise(parsed):
+        if start < end:
+            raise ValidationError(f"{what}: intervals must be in order and must not overlap")
+    return parsed
