@@ -22,7 +22,7 @@ from ._calendar import MISSING_YEAR_MODES, BusinessCalendar, check_intervals
 from ._coverage import Coverage
 from ._coverage import spans as year_spans
 from ._days import REGIONS, YearSchedule
-from ._time import parse_interval, parse_span, plus_seconds, wall_seconds
+from ._time import months_before, parse_interval, parse_span, plus_seconds, wall_seconds
 
 __all__ = [
     "MISSING_YEAR_MODES",
@@ -31,6 +31,7 @@ __all__ = [
     "Coverage",
     "YearSchedule",
     "check_intervals",
+    "months_before",
     "parse_interval",
     "parse_span",
     "plus_seconds",

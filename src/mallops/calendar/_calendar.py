@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
@@ -13,7 +12,15 @@ from ..duration import Duration
 from ..errors import CalendarError, ValidationError
 from ._coverage import Coverage, coverage_of
 from ._days import DaySource, YearSchedule
-from ._time import DAY, has_dst, localize, parse_span, plus_seconds, wall_seconds
+from ._time import (
+    DAY,
+    check_intervals,
+    has_dst,
+    localize,
+    plain_seconds,
+    plus_seconds,
+    wall_seconds,
+)
 
 __all__ = ["MISSING_YEAR_MODES", "BusinessCalendar", "check_intervals"]
 
@@ -25,26 +32,11 @@ _ONE_DAY = _dt.timedelta(days=1)
 Span = tuple[pendulum.DateTime, pendulum.DateTime]
 _R = TypeVar("_R")
 _sub = _dt.datetime.__sub__
-
-
-def _plain_seconds(start: _dt.datetime, end: _dt.datetime) -> int:
-    """Seconds between instants of a zone without DST (stdlib subtraction is exact)."""
-    delta: _dt.timedelta = _sub(end, start)
-    return delta.days * 86400 + delta.seconds
-
-
-def check_intervals(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
-    """``"HH:MM-HH:MM"`` intervals as seconds after midnight, in order and not
-    overlapping; ``ValidationError`` naming ``what`` otherwise."""
-    return _spans(texts, what)
-
-
-def _spans(texts: Sequence[str], what: str) -> tuple[tuple[int, int], ...]:
-    parsed = tuple(parse_span(t) for t in texts)
-    for (_, end), (start, _) in itertools.pairwise(parsed):
-        if start < end:
-            raise ValidationError(f"{what}: intervals must be in order and must not overlap")
-    return parsed
+_add = _dt.datetime.__add__
+_SLIDES_KEPT = 256  # deadlines remembered per calendar: one per timer mark of the policy
+# (start, deadline, end of the start's span, room after the deadline in its span, whole
+# seconds from the start to its span's end, or -1 when the deadline is in that span)
+_Slide = tuple[pendulum.DateTime, pendulum.DateTime, pendulum.DateTime, _dt.timedelta, int]
 
 
 class BusinessCalendar:
@@ -88,15 +80,15 @@ class BusinessCalendar:
         self.tz = tz
         self._tzinfo = pendulum.timezone(tz)
         self._dst = has_dst(self._tzinfo)
-        self._gap = wall_seconds if self._dst else _plain_seconds
-        default = _spans(intervals, "working hours")
+        self._gap = wall_seconds if self._dst else plain_seconds
+        default = check_intervals(intervals, "working hours")
         if not default:
             raise ValidationError("a business calendar needs at least one working interval")
         week: dict[int, tuple[tuple[int, int], ...]] = dict.fromkeys(range(1, 8), default)
         for weekday, texts in (weekly or {}).items():
             if not isinstance(weekday, int) or not 1 <= weekday <= 7:
                 raise ValidationError(f"weekly hours: weekday {weekday!r} is not 1..7 (ISO)")
-            week[weekday] = _spans(texts, f"weekly hours of weekday {weekday}")
+            week[weekday] = check_intervals(texts, f"weekly hours of weekday {weekday}")
         self._week = week
         self._source_args = (intervals, years, builtin, weekend, weekly, region, missing_year)
         self._days = _days or DaySource(
@@ -109,6 +101,8 @@ class BusinessCalendar:
         self._twin: BusinessCalendar | None = None
         self._cache: dict[_dt.date, bool] = {}
         self._day_spans: dict[_dt.date, tuple[Span, ...]] = {}
+        self._totals: dict[_dt.date, int] = {}  # working seconds of a day's spans
+        self._slides: dict[int, _Slide] = {}  # seconds -> the last such deadline
         self.working_day_seconds = sum(e - s for s, e in default)
 
     # -- coverage -------------------------------------------------------------------------
@@ -264,15 +258,59 @@ class BusinessCalendar:
         count backwards (:meth:`subtract_working_seconds`)."""
         if seconds <= 0:
             return self.subtract_working_seconds(start, -seconds) if seconds else start
+        if not self._dst:  # issue 16: the deadline of an earlier start in the same span,
+            # its own span still holding it, moves by the working seconds the start moved
+            # (exact to the microsecond without DST; an exact fill still ends at a close)
+            slide = self._slides.get(seconds)
+            if slide is not None and slide[0].tzinfo is start.tzinfo:
+                before, due, first_end, room, whole = slide
+                if before <= start < first_end:
+                    # a deadline in the start's own span moves by the start's move; a
+                    # later one by the whole seconds the first span lost (as below)
+                    moved: _dt.timedelta = (
+                        _sub(start, before)
+                        if whole < 0
+                        else _dt.timedelta(seconds=whole - plain_seconds(start, first_end))
+                    )
+                    if moved <= room:
+                        slid: pendulum.DateTime = _add(due, moved)
+                        return slid
         remaining = seconds
         gap = self._gap
-        for begin, end in self._forward(self._norm(start) if self._dst else start):
-            available = gap(begin, end)
-            if remaining <= available:
-                due = plus_seconds(begin, remaining)
-                return self._out(due, start) if self._dst else due
-            remaining -= available
-        raise AssertionError("unreachable")  # pragma: no cover
+        at = self._norm(start) if self._dst else start
+        day = self._local_day(at)
+        opened = False  # whether ``at`` is inside a span (its deadline then slides with it)
+        first_end = at
+        for _ in range(_MAX_SCAN_DAYS):  # the spans of _forward, a whole day at a time
+            spans = self._spans_of(day)
+            if spans and spans[0][0] >= at:
+                if first_end is at and spans[0][0] == at:  # started at an opening time
+                    first_end, opened = spans[0][1], True
+                total = self._totals.get(day)
+                if total is None:
+                    total = self._totals[day] = sum(gap(b, e) for b, e in spans)
+                if remaining > total:  # the deadline is on a later day (issue 16)
+                    remaining -= total
+                    day = day + _ONE_DAY
+                    continue
+            for begin, end in spans:
+                if end > at:
+                    if first_end is at:
+                        first_end, opened = end, begin <= at
+                    available = gap(begin if begin > at else at, end)
+                    if remaining <= available:
+                        due = plus_seconds(begin if begin > at else at, remaining)
+                        if self._dst:
+                            return self._out(due, start)
+                        if opened:  # remembered: a later start in its span slides it
+                            if len(self._slides) >= _SLIDES_KEPT:
+                                self._slides.clear()
+                            whole = -1 if end is first_end else plain_seconds(start, first_end)
+                            self._slides[seconds] = (start, due, first_end, _sub(end, due), whole)
+                        return due
+                    remaining -= available
+            day = day + _ONE_DAY
+        raise CalendarError(f"no working time within {_MAX_SCAN_DAYS} days after {at}")
 
     def subtract_working_seconds(self, end: pendulum.DateTime, seconds: int) -> pendulum.DateTime:
         """The latest instant with ``seconds`` of working time between it and ``end``

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pendulum
 
-from ..calendar import BusinessCalendar
+from ..calendar import BusinessCalendar, plus_seconds
 from ..domain.records import Mark, Timer, evolve
 from ..errors import CalendarError
 from .timer_plans import TimerPlan, plan_for, plan_until
@@ -151,14 +151,17 @@ def replace(
 
 def start(name: str, plan: TimerPlan, now: pendulum.DateTime, calendar: BusinessCalendar) -> Timer:
     """A new running timer."""
-    marks = []
     # a wall plan's provisional year is the workflow's (plan_until, G9)
     provisional: int | None = plan.provisional_year if plan.basis == "wall" else None
-    for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
-        due, year = _mark_due(calendar, plan.basis, plan.quiet, now, kind, offset)
-        if year is not None and (provisional is None or year < provisional):
-            provisional = year
-        marks.append(Mark(kind, offset, level, due))
+    if plan.basis == "wall" and not plan.quiet:  # real seconds: no calendar, no fallback
+        marks = [Mark(k, off, lv, plus_seconds(now, max(0, off))) for k, off, lv in plan.marks]
+    else:
+        marks = []
+        for kind, offset, level in plan.marks:  # placed as they are made (issue 16)
+            due, year = _mark_due(calendar, plan.basis, plan.quiet, now, kind, offset)
+            if year is not None and (provisional is None or year < provisional):
+                provisional = year
+            marks.append(Mark(kind, offset, level, due))
     return Timer(  # built once, with its marks (issue 16: no copy per start)
         name=name,
         basis=plan.basis,
