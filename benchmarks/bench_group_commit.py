@@ -26,25 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pendulum
-
 from mallops import SqlStore
-from mallops.domain.records import Record
 from mallops.stores.protocol import Write
-
-T0 = pendulum.datetime(2026, 9, 1, 10, tz="Asia/Shanghai")
-
-
-def _record(rid: str) -> Record:
-    return Record(
-        id=rid,
-        kind="complaint",
-        state="registered",
-        property="default",
-        version=1,
-        created_at=T0,
-        updated_at=T0,
-    )
+from mallops.testing import sample_record
 
 
 def commits_per_second(url: str, *, group: bool, threads: int, per: int, tag: str) -> float:
@@ -55,7 +39,7 @@ def commits_per_second(url: str, *, group: bool, threads: int, per: int, tag: st
     def work(k: int) -> None:
         barrier.wait()
         for i in range(per):
-            store.commit([Write(_record(f"C-{tag}{k:02d}{i:05d}"), 0)])
+            store.commit([Write(sample_record(f"C-{tag}{k:02d}{i:05d}"), 0)])
 
     pool = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
     for t in pool:

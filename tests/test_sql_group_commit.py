@@ -13,11 +13,10 @@ import pendulum
 import pytest
 
 from mallops import ConflictError, SqlStore, StoreError
-from mallops.domain.records import Record, evolve
+from mallops.domain.records import evolve
 from mallops.stores._sql_group import GroupCommit
 from mallops.stores.protocol import Write
-
-T0 = pendulum.datetime(2026, 9, 1, 10, tz="Asia/Shanghai")
+from mallops.testing import sample_record
 
 
 class _FakeDb:
@@ -157,24 +156,12 @@ def test_disabled_group_commit_commits_each_batch_alone() -> None:
 # -- on a real SQLite store -------------------------------------------------------------------
 
 
-def _record(rid: str) -> Record:
-    return Record(
-        id=rid,
-        kind="complaint",
-        state="registered",
-        property="default",
-        version=1,
-        created_at=T0,
-        updated_at=T0,
-    )
-
-
 def test_threads_on_one_sqlite_store_write_everything_once(tmp_path: Path) -> None:
     """Eight threads commit 25 new records each and race on one shared record with the
     same expected version: every new record is written, the shared one exactly once per
     round, and nothing else."""
     store = SqlStore(f"sqlite:///{tmp_path / 'g.db'}")
-    store.commit([Write(_record("C-SHARED"), 0)])
+    store.commit([Write(sample_record("C-SHARED"), 0)])
     wins: list[int] = []
     lock = threading.Lock()
     start = threading.Barrier(8)
@@ -182,7 +169,7 @@ def test_threads_on_one_sqlite_store_write_everything_once(tmp_path: Path) -> No
     def worker(w: int) -> None:
         start.wait()
         for i in range(25):
-            store.commit([Write(_record(f"C-{w:02d}{i:03d}"), 0)])
+            store.commit([Write(sample_record(f"C-{w:02d}{i:03d}"), 0)])
             current = store.get("C-SHARED")
             try:
                 store.commit([Write(evolve(current, version=current.version + 1), current.version)])
