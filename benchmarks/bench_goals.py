@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_goals.py --only fire,open,memory        # some rows
     python benchmarks/bench_goals.py --medium                       # smaller stores
     python benchmarks/bench_goals.py --tiny                         # smoke-test sizes
+    python benchmarks/bench_goals.py --only sql_open --postgres     # SQLite and PostgreSQL
 
 Every in-process cost is CPU time of the measuring thread (``time.thread_time``), with
 mallops and its baseline alternating in small chunks (see ``_paired.py``); each figure
@@ -21,6 +22,7 @@ Rows (``--only`` names): ``fire``, ``open``, ``memory``, ``due``, ``sql_open``,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -85,8 +87,15 @@ class Table:
         print(f"{goal:44s} {mine:>28s}  {base:>30s}  {ratio:>22s}  {target} {mark}", flush=True)
 
 
-def run_row(name: str, sizes: dict[str, Any], table: Table, work: Path) -> None:
-    """Measure one row of the issue's table and add it to ``table``."""
+def run_row(
+    name: str,
+    sizes: dict[str, Any],
+    table: Table,
+    work: Path,
+    postgres: sto.Factory | None = None,
+) -> None:
+    """Measure one row of the issue's table and add it to ``table``; ``postgres`` (a
+    store factory) adds PostgreSQL to the ``sql_open`` row."""
     s = sizes[name]
     us = 1e6
     if name == "fire":
@@ -130,8 +139,11 @@ def run_row(name: str, sizes: dict[str, Any], table: Table, work: Path) -> None:
         )
         table.data["due"] = p.as_dict(1e3)
     elif name == "sql_open":
-        for backend in ("sqlite",):
-            growth = sto.open_growth(work, backend, *s)
+        for backend in ("sqlite", "postgres") if postgres is not None else ("sqlite",):
+            make = None if backend == "sqlite" else postgres
+            timer = sto.cpu if backend == "sqlite" else sto.WALL
+            unit = " us" if backend == "sqlite" else " us wall"
+            growth = sto.open_growth(work, backend, *s, make=make, timer=timer)
             smallest = s[0][0]
             table.data[f"{backend}_open"] = {str(n): p.as_dict(us) for n, p in growth.items()}
             for n, p in growth.items():
@@ -139,8 +151,8 @@ def run_row(name: str, sizes: dict[str, Any], table: Table, work: Path) -> None:
                     continue
                 table.add(
                     f"{backend} open() at {n:,} vs {smallest:,}",
-                    p.mine.show(us, " us"),
-                    p.base.show(us, f" us at {smallest:,}"),
+                    p.mine.show(us, unit),
+                    p.base.show(us, f"{unit} at {smallest:,}"),
                     p.ratio.show(1, "x", 2),
                     "<= 1.5x",
                     p.ratio.median <= 1.5,
@@ -225,6 +237,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--only", help=f"comma-separated rows of: {', '.join(ROWS)}")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument(
+        "--postgres", action="store_true", help="sql_open also on a temporary PostgreSQL"
+    )
     parser.add_argument("--workdir", help="where the stores are built (default: a temp dir)")
     args = parser.parse_args(argv)
     rows = args.only.split(",") if args.only else list(ROWS)
@@ -234,9 +249,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     sizes = TINY if args.tiny else MEDIUM if args.medium else FULL
     table = Table()
     print(f"mallops goals (Python {sys.version.split()[0]}): median (p25-p75), CPU thread time")
-    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(dir=args.workdir))
+        postgres = None
+        if args.postgres and "sql_open" in rows:
+            from mallops import SqlStore
+            from mallops.testing import TemporaryPostgres
+
+            durable = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+            pg = stack.enter_context(TemporaryPostgres(settings=durable))
+
+            def postgres(tag: str) -> Any:
+                return SqlStore(pg.create_database("o_" + tag.replace("-", "_")))
+
         for name in rows:
-            run_row(name, sizes, table, Path(tmp))
+            run_row(name, sizes, table, Path(tmp), postgres)
     table.data["python"] = sys.version.split()[0]
     table.data["sizes"] = {k: sizes[k] for k in rows}
     if args.json:
