@@ -54,6 +54,13 @@ class TestBufferedStoreOverData(StoreContract):
         return _HalfFlushing(MemoryStore())
 
 
+class TestBufferedStoreOverSql(StoreContract):
+    """As above over SQLite, whose ``creation_keys`` the staging store merges with."""
+
+    def make_store(self, tmp_path: Path) -> Store:
+        return _HalfFlushing(SqlStore(f"sqlite:///{tmp_path / 'half.db'}"))
+
+
 def _open(mall: Mall, i: int, **extra: Any) -> str:
     params: dict[str, Any] = {
         "channel": "phone",
@@ -176,6 +183,37 @@ def test_query_ids_matches_query_on_every_backend(tmp_path: Path) -> None:
         ):
             assert query_ids(store, q) == [r.id for r in store.query(q)], (store, q)
         store.close()
+
+
+@pytest.mark.parametrize("base", ["memory", "sqlite", "json"])
+def test_limited_ids_merge_staged_and_stored_records_by_creation(base: str, tmp_path: Path) -> None:
+    """C9 asks the staging store for the first few ids of a location: staged records
+    created before, between and after the stored ones come in creation order, whether
+    the base store gives creation keys (SQLite) or records (issue 16)."""
+    stores: dict[str, Any] = {
+        "memory": MemoryStore,
+        "sqlite": lambda: SqlStore(f"sqlite:///{tmp_path / 'b.db'}"),
+        "json": lambda: JsonStore(tmp_path / "b.json"),
+    }
+    store = stores[base]()
+    clock = ManualClock(START)
+    mall = Mall(store, clock)
+    for _ in range(4):  # stored: START+1h .. START+4h
+        clock.advance(hours=1)
+        _open(mall, 0, location="L")
+    buffered = BufferedStore(store)
+    for minutes in (30, 150, 360):  # staged: before, between and after the stored ones
+        _open(Mall(buffered, ManualClock(START.add(minutes=minutes))), 0, location="L")
+    everything = [r.id for r in buffered.query(Query(location="L"))]
+    assert len(everything) == 7
+    created = [buffered.get(i).created_at for i in everything]
+    assert created == sorted(created)
+    for limit in range(9):
+        q = Query(kind="complaint", location="L", limit=limit)
+        assert buffered.ids(q) == everything[:limit], limit
+        late = Query(location="L", created_from=START.add(hours=2), limit=limit)
+        assert buffered.ids(late) == [r.id for r in buffered.query(late)], limit
+    store.close()
 
 
 def test_buffered_store_refuses_stale_work() -> None:

@@ -367,6 +367,44 @@ class TestIndexes:
             store.close()
 
 
+def test_a_row_read_again_is_decoded_again_only_when_it_changed(url: str) -> None:
+    """The decoded-row memo (issue 16) returns the very record for the same row text and
+    never a stale one after another connection wrote a new version."""
+    a, b = SqlStore(url), SqlStore(url)
+    try:
+        a.commit([Write(sample_record("C-1", version=1), 0)])
+        first = a.get("C-1")
+        assert a.get("C-1") is first
+        assert a.get_many(["C-1"])["C-1"] is first
+        b.commit([Write(sample_record("C-1", version=2, state="assigned"), 1)])
+        again = a.get("C-1")
+        assert (again.version, again.state) == (2, "assigned")
+    finally:
+        a.close()
+        b.close()
+
+
+def test_creation_keys_are_the_query_order_in_microseconds(url: str) -> None:
+    """``creation_keys`` answers like ``query`` from the indexes: (created_at as integer
+    microseconds since the epoch, id), in creation order (issue 16)."""
+    store = SqlStore(url)
+    try:
+        times = [T0.add(seconds=s, microseconds=7) for s in (30, -5, 30, 0)]
+        records = [
+            sample_record(f"C-{i}", created_at=t, location="L" if i != 2 else "M")
+            for i, t in enumerate(times)
+        ]
+        store.commit([Write(r, 0) for r in records])
+        for q in (Query(), Query(location="L"), Query(location="L", limit=2)):
+            keys = store.creation_keys(q)
+            assert [rid for _, rid in keys] == [r.id for r in store.query(q)], q
+            by_id = {r.id: r.created_at for r in records}
+            for at, rid in keys:
+                assert at == int(by_id[rid].timestamp()) * 1_000_000 + 7, (at, rid)
+    finally:
+        store.close()
+
+
 # -- concurrency --------------------------------------------------------------------------
 
 
