@@ -18,7 +18,8 @@ from pathlib import Path
 from ..errors import CorruptStoreError
 from . import _json_files as files
 from . import _json_format as fmt
-from ._json_index import Pending, State, candidates, rebuild
+from ._json_index import Bounds, Pending, State, candidates, may_match, rebuild
+from ._json_keyed import KEYS
 from .protocol import Query
 
 __all__ = [
@@ -82,11 +83,56 @@ def _read_pieces(state: State, size: int, apply: Apply, pending: Pending, chunk:
 
 
 def ids(state: State, query: Query) -> list[str]:
-    """Ids of the records ``query`` matches, oldest first, from the index alone."""
+    """Ids of the records ``query`` matches, oldest first, from the index alone.
+
+    A query by tenant or location and category (the C9 recurrence check) walks that
+    key's creation-ordered list from its ``created_from`` and stops at its limit
+    (:mod:`._json_keyed`): its cost does not grow with the location's history."""
+    keyed = _keyed_ids(state, query)
+    if keyed is not None:
+        return keyed
     found = sorted(candidates(state, query), key=lambda e: (e.created, e.id))
     if query.limit is not None:
         found = found[: max(0, query.limit)]
     return [e.id for e in found]
+
+
+def _keyed_ids(state: State, query: Query) -> list[str] | None:
+    """:func:`ids` from the smallest ``(tenant | location, category)`` list that holds
+    every match (the same ids in the same order); ``None`` if the query names no key."""
+    if query.category is None:
+        return None
+    bounds = Bounds(query)
+    best: tuple[list[tuple[int, str]], int, int] | None = None
+    for name in KEYS:
+        value = getattr(query, name)
+        if value is None:
+            continue
+        bucket = state.by[name].get(value)
+        span = state.keyed.span(
+            (name, value, query.category),
+            bucket,
+            state.records,
+            bounds.created_from,
+            bounds.created_to,
+        )
+        if best is None or span[2] - span[1] < best[2] - best[1]:
+            best = span
+    if best is None:
+        return None
+    items, lo, hi = best
+    limit = query.limit
+    out: list[str] = []
+    if limit is not None and limit <= 0:
+        return out
+    records = state.records
+    for at in range(lo, hi):  # no slice: a copy would cost the rest of the history
+        rid = items[at][1]
+        if may_match(records[rid], query, bounds):
+            out.append(rid)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def migrate_file(

@@ -160,6 +160,8 @@ class JsonStore(JsonFile):
             state = self._fresh()
             candidates = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
             out: list[Record] = []
+            if query.limit is not None and query.limit <= 0:
+                return out  # as ids() and the other stores: no record (was one)
             for entry in candidates:
                 record = self._decode(state, entry)
                 if query.matches(record):
