@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import heapq
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, eq
 from typing import Any
 
 import pendulum
@@ -69,6 +70,9 @@ def _reindex(state: State, old: fmt.Entry | None, new: fmt.Entry) -> None:
             index.setdefault(after, set()).add(new.id)
 
 
+_FEW = 8
+
+
 def rebuild(state: State) -> None:
     """Build the hash indexes and the due heap of a state whose records were installed
     without them (a compaction moves every entry directly; opening a file indexes once
@@ -78,8 +82,14 @@ def rebuild(state: State) -> None:
     ids = [e.id for e in entries]
     by: dict[str, dict[object, set[str]]] = {}
     for name in INDEXED:
+        values = list(map(attrgetter(name), entries))
+        distinct = set(values)
+        distinct.discard(None)
+        if len(distinct) <= _FEW:  # one pass in C per value beats the loop below
+            by[name] = {v: set(compress(ids, map(eq, values, repeat(v)))) for v in distinct}
+            continue
         found: dict[object, list[str]] = {}
-        for value, rid in zip(map(attrgetter(name), entries), ids, strict=True):
+        for value, rid in zip(values, ids, strict=True):
             bucket = found.get(value)
             if bucket is None:
                 found[value] = [rid]
@@ -260,8 +270,10 @@ def apply(
             group = []
     carry.group, carry.n, carry.of = group, group_n, group_of
     carry.line_no, carry.next = line_no, base_offset + pos
-    if final and snapshot and state.base > 0 and state.end == state.header_len and pos < size:
-        cut = group_n if group else fmt.peek_n(data[pos:])
+    if final and snapshot and state.base > 0 and state.end == state.header_len:
+        # the compaction group is incomplete: cut inside a line, or at a line's end (then
+        # its last lines, or all of them, are missing; a compacted file always has one)
+        cut = group_n if group else fmt.peek_n(data[pos:]) if pos < size else state.base
         if cut == state.base:
             raise Damaged(
                 f"offset {base_offset + size}",
