@@ -176,7 +176,8 @@ def run_row(
             how = "index snapshot" if mode == "snapshot" else "every line read"
             table.add(
                 f"JSON store open at {s[0]:,} records ({how})",
-                f"{worst['wall_s']:,.1f} s wall, {worst['cpu_s']:,.1f} s CPU",
+                f"{worst['wall_s']:,.1f} s wall, {worst['cpu_s']:,.1f} s CPU "
+                f"({worst['process_cpu_s']:,.1f} s all threads)",
                 f"{worst['file_mb']:,.0f} MB file",
                 "",
                 "<= 15 s",

@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> dict[str, list[dict[str, float]]]:
             runs[v].append(got)
             print(f"round {r + 1} {v}: {json.dumps(got)}", flush=True)
     n = args.records
+    if not args.rounds:
+        return runs
     print(f"\nopen of {n:,} records, {runs[variants[0]][0]['file_mb']:,.0f} MB file:")
     for v in variants:
         cpu = Figure([x["cpu_s"] for x in runs[v]])
