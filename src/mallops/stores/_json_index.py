@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import heapq
-from itertools import compress, repeat
-from operator import attrgetter, eq
+from operator import attrgetter
 from typing import Any
 
 import pendulum
@@ -70,9 +69,6 @@ def _reindex(state: State, old: fmt.Entry | None, new: fmt.Entry) -> None:
             index.setdefault(after, set()).add(new.id)
 
 
-_FEW = 8
-
-
 def rebuild(state: State) -> None:
     """Build the hash indexes and the due heap of a state whose records were installed
     without them (a compaction moves every entry directly; opening a file indexes once
@@ -82,14 +78,8 @@ def rebuild(state: State) -> None:
     ids = [e.id for e in entries]
     by: dict[str, dict[object, set[str]]] = {}
     for name in INDEXED:
-        values = list(map(attrgetter(name), entries))
-        distinct = set(values)
-        distinct.discard(None)
-        if len(distinct) <= _FEW:  # one pass in C per value beats the loop below
-            by[name] = {v: set(compress(ids, map(eq, values, repeat(v)))) for v in distinct}
-            continue
         found: dict[object, list[str]] = {}
-        for value, rid in zip(values, ids, strict=True):
+        for value, rid in zip(map(attrgetter(name), entries), ids, strict=True):
             bucket = found.get(value)
             if bucket is None:
                 found[value] = [rid]
