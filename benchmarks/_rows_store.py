@@ -137,9 +137,11 @@ def import_rate(workdir: Path, backends: list[str], n: int, chunk: int) -> dict[
 # -- the JSON store at 1M records: built here, opened in a fresh process ---------------------
 
 
-def build_json(path: Path, n: int, templates: int = 2_000) -> None:
+def build_json(path: Path, n: int, templates: int = 2_000, compact: bool = True) -> None:
     """A JSON store of ``n`` real-sized complaints: ``templates`` opened through the API,
-    the rest copies of them under new ids (same sizes, histories and timers)."""
+    the rest copies of them under new ids (same sizes, histories and timers); with
+    ``compact`` compacted at the end, as a store in use is from time to time (which
+    writes its index snapshot, ``<file>.index``)."""
     mall = new_mall()
     fill(mall, templates, locations=400)
     base = mall.complaints.query()
@@ -151,18 +153,23 @@ def build_json(path: Path, n: int, templates: int = 2_000) -> None:
                 t = base[i % len(base)]
                 writes.append(Write(evolve(t, id=f"C-{i:07d}", location=f"L{i % 4000:04d}"), 0))
             store.commit(writes)
+        if compact:
+            store.compact()
 
 
 def measure_open(path: Path) -> dict[str, float]:
-    """Open the store at ``path`` in this process: wall and CPU seconds, peak RSS."""
-    t0, c0 = time.perf_counter(), time.thread_time()
+    """Open the store at ``path`` in this process: wall seconds, CPU seconds of this
+    thread and of the process (every thread), peak RSS (``VmHWM``: Linux's
+    ``ru_maxrss`` keeps the parent's peak across ``exec``)."""
+    t0, c0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
     store = JsonStore(path)
     first = store.get(f"C-{0:07d}")
     out = {
         "wall_s": time.perf_counter() - t0,
         "cpu_s": time.thread_time() - c0,
+        "process_cpu_s": time.process_time() - p0,
         "records": float(len(store)),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
         "file_mb": path.stat().st_size / 2**20,
     }
     assert first.kind == "complaint"
@@ -170,22 +177,49 @@ def measure_open(path: Path) -> dict[str, float]:
     return out
 
 
-def json_scale(workdir: Path, n: int, opens: int) -> list[dict[str, float]]:
-    """Build the store once, then open it ``opens`` times, each in a fresh process."""
+def open_in_process(path: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    """:func:`measure_open` in a fresh process (``env``: its environment, e.g. a
+    ``PYTHONPATH`` of other code to compare with)."""
+    here = Path(__file__).resolve().parent
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(here)!r}); import _rows_store as r; "
+        f"print(json.dumps(r.measure_open(__import__('pathlib').Path({str(path)!r}))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    out: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _peak_rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def json_scale(workdir: Path, n: int, opens: int) -> dict[str, list[dict[str, float]]]:
+    """Build the store once (compacted, so with its index snapshot), then open it
+    ``opens`` times with the snapshot and as many without it (every line read and
+    checked: a store appended to since its last compaction is in between), alternating,
+    each in a fresh process."""
     path = workdir / f"scale-{n}.json"
     build_json(path, n)
-    runs = []
-    here = Path(__file__).resolve().parent
+    snap = path.with_name(path.name + ".index")
+    aside = path.with_name(path.name + ".index-aside")
+    runs: dict[str, list[dict[str, float]]] = {"snapshot": [], "lines": []}
     for _ in range(opens):
-        code = (
-            f"import sys, json; sys.path.insert(0, {str(here)!r}); import _rows_store as r; "
-            f"print(json.dumps(r.measure_open(__import__('pathlib').Path({str(path)!r}))))"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        runs["snapshot"].append(open_in_process(path))
+        snap.rename(aside)
+        runs["lines"].append(open_in_process(path))
+        aside.rename(snap)
     path.unlink()
+    snap.unlink()
     return runs
 
 

@@ -170,25 +170,28 @@ def run_row(
             )
             table.data[f"recurrence_{backend}"] = p.as_dict(us)
     elif name == "json_1m":
-        runs = sto.json_scale(work, *s)
-        worst = {k: max(r[k] for r in runs) for k in runs[0]}
-        table.add(
-            f"JSON store open at {s[0]:,} records",
-            f"{worst['wall_s']:,.1f} s wall, {worst['cpu_s']:,.1f} s CPU",
-            f"{worst['file_mb']:,.0f} MB file",
-            "",
-            "<= 15 s",
-            worst["wall_s"] <= 15,
-        )
-        table.add(
-            f"JSON store peak RSS at {s[0]:,} records",
-            f"{worst['peak_rss_mb']:,.0f} MB",
-            "",
-            "",
-            "<= 2,048 MB",
-            worst["peak_rss_mb"] <= 2048,
-        )
-        table.data["json_1m"] = runs
+        modes = sto.json_scale(work, *s)
+        for mode, runs in modes.items():
+            worst = {k: max(r[k] for r in runs) for k in runs[0]}
+            how = "index snapshot" if mode == "snapshot" else "every line read"
+            table.add(
+                f"JSON store open at {s[0]:,} records ({how})",
+                f"{worst['wall_s']:,.1f} s wall, {worst['cpu_s']:,.1f} s CPU "
+                f"({worst['process_cpu_s']:,.1f} s all threads)",
+                f"{worst['file_mb']:,.0f} MB file",
+                "",
+                "<= 15 s",
+                worst["wall_s"] <= 15,
+            )
+            table.add(
+                f"JSON store peak RSS at {s[0]:,} records ({how})",
+                f"{worst['peak_rss_mb']:,.0f} MB",
+                "",
+                "",
+                "<= 2,048 MB",
+                worst["peak_rss_mb"] <= 2048,
+            )
+        table.data["json_1m"] = modes
     elif name == "demo":
         pairs = sto.demo(work, *s)
         for kind, p in pairs.items():

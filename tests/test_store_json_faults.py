@@ -100,11 +100,19 @@ def test_crash_inside_a_commit_leaves_before_or_after(
 
 
 @pytest.mark.parametrize(
-    "point", ["compact:partial", "compact:before-rename", "compact:after-rename"]
+    "point",
+    [
+        "compact:partial",
+        "compact:before-rename",
+        "compact:after-rename",
+        "compact:index-partial",
+        "compact:before-index-rename",
+    ],
 )
 def test_crash_during_compaction_changes_nothing(tmp_path: Path, point: str) -> None:
     """A process killed mid-compaction leaves the same records and counters, in either
-    the old or the new file, and later compactions clean up what it left."""
+    the old or the new file (with or without its index snapshot), and later compactions
+    clean up what it left."""
     path = tmp_path / "s.json"
     with JsonStore(path) as store:
         store.commit([Write(sample_record(f"C-{i}"), 0) for i in range(20)])
@@ -118,7 +126,7 @@ def test_crash_during_compaction_changes_nothing(tmp_path: Path, point: str) -> 
         store.compact()
         store.commit([_bump(store, "C-0", i=99)])
     assert _snapshot(path)[0]["C-0"] == 3
-    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "s.json.index"]
 
 
 def test_power_loss_at_every_byte_leaves_a_prefix_of_the_commits(tmp_path: Path) -> None:

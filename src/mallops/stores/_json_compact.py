@@ -1,5 +1,6 @@
 """Compaction of a JSON store file: the live lines copied to a temporary file, synced,
-renamed over the store and the directory synced (see the json_store module docstring).
+renamed over the store and the directory synced (see the json_store module docstring);
+then the index snapshot of the new file is written next to it (:mod:`._json_snapshot`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import datetime as _dt
 import logging
 import os
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from ..errors import (
 from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
+from . import _json_snapshot as snapshot
 from ._json_index import State
 
 __all__ = ["compact_file"]
@@ -61,6 +64,7 @@ def compact_file(
         header = fmt.header_line(base=state.seq, created_at=now)
         buffer = [header]
         pos = buffered = new.header_len = len(header)
+        crc = 0  # of the whole new file: the index snapshot names it
         for k, entry in enumerate(entries, start=1):
             old = os.pread(state.fd, entry.length, entry.offset)
             try:
@@ -73,11 +77,14 @@ def compact_file(
             buffer.append(line)
             buffered += len(line)
             if buffered >= _CHUNK:
-                files.write_all(fd, b"".join(buffer), pos - buffered)
+                block = b"".join(buffer)
+                files.write_all(fd, block, pos - buffered)
+                crc = zlib.crc32(block, crc)
                 buffer, buffered = [], 0
             if k == len(entries) // 2:
                 fault("compact:partial")
         index.rebuild(new)  # the entries were moved in directly: index them
+        records_end = pos
         for k, chunk in enumerate(chunks, start=len(entries) + 1):
             line = fmt.events_line(state.seq, k, of, chunk)
             buffer.append(line)
@@ -89,7 +96,9 @@ def compact_file(
             buffer.append(line)
             pos += len(line)
             buffered += len(line)
-        files.write_all(fd, b"".join(buffer), pos - buffered)
+        block = b"".join(buffer)
+        files.write_all(fd, block, pos - buffered)
+        crc = zlib.crc32(block, crc)
         os.fsync(fd)
         fault("compact:before-rename")
         os.replace(tmp, path)
@@ -102,6 +111,20 @@ def compact_file(
         if isinstance(exc, OSError) and not isinstance(exc, StoreError):
             raise StoreError(f"cannot compact {path}: {exc}") from exc
         raise
+    try:
+        snapshot.write(
+            path,
+            header=header,
+            base=state.seq,
+            data_len=pos,
+            data_crc=crc,
+            records_end=records_end,
+            lines=1 + of,
+            entries=[new.records[e.id] for e in entries],
+            fault=fault,
+        )
+    except OSError as exc:  # the compaction is done; the next open reads every line
+        log.warning("%s: writing the index snapshot failed: %s", path, exc)
     st = os.fstat(fd)
     new.ident = (st.st_ino, st.st_dev)
     new.counters = dict(state.counters)

@@ -26,6 +26,7 @@ from . import _json_files as files
 from . import _json_format as fmt
 from . import _json_index as index
 from . import _json_scale as scale
+from . import _json_snapshot as snapshot
 from ._json_index import State
 
 __all__ = ["MIGRATIONS", "JsonFile"]
@@ -207,10 +208,20 @@ class JsonFile:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # a bulk load allocates millions of objects that all survive
             try:
+                snap = snapshot.read(self._path, fd, data[: first + 1], state.base, size)
+                if snap is not None:  # checked against the file: read only what follows
+                    try:
+                        snapshot.install(state, snap, fd)
+                    except index.Damaged as exc:
+                        raise self._corrupt(exc.where, exc.reason) from None
                 scale.load_chunks(state, size, self._apply)
             finally:
                 if gc_was_enabled:
                     gc.enable()
+            if state.base > 0 and state.end == state.header_len:  # always counters at least
+                raise self._corrupt(
+                    f"offset {size}", "the file ends inside its snapshot (it was truncated or cut)"
+                )
             state.seen = size
             if state.end < size:
                 log.warning(

@@ -32,6 +32,7 @@ from .codec import encode
 
 __all__ = [
     "FORMAT",
+    "HEAD_LEN",
     "VERSION",
     "BadLine",
     "Entry",
@@ -49,6 +50,7 @@ __all__ = [
     "record_line",
     "record_text",
     "reframe",
+    "seal",
 ]
 
 FORMAT = "mallops-json-store"
@@ -64,6 +66,8 @@ VERSION = 2
 
 _PREFIX = b'{"crc":"'
 _HEAD = len(_PREFIX) + 10  # prefix + 8 hex digits + '",'
+HEAD_LEN = _HEAD
+"""Bytes of a sealed line before its body (``{"crc":"1a2b3c4d",``)."""
 _RECORD_KEY = b',"record":'
 _N = re.compile(rb'"n":(\d+),')
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
@@ -323,6 +327,27 @@ class Entry:
             self.department = sys.intern(self.department)
         if self.category is not None:
             self.category = sys.intern(self.category)
+
+    def ix(self) -> list[Any]:
+        """The ``ix`` array this entry was made from (see :func:`index_of`)."""
+        return [
+            self.id,
+            self.version,
+            self.kind,
+            self.property,
+            self.state,
+            self.is_open,
+            self.owner,
+            self.department,
+            self.tenant,
+            self.location,
+            self.category,
+            self.created,
+            self.updated,
+            self.wake,
+            self.wake_iso,
+            list(self.links),
+        ]
 
     def moved(self, offset: int, length: int) -> Entry:
         """The same entry for the same record's line at another place (compaction)."""

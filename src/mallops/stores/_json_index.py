@@ -19,9 +19,11 @@ import pendulum
 from ..errors import CorruptStoreError, ValidationError
 from . import _json_format as fmt
 from ._json_feed import LazyFeed, check_pairs
+from ._json_keyed import KeyedCreated
 from .protocol import FEED_HEAD, Query, check_id
 
 __all__ = [
+    "Bounds",
     "Damaged",
     "EventsPart",
     "Part",
@@ -51,6 +53,7 @@ INDEXED = ("kind", "state", "property", "tenant", "owner", "department", "locati
 
 
 def _reindex(state: State, old: fmt.Entry | None, new: fmt.Entry) -> None:
+    state.keyed.moved(old, new)
     for name, index in state.by.items():
         before = getattr(old, name) if old is not None else None
         after = getattr(new, name)
@@ -85,6 +88,7 @@ def rebuild(state: State) -> None:
         found.pop(None, None)
         by[name] = {value: set(bucket) for value, bucket in found.items()}
     state.by = by
+    state.keyed.clear()
     state.heap = [(e.wake, e.id) for e in entries if e.wake is not None]
     heapq.heapify(state.heap)
     state.indexed = True
@@ -106,11 +110,11 @@ def candidates(state: State, q: Query) -> list[fmt.Entry]:
         if best is None or size < best_size:
             best, best_size = buckets, size
     pool = state.records.values() if best is None else [state.records[i] for b in best for i in b]
-    bounds = _Bounds(q)
+    bounds = Bounds(q)
     return [e for e in pool if may_match(e, q, bounds)]
 
 
-class _Bounds:
+class Bounds:
     """A query's time bounds converted once to the index's integer microseconds."""
 
     __slots__ = ("created_from", "created_to", "updated_from", "updated_to")
@@ -143,6 +147,8 @@ class State:
         self.live = 0  # bytes of the lines of current records
         # hash indexes of the equality filters of Query: field -> value -> ids
         self.by: dict[str, dict[object, set[str]]] = {name: {} for name in INDEXED}
+        # per (tenant | location, category) the (created, id) of its records, sorted (C9)
+        self.keyed = KeyedCreated()
         self.indexed = True  # False while opening: rebuild() indexes at the end
         self.feed = LazyFeed()  # the retained feed events (G6), decoded when read
 
@@ -254,8 +260,10 @@ def apply(
             group = []
     carry.group, carry.n, carry.of = group, group_n, group_of
     carry.line_no, carry.next = line_no, base_offset + pos
-    if final and snapshot and state.base > 0 and state.end == state.header_len and pos < size:
-        cut = group_n if group else fmt.peek_n(data[pos:])
+    if final and snapshot and state.base > 0 and state.end == state.header_len:
+        # the compaction group is incomplete: cut inside a line, or at a line's end (then
+        # its last lines, or all of them, are missing; a compacted file always has one)
+        cut = group_n if group else fmt.peek_n(data[pos:]) if pos < size else state.base
         if cut == state.base:
             raise Damaged(
                 f"offset {base_offset + size}",
@@ -314,9 +322,9 @@ def to_micros(value: pendulum.DateTime) -> int:
         ) from None
 
 
-def may_match(e: fmt.Entry, q: Query, bounds: _Bounds | None = None) -> bool:
+def may_match(e: fmt.Entry, q: Query, bounds: Bounds | None = None) -> bool:
     """The cheap, index-only part of :meth:`Query.matches` (no false negatives)."""
-    b = bounds if bounds is not None else _Bounds(q)
+    b = bounds if bounds is not None else Bounds(q)
     if q.kind is not None and e.kind not in ((q.kind,) if isinstance(q.kind, str) else q.kind):
         return False
     if q.state is not None and e.state not in ((q.state,) if isinstance(q.state, str) else q.state):

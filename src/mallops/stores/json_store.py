@@ -10,7 +10,10 @@ the directory is synced.
 
 Opening reads the file once, checks every line's checksum and builds an in-memory index
 (ids, versions, the queried fields, a due heap) without decoding the records; a record
-is decoded from its line when first read, then cached.
+is decoded from its line when first read (its checksum checked again), then cached.
+A compaction also writes the index of the new file next to it (``<store>.index``,
+:mod:`._json_snapshot`); an open that finds it whole and matching the file's bytes
+builds the index from it and reads only the commits after the compaction line by line.
 
 Processes coordinate with ``flock`` on the store file: a commit holds an exclusive lock
 only while it catches up with what others appended, checks versions and appends;
@@ -160,6 +163,8 @@ class JsonStore(JsonFile):
             state = self._fresh()
             candidates = sorted(index.candidates(state, query), key=lambda e: (e.created, e.id))
             out: list[Record] = []
+            if query.limit is not None and query.limit <= 0:
+                return out  # as ids() and the other stores: no record (was one)
             for entry in candidates:
                 record = self._decode(state, entry)
                 if query.matches(record):
