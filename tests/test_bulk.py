@@ -216,6 +216,35 @@ def test_limited_ids_merge_staged_and_stored_records_by_creation(base: str, tmp_
     store.close()
 
 
+@pytest.mark.parametrize("base", ["sqlite", "json"])
+def test_creation_keys_follow_the_query_order(base: str, tmp_path: Path) -> None:
+    """``creation_keys`` of the SQL and JSON stores: the ids of ``query`` in its order,
+    each with its creation time in integer microseconds (issue 16)."""
+    store: Any = (
+        SqlStore(f"sqlite:///{tmp_path / 'k.db'}")
+        if base == "sqlite"
+        else JsonStore(tmp_path / "k.json")
+    )
+    clock = ManualClock(START)
+    mall = Mall(store, clock)
+    for i in range(6):
+        clock.set(START.add(seconds=i + 1, microseconds=7 * i))
+        _open(mall, i % 2, location=f"L{i % 3}")
+    for q in (
+        Query(kind="complaint", location="L1"),
+        Query(location="L0", category="environment", created_from=START, limit=1),
+        Query(kind="complaint", limit=4),
+        Query(created_to=START),
+    ):
+        records = store.query(q)
+        assert [rid for _, rid in store.creation_keys(q)] == [r.id for r in records], q
+        micro = [
+            int(r.created_at.timestamp()) * 1_000_000 + r.created_at.microsecond for r in records
+        ]
+        assert [at for at, _ in store.creation_keys(q)] == micro, q
+    store.close()
+
+
 def test_buffered_store_refuses_stale_work() -> None:
     """The staging store checks versions and counters like a real store."""
     store = BufferedStore(MemoryStore())

@@ -95,16 +95,21 @@ def ids(state: State, query: Query) -> list[str]:
     A query by tenant or location and category (the C9 recurrence check) walks that
     key's creation-ordered list from its ``created_from`` and stops at its limit
     (:mod:`._json_keyed`): its cost does not grow with the location's history."""
+    return [rid for _, rid in creation_keys(state, query)]
+
+
+def creation_keys(state: State, query: Query) -> list[tuple[int, str]]:
+    """``(created_us, id)`` of the records :func:`ids` returns, in the same order."""
     keyed = _keyed_ids(state, query)
     if keyed is not None:
         return keyed
     found = sorted(candidates(state, query), key=lambda e: (e.created, e.id))
     if query.limit is not None:
         found = found[: max(0, query.limit)]
-    return [e.id for e in found]
+    return [(e.created, e.id) for e in found]
 
 
-def _keyed_ids(state: State, query: Query) -> list[str] | None:
+def _keyed_ids(state: State, query: Query) -> list[tuple[int, str]] | None:
     """:func:`ids` from the smallest ``(tenant | location, category)`` list that holds
     every match (the same ids in the same order); ``None`` if the query names no key."""
     if query.category is None:
@@ -129,14 +134,14 @@ def _keyed_ids(state: State, query: Query) -> list[str] | None:
         return None
     items, lo, hi = best
     limit = query.limit
-    out: list[str] = []
+    out: list[tuple[int, str]] = []
     if limit is not None and limit <= 0:
         return out
     records = state.records
     for at in range(lo, hi):  # no slice: a copy would cost the rest of the history
-        rid = items[at][1]
-        if may_match(records[rid], query, bounds):
-            out.append(rid)
+        item = items[at]
+        if may_match(records[item[1]], query, bounds):
+            out.append(item)
             if limit is not None and len(out) >= limit:
                 break
     return out

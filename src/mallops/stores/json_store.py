@@ -178,6 +178,13 @@ class JsonStore(JsonFile):
         with self._guarded():
             return scale.ids(self._fresh(), query)
 
+    def creation_keys(self, query: Query) -> list[tuple[int, str]]:
+        """``(created_at, id)`` of the records :meth:`ids` returns, in the same order,
+        the creation time as integer microseconds since the epoch, from the index (the
+        staging store of :meth:`mallops.Mall.bulk` merges with these, issue 16)."""
+        with self._guarded():
+            return scale.creation_keys(self._fresh(), query)
+
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
     ) -> list[tuple[pendulum.DateTime, str]]:
