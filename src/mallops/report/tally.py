@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import attrs
 import pendulum
 
+from ..clock import Before
 from ..domain.records import TIMER_ACTIVE, Record, Timer
 
 __all__ = ["DERIVED_KINDS", "Profile", "Tally", "TimerTally", "walk"]
@@ -51,22 +52,7 @@ class TimerTally:
     open: int = 0
     cancelled: int = 0
     deadline: bool = False  # some such timer has a breach mark (a deadline, not a retention)
-
-    def add(self, t: Timer) -> None:
-        """Count one timer."""
-        self.started += 1
-        if t.breached_at is not None:
-            self.breached += 1
-        else:
-            status = t.status
-            if status == "met":
-                self.used.append(float(t.consumed))
-            elif status == "cancelled":
-                self.cancelled += 1
-            elif status in TIMER_ACTIVE:
-                self.open += 1
-        if not self.deadline:
-            self.deadline = any(m.kind == "breach" for m in t.marks)
+    last: object = attrs.field(default=None, repr=False)  # the record counted last
 
 
 @attrs.frozen
@@ -102,16 +88,50 @@ class Tally:
         return out
 
 
-def _overdue(timers: Sequence[Timer], now: pendulum.DateTime) -> bool:
-    """Whether an active timer breached or is past its deadline at ``now``."""
-    for tm in timers:
-        if tm.status in TIMER_ACTIVE:
-            if tm.breached_at is not None:
-                return True
-            due = tm.due_at
-            if due is not None and due < now:
-                return True
-    return False
+def _timers(
+    timers: Sequence[Timer], of_kind: dict[str, TimerTally], r: Record, before: Before
+) -> bool:
+    """Count each of ``r``'s first timers of each name into ``of_kind``; whether ``r`` is
+    open and an active timer of it breached or is past its deadline at ``now`` (one loop
+    for both)."""
+    late = False
+    decided = not r.is_open  # a closed record is not overdue
+    tz, lo, hi = before.first
+    for t in timers:
+        status = t.status
+        breached = t.breached_at is not None
+        stats = of_kind.get(t.name)
+        if stats is None:
+            stats = of_kind[t.name] = TimerTally(t.basis)
+        if stats.last is not r:  # the record's first timer of this name
+            stats.last = r
+            stats.started += 1
+            if breached:
+                stats.breached += 1
+            elif status == "met":
+                stats.used.append(float(t.consumed))
+            elif status == "cancelled":
+                stats.cancelled += 1
+            elif status in TIMER_ACTIVE:
+                stats.open += 1
+            if not stats.deadline:
+                stats.deadline = any(m.kind == "breach" for m in t.marks)
+        if not decided and status in TIMER_ACTIVE:
+            if breached:
+                late = decided = True
+            else:
+                for m in t.marks:  # Timer.due_at: the first breach mark's time
+                    if m.kind == "breach":
+                        due = m.due_at
+                        if due is None:
+                            pass
+                        elif due.tzinfo is tz and (due < lo or due > hi):
+                            late = decided = due < lo  # far from now: wall times decide
+                        else:
+                            late = decided = before(due)
+                            tz, lo, hi = before.first
+                        break
+    return late
 
 
 def walk(records: Sequence[Record], now: pendulum.DateTime) -> Tally:
@@ -119,12 +139,13 @@ def walk(records: Sequence[Record], now: pendulum.DateTime) -> Tally:
     by_kind: dict[str, list[Record]] = {}
     profile: dict[Profile, int] = {}
     spots: dict[tuple[str, str, str], int] = {}
-    spots_open: Counter[tuple[str, str, str]] = Counter()
+    spots_open: dict[tuple[str, str, str], int] = {}
     tenants: dict[str, int] = {}
     levels: dict[tuple[int, str], int] = {}
     causes: dict[tuple[str, str], int] = {}
     timers: dict[str, dict[str, TimerTally]] = {}
     overdue = 0
+    before = Before(now)  # exact ``due < now`` without asking the timezones (issue 16)
     for r in records:
         kind = r.kind
         found = by_kind.get(kind)
@@ -149,7 +170,7 @@ def walk(records: Sequence[Record], now: pendulum.DateTime) -> Tally:
                 spot = (kind, r.location, r.category or "")
                 spots[spot] = spots.get(spot, 0) + 1
                 if is_open:
-                    spots_open[spot] += 1
+                    spots_open[spot] = spots_open.get(spot, 0) + 1
             if r.tenant:
                 tenants[r.tenant] = tenants.get(r.tenant, 0) + 1
         for e in r.escalations:
@@ -159,22 +180,19 @@ def walk(records: Sequence[Record], now: pendulum.DateTime) -> Tally:
             causes[cause] = causes.get(cause, 0) + 1
         tms = r.timers
         if tms:
-            if is_open and _overdue(tms, now):
-                overdue += 1
             of_kind = timers.get(kind)
             if of_kind is None:
                 of_kind = timers[kind] = {}
-            # each record's first timer of each name
-            for t in {t.name: t for t in reversed(tms)}.values() if len(tms) > 1 else tms:
-                stats = of_kind.get(t.name)
-                if stats is None:
-                    stats = of_kind[t.name] = TimerTally(t.basis)
-                stats.add(t)
+            if _timers(tms, of_kind, r, before):
+                overdue += 1
+    for of_kind in timers.values():
+        for stats in of_kind.values():
+            stats.last = None  # hold no record past the walk
     return Tally(
         by_kind,
         Counter(profile),
         Counter(spots),
-        spots_open,
+        Counter(spots_open),
         Counter(tenants),
         Counter(levels),
         Counter(causes),
