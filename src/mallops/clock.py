@@ -14,7 +14,7 @@ import pendulum
 
 from .errors import ValidationError
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "aware"]
+__all__ = ["Before", "Clock", "ManualClock", "SystemClock", "aware"]
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -66,6 +66,48 @@ def aware(value: object, *, field: str = "time", tz: str | None = None) -> pendu
 
 
 _ZONES: dict[str, pendulum.Timezone | pendulum.FixedTimezone] = {}
+
+
+_MARGIN = _dt.timedelta(days=2)  # more than any timezone's change of UTC offset (26 h)
+
+
+class Before:
+    """``before(when)``: whether the aware time ``when`` is before ``now``, exactly as
+    ``when < now``, for the many times a report compares with one ``now`` (issue 16).
+
+    Comparing two aware times of different ``tzinfo`` objects asks both timezones for
+    their offset, and pendulum's timezones answer in Python (about a microsecond per
+    comparison).  Two times of the *same* ``tzinfo`` compare by wall time, without
+    asking: a time whose wall time is more than two days from ``now``'s (in its own
+    timezone) is decided that way, since no timezone's offset changes by that much; the
+    few closer ones compare as instants.
+    """
+
+    def __init__(self, now: _dt.datetime) -> None:
+        self.now = now
+        self._bounds: dict[_dt.tzinfo, tuple[_dt.datetime, _dt.datetime]] = {}
+        self.first: tuple[_dt.tzinfo | None, _dt.datetime, _dt.datetime] = (None, now, now)
+        """``(tzinfo, low, high)`` of the first timezone asked about, for a caller's hot
+        loop: a time of that ``tzinfo`` below ``low`` is before ``now``, above ``high``
+        not, and between them the call decides."""
+
+    def __call__(self, when: _dt.datetime) -> bool:
+        tz = when.tzinfo
+        if tz is None:
+            return when < self.now  # naive: refused as by ``<``
+        bounds = self._bounds.get(tz)
+        if bounds is None:
+            local = self.now.astimezone(tz)
+            wall = _dt.datetime(*local.timetuple()[:6], local.microsecond)
+            lo, hi = (wall - _MARGIN).replace(tzinfo=tz), (wall + _MARGIN).replace(tzinfo=tz)
+            bounds = self._bounds[tz] = (lo, hi)
+            if self.first[0] is None:
+                self.first = (tz, lo, hi)
+        if when < bounds[0]:
+            return True
+        if when > bounds[1]:
+            return False
+        return when < self.now
 
 
 def _zone(name: str) -> pendulum.Timezone | pendulum.FixedTimezone:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pendulum
-
-from ..domain.records import TIMER_ACTIVE, Record
 from .compute import ReportContext
 from .model import Section, fmt_value
 from .sla import timer_stats
@@ -21,18 +18,6 @@ def _change(now: int, before: int, lang: str) -> str:
     if lang == "zh":
         return f"较上期 {before} 件{'增加' if diff >= 0 else '减少'} {abs(diff):.0f}%"
     return f"{'up' if diff >= 0 else 'down'} {abs(diff):.0f}% from {before} in the previous period"
-
-
-def _overdue(r: Record, now: pendulum.DateTime) -> bool:
-    """Whether an active timer of ``r`` breached or is past its deadline at ``now``."""
-    for tm in r.timers:
-        if tm.status in TIMER_ACTIVE:
-            if tm.breached_at is not None:
-                return True
-            due = tm.due_at
-            if due is not None and due < now:
-                return True
-    return False
 
 
 def _counts(sections: Sequence[Section]) -> dict[tuple[str, str], tuple[str, int]]:
@@ -114,16 +99,17 @@ def analyse(
                 f"{fmt_value(worst.attainment, 'fraction')} met, {worst.breached} breached.",
             )
         )
-    still_open = [r for r in ctx.records if r.is_open]
+    tally = ctx.tally
+    still_open = tally.open
     if still_open:
-        overdue = sum(_overdue(r, ctx.now) for r in still_open)
+        overdue = tally.overdue  # an active timer breached or past its deadline at now
         out.append(
             t(
-                f"仍有 {len(still_open)} 件未结，其中 {overdue} 件已超时。",
-                f"{len(still_open)} records are still open, {overdue} of them overdue.",
+                f"仍有 {still_open} 件未结，其中 {overdue} 件已超时。",
+                f"{still_open} records are still open, {overdue} of them overdue.",
             )
         )
-    esc = [e for r in ctx.records for e in r.escalations]
+    esc = tally.escalations
     if esc:
         top_label, top_n = "", 0
         for s in sections:
@@ -132,8 +118,8 @@ def analyse(
                     top_label, top_n = str(tb.rows[0][0]), int(tb.rows[0][1] or 0)
         out.append(
             t(
-                f"共升级 {len(esc)} 次，最多的原因是{top_label}（{top_n} 次）。",
-                f"{len(esc)} escalations fired; the most common cause was {top_label} ({top_n}).",
+                f"共升级 {esc} 次，最多的原因是{top_label}（{top_n} 次）。",
+                f"{esc} escalations fired; the most common cause was {top_label} ({top_n}).",
             )
         )
     for s in sections:

@@ -40,17 +40,28 @@ def complaint_section(ctx: ReportContext) -> Section | None:
     policy = ctx.policy
     targets = policy.targets
     cp = policy.complaints
-    handled = [r for r in recs if r.state in HANDLED]
-    dismissed = [r for r in recs if r.state == "dismissed"]
-    reopened = [r for r in recs if int(r.fields.get("reopen_count") or 0) > 0]
-    public = [r for r in recs if r.fields.get("public")]
+    tally = ctx.tally
+    states = tally.states("complaint")
+    handled = sum(states[s] for s in HANDLED)
+    dismissed = states["dismissed"]
+    reopened = public = 0
+    for r in recs:  # one pass over the complaints' own fields
+        f = r.fields
+        if int(f.get("reopen_count") or 0) > 0:
+            reopened += 1
+        if f.get("public"):
+            public += 1
     surveys = c12_answers(ctx)
     satisfied = [
         s for s in surveys if all(int(s.get(k, 0)) >= cp.satisfied_min for k in DIMENSIONS)
     ]
     top_rank = max(s.rank for s in cp.severities.values())
     major_keys = {k for k, s in cp.severities.items() if s.rank == top_rank}
-    majors = [r for r in recs if r.severity in major_keys]
+    majors = still_open = 0
+    for p, count in tally.profile.items():  # (kind, state, is_open, category, severity, ...)
+        if p[0] == "complaint":
+            majors += count if p[4] in major_keys else 0
+            still_open += count if p[2] else 0
     # K1 "major incidents 0": major complaints and major repair faults (R7) alike
     major_faults = [r for r in ctx.of_kind("repair") if r.fields.get("major")]
 
@@ -58,12 +69,12 @@ def complaint_section(ctx: ReportContext) -> Section | None:
         Kpi(
             "complaint_handling_rate",
             ctx.t("投诉处理率", "complaint handling rate"),
-            share(len(handled), len(recs)),
+            share(handled, len(recs)),
             targets.complaint_handling_rate,
             "fraction",
             "higher",
             "K1",
-            f"{len(handled)}/{len(recs)}",
+            f"{handled}/{len(recs)}",
         ),
         Kpi(
             "customer_satisfaction",
@@ -78,14 +89,14 @@ def complaint_section(ctx: ReportContext) -> Section | None:
         Kpi(
             "major_incidents",
             ctx.t("重大投诉", "major incidents"),
-            float(len(majors) + len(major_faults)),
+            float(majors + len(major_faults)),
             float(targets.major_incidents),
             "count",
             "lower",
             "K1",
             ctx.t(
-                f"{len(majors)} 件重大投诉 + {len(major_faults)} 件重大故障（R7）",
-                f"{len(majors)} major complaints + {len(major_faults)} major faults (R7)",
+                f"{majors} 件重大投诉 + {len(major_faults)} 件重大故障（R7）",
+                f"{majors} major complaints + {len(major_faults)} major faults (R7)",
             ),
         ),
     )
@@ -97,25 +108,25 @@ def complaint_section(ctx: ReportContext) -> Section | None:
         (
             (ctx.t("登记", "registered"), len(recs), 100.0),
             count_row(
-                ctx.t("已处理（含解释结案）", "handled (incl. explained)"), len(handled), len(recs)
+                ctx.t("已处理（含解释结案）", "handled (incl. explained)"), handled, len(recs)
             ),
             count_row(
-                ctx.t("解释结案（C11）", "closed with explanation (C11)"), len(dismissed), len(recs)
+                ctx.t("解释结案（C11）", "closed with explanation (C11)"), dismissed, len(recs)
             ),
             count_row(
                 ctx.t("不满意重开（C12）", "reopened after dissatisfaction (C12)"),
-                len(reopened),
+                reopened,
                 len(recs),
             ),
             count_row(
                 ctx.t("公开渠道需审核（C13）", "public-channel replies (C13)"),
-                len(public),
+                public,
                 len(recs),
             ),
             (
                 ctx.t("未结", "still open"),
-                sum(r.is_open for r in recs),
-                pct(share(sum(r.is_open for r in recs), len(recs))),
+                still_open,
+                pct(share(still_open, len(recs))),
             ),
         ),
         chart=1,

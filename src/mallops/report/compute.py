@@ -22,6 +22,7 @@ import pendulum
 
 from ..domain.records import Record
 from .model import Cell, Section, text
+from .tally import Tally, walk
 
 if TYPE_CHECKING:
     from ..mall import Mall
@@ -55,15 +56,17 @@ class ReportContext:
         """The mall's policy."""
         return self.mall.policy
 
+    @property
+    def tally(self) -> Tally:
+        """The period's records walked once, for every section (:mod:`.tally`)."""
+        found: Tally | None = self.memo.get("tally")
+        if found is None:
+            found = self.memo["tally"] = walk(self.records, self.now)
+        return found
+
     def of_kind(self, kind: str) -> list[Record]:
         """The period's records of one kind."""
-        by_kind: dict[str, list[Record]] | None = self.memo.get("by_kind")
-        if by_kind is None:
-            by_kind = {}
-            for r in self.records:
-                by_kind.setdefault(r.kind, []).append(r)
-            self.memo["by_kind"] = by_kind
-        return list(by_kind.get(kind, ()))
+        return list(self.tally.by_kind.get(kind, ()))
 
     def t(self, zh: str, en: str) -> str:
         """The label in the report's language."""

@@ -13,6 +13,7 @@ import attrs
 from .compute import SECTIONS, ReportContext, pct, share
 from .model import Cell, Section, Table
 from .sla import escalation_section, sla_section
+from .tally import DERIVED_KINDS
 
 __all__ = [
     "DERIVED_KINDS",
@@ -79,17 +80,23 @@ def _kind_count_table(
 
 def volume_section(ctx: ReportContext) -> Section:
     """Volumes by kind, channel, category, severity and department (K2)."""
-    recs = ctx.records
-    by_kind = Counter(r.kind for r in recs)
-    channels = Counter(
-        str(r.fields["channel"]) for r in recs if isinstance(r.fields.get("channel"), str)
-    )
-    categories = Counter((r.kind, r.category) for r in recs if r.category)
-    # a return visit carries its source's severity: counted with the source, not twice
-    severities = Counter(
-        (r.kind, r.severity) for r in recs if r.severity and r.kind != "return_visit"
-    )
-    departments = Counter(r.department or "" for r in recs)
+    by_kind: Counter[str] = Counter()
+    channels: Counter[str] = Counter()
+    categories: Counter[tuple[str, str]] = Counter()
+    severities: Counter[tuple[str, str]] = Counter()
+    departments: Counter[str] = Counter()
+    # sums over the tally's profiles, in the order the records first show each key
+    for profile, n in ctx.tally.profile.items():
+        kind, _state, _open, category, severity, department, channel = profile
+        by_kind[kind] += n
+        if channel is not None:
+            channels[channel] += n
+        if category:
+            categories[(kind, category)] += n
+        # a return visit carries its source's severity: counted with the source, not twice
+        if severity and kind != "return_visit":
+            severities[(kind, severity)] += n
+        departments[department or ""] += n
     by_category = ctx.t("按类别", "By category")
     by_severity = ctx.t("按级别", "By severity")
     tables = [
@@ -119,28 +126,14 @@ def volume_section(ctx: ReportContext) -> Section:
     )
 
 
-DERIVED_KINDS = frozenset({"return_visit"})
-"""Kinds whose records follow another record (not new problems, K4)."""
-
-
 def hotspot_section(ctx: ReportContext) -> Section:
     """Repeat problems (K4): the same category at the same location, and tenants with
     repeated records, at least ``targets.hot_spot_min`` times."""
     minimum = ctx.policy.targets.hot_spot_min
-    spots: Counter[tuple[str, str, str]] = Counter()
-    open_: Counter[tuple[str, str, str]] = Counter()
-    tenants: Counter[str] = Counter()
-    for r in ctx.records:
-        if r.kind in DERIVED_KINDS:
-            continue  # a return visit repeats its source's place and tenant
-        if r.location:
-            key = (r.kind, r.location, r.category or "")
-            spots[key] += 1
-            open_[key] += int(r.is_open)
-        if r.tenant:
-            tenants[r.tenant] += 1
+    tally = ctx.tally  # records of DERIVED_KINDS repeat their source's place: not counted
+    spots, open_, tenants = tally.spots, tally.spots_open, tally.tenants
     tables = []
-    top = [(k, n) for k, n in spots.most_common() if n >= minimum][:15]
+    top = [(k, n) for k, n in spots.most_common(15) if n >= minimum]
     if top:
         tables.append(
             Table(
@@ -161,7 +154,7 @@ def hotspot_section(ctx: ReportContext) -> Section:
                 label_cols=2,
             )
         )
-    top_t = [(k, n) for k, n in tenants.most_common() if n >= minimum][:15]
+    top_t = [(k, n) for k, n in tenants.most_common(15) if n >= minimum]
     if top_t:
         tables.append(
             Table(
@@ -185,7 +178,7 @@ def status_section(ctx: ReportContext) -> Section:
     rows: list[tuple[Cell, ...]] = []
     keys = []
     for kind in ctx.mall.services:
-        states = Counter(r.state for r in ctx.of_kind(kind))
+        states = ctx.tally.states(kind)
         for state, n in states.most_common():
             rows.append((f"{ctx.label('kind', kind)} · {ctx.label('state', state, kind)}", n))
             keys.append(f"{kind}.{state}")
@@ -209,7 +202,7 @@ def generic_sections(ctx: ReportContext) -> list[Section]:
         escalation_section(ctx),
         hotspot_section(ctx),
     ]
-    present = {r.kind for r in ctx.records} | {"*"}
+    present = {*ctx.tally.by_kind, "*"}
     for kind, fns in SECTIONS.items():
         if kind not in present:
             continue

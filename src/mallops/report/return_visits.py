@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import attrs
+
+from ..domain.records import Record
 from ..policy.core import Label
-from ..workflows.return_visits import timeliness
+from ..workflows.return_visits import ReturnVisitStats, timeliness
 from .compute import ReportContext, pct, register_labels, register_section, share
 from .model import Cell, Kpi, Section, Table
 
@@ -21,6 +24,12 @@ register_labels("return_visit", "category", lambda _p: {k: Label(*v) for k, v in
 register_labels("return_visit", "method", lambda p: p.return_visits.methods)
 
 
+def _sum(parts: list[ReturnVisitStats]) -> ReturnVisitStats:
+    """The statistics of disjoint sets of visits taken together (every figure adds up)."""
+    fields = [f.name for f in attrs.fields(ReturnVisitStats)]
+    return ReturnVisitStats(**{f: sum(getattr(p, f) for p in parts) for f in fields})
+
+
 @register_section("return_visit")
 def return_visit_section(ctx: ReportContext) -> Section | None:
     """K3 return-visit rate and F6 timeliness against ``targets.return_visit_timeliness``;
@@ -28,8 +37,21 @@ def return_visit_section(ctx: ReportContext) -> Section | None:
     recs = ctx.of_kind("return_visit")
     if not recs:
         return None
-    stats = timeliness(recs, ctx.now)  # rules F6, K3
-    after = [r for r in recs if r.fields.get("stage") == "after"]
+    # one pass: the 事后 visits by source kind, and the visits by stage
+    by_source: dict[str, list[Record]] = {}
+    other: list[Record] = []  # 事后 visits whose source kind is not text: in no row
+    stages: Counter[str] = Counter()
+    for r in recs:
+        f = r.fields
+        stage = f.get("stage")
+        stages[str(stage)] += 1
+        if stage == "after":
+            source = f.get("source_kind")
+            key = str(source)
+            group = by_source.setdefault(key, [])
+            (group if source == key else other).append(r)
+    of_source = {k: timeliness(v, ctx.now) for k, v in sorted(by_source.items())}
+    stats = _sum([*of_source.values(), timeliness(other, ctx.now)])  # rules F6, K3
     kpis = (
         Kpi(
             "return_visit_timeliness",
@@ -55,8 +77,7 @@ def return_visit_section(ctx: ReportContext) -> Section | None:
     n = ctx.t("件数", "count")
     rows: list[tuple[Cell, ...]] = []
     keys = []
-    for kind in sorted({str(r.fields.get("source_kind")) for r in after}):
-        of = timeliness([r for r in after if r.fields.get("source_kind") == kind], ctx.now)
+    for kind, of in of_source.items():
         rows.append(
             (
                 ctx.label("kind", kind),
@@ -94,7 +115,6 @@ def return_visit_section(ctx: ReportContext) -> Section | None:
             percent=True,
         )
     ]
-    stages = Counter(str(r.fields.get("stage")) for r in recs)
     tables.append(
         Table(
             "return_visit_stage",

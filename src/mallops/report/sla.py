@@ -9,7 +9,6 @@ from collections import Counter
 
 import attrs
 
-from ..domain.records import TIMER_ACTIVE, Record, Timer
 from .compute import ReportContext, pct, percentile, share
 from .model import Cell, Section, Table
 
@@ -50,61 +49,30 @@ def timer_stats(ctx: ReportContext) -> list[TimerStats]:
     return list(memo)
 
 
-def _timers_by_name(recs: list[Record]) -> dict[str, list[Timer]]:
-    """Each record's first timer of each name, by name, in record order (one pass)."""
-    out: dict[str, list[Timer]] = {}
-    for r in recs:
-        first: dict[str, Timer] = {}
-        for t in r.timers:
-            first.setdefault(t.name, t)
-        for name, t in first.items():
-            found = out.get(name)
-            if found is None:
-                out[name] = [t]
-            else:
-                found.append(t)
-    return out
-
-
-def _is_deadline(timers: list[Timer]) -> bool:
-    """Whether a timer is a service deadline: some record's timer of that name has a
-    breach mark.  A period with only a ``due`` mark (a recording's retention, G7) is no
-    deadline that can be missed, so the SLA table does not show it as 100 % met."""
-    return any(m.kind == "breach" for t in timers for m in t.marks)
-
-
 def _timer_stats(ctx: ReportContext) -> list[TimerStats]:
     out = []
+    tallied = ctx.tally.timers
     for kind, service in ctx.mall.services.items():
-        recs = ctx.of_kind(kind)
-        if not recs:
+        of_kind = tallied.get(kind)
+        if not of_kind:
             continue
-        by_name = _timers_by_name(recs)
         for spec in service.engine.spec.timers:
-            timers: list[Timer] = by_name.get(spec.name, [])
-            if not timers or not _is_deadline(timers):
+            # a timer that no record's timer of that name can breach (only a ``due``
+            # mark: a recording's retention, G7) is no deadline: not shown as 100 % met
+            t = of_kind.get(spec.name)
+            if t is None or not t.deadline:
                 continue
-            used: list[float] = []  # met, not breached: the seconds they took
-            breached = cancelled = open_ = 0
-            for t in timers:  # one pass per timer: issue 16
-                if t.breached_at is not None:
-                    breached += 1
-                elif t.status == "met":
-                    used.append(float(t.consumed))
-                elif t.status == "cancelled":
-                    cancelled += 1
-                elif t.status in TIMER_ACTIVE:
-                    open_ += 1
+            used = sorted(t.used)  # met, not breached: the seconds they took
             out.append(
                 TimerStats(
                     kind,
                     spec.name,
-                    timers[0].basis,
-                    len(timers),
+                    t.basis,
+                    t.started,
                     len(used),
-                    breached,
-                    open_,
-                    cancelled,
+                    t.breached,
+                    t.open,
+                    t.cancelled,
                     percentile(used, 50),
                     percentile(used, 90),
                 )
@@ -193,18 +161,17 @@ def escalation_section(ctx: ReportContext) -> Section:
     by_cause: Counter[str] = Counter()
     level_label: dict[str, str] = {}
     cause_labels: dict[str, str] = {}
-    for r in ctx.records:
-        for e in r.escalations:
-            key = f"{e.level}:{e.role}"
-            by_level[key] += 1
-            if key not in level_label:  # labelled once per key, not per record
-                level_label[key] = f"L{e.level} {ctx.label('role', e.role)}"
-            ckey = f"{r.kind}:{e.cause}"
-            by_cause[ckey] += 1
-            if ckey not in cause_labels:
-                cause_labels[ckey] = (
-                    f"{ctx.label('kind', r.kind)} · {cause_label(ctx, r.kind, e.cause)}"
-                )
+    tally = ctx.tally  # in the order the records first show each key
+    for (level, role), n in tally.levels.items():
+        key = f"{level}:{role}"
+        by_level[key] += n
+        if key not in level_label:  # labelled once per key, not per record
+            level_label[key] = f"L{level} {ctx.label('role', role)}"
+    for (kind, cause), n in tally.causes.items():
+        ckey = f"{kind}:{cause}"
+        by_cause[ckey] += n
+        if ckey not in cause_labels:
+            cause_labels[ckey] = f"{ctx.label('kind', kind)} · {cause_label(ctx, kind, cause)}"
     count = ctx.t("次数", "count")
     tables = []
     if by_level:
