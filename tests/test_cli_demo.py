@@ -87,3 +87,15 @@ def test_an_interruption_leaves_whole_days(monkeypatch: pytest.MonkeyPatch) -> N
     assert 0 < done < 4
     start = store.query(Query())[0].created_at.start_of("day")
     assert all(r.updated_at <= start.add(days=done) for r in store.query(Query()))
+
+
+def test_two_months_run_through_items_handed_over_by_other_workflows() -> None:
+    """Past day 60 unclaimed deposits reach lost and found with only system entries in
+    their history; the demo's lost-and-found generator plans their next step instead of
+    failing on an empty list (IndexError before)."""
+    store = MemoryStore()
+    run_demo(store, DemoConfig(days=61, tenants=15))
+    assert store.counter("demo:day") == 61
+    items = store.query(Query(kind="lost_item"))
+    assert items
+    assert {r.state for r in items} - {"registered", "stored"}  # the run moved items on

@@ -220,7 +220,9 @@ class LostItemGenerator(Generator):
         wait = random_hours(fate, 0.5, 8 * 24)
         events = [h.event for h in record.history if h.actor != SYSTEM]
         claims = list(record.fields.get("claims") or ())
-        last = events[-1]
+        # an item another workflow handed over (an unclaimed deposit, say) has only
+        # system entries so far
+        last = events[-1] if events else None
         if record.fields.get("owner_contact") and "contact_owner" not in events:
             return now + random_hours(rng, 0.2, 2), lambda: svc.contact_owner(
                 rid, actor=desk, method="phone", reached=rng.random() < 0.8
