@@ -41,8 +41,7 @@ import pendulum
 
 from mallops import Actor, Mall, ManualClock, MemoryStore, SqlStore, Store
 from mallops.stores import Write
-from mallops.stores._sql_schema import micros
-from mallops.stores.codec import encode
+from mallops.stores.codec import encode, micros
 from mallops.stores.sql_store import SqlStore as _SqlStore
 from mallops.testing import TemporaryPostgres, postgres_unavailable, sample_record
 

@@ -203,7 +203,7 @@ def test_a_lost_postgres_connection_is_reopened(pg_server: TemporaryPostgres) ->
 
 
 def _v1_row(record: Any) -> tuple[Any, ...]:
-    from mallops.stores._sql_schema import micros
+    from mallops.stores.codec import micros
 
     wake = None if record.wake_at is None else micros(record.wake_at)
     data = json.dumps(encode(record), ensure_ascii=False)

@@ -19,16 +19,16 @@ a damaged line means.
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import re
 import sys
 import zlib
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from ..domain.records import Record
-from .codec import encode
+from .codec import encode, micros
 
 __all__ = [
     "FORMAT",
@@ -70,7 +70,6 @@ HEAD_LEN = _HEAD
 """Bytes of a sealed line before its body (``{"crc":"1a2b3c4d",``)."""
 _RECORD_KEY = b',"record":'
 _N = re.compile(rb'"n":(\d+),')
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _loads = json.JSONDecoder().decode
 _raw = json.JSONDecoder().raw_decode
 _LINE = re.compile(
@@ -250,12 +249,11 @@ def peek_n(partial: bytes) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def micros(value: _dt.datetime) -> int:
-    """Microseconds since the epoch of an aware datetime (exact, sortable)."""
-    if value.utcoffset() is None:
-        raise ValueError(f"{value!r} has no UTC offset")
-    delta = _dt.datetime.__sub__(value, _EPOCH)  # a plain timedelta, also for pendulum
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+_IX_SCALARS = attrgetter(
+    "id", "version", "kind", "property", "state", "is_open", "owner", "department", "tenant",
+    "location", "category", "created", "updated", "wake", "wake_iso",
+)  # fmt: skip
+"""The ``ix`` array's fields before its links, in order (what :class:`Entry` unpacks)."""
 
 
 class Entry:
@@ -330,24 +328,7 @@ class Entry:
 
     def ix(self) -> list[Any]:
         """The ``ix`` array this entry was made from (see :func:`index_of`)."""
-        return [
-            self.id,
-            self.version,
-            self.kind,
-            self.property,
-            self.state,
-            self.is_open,
-            self.owner,
-            self.department,
-            self.tenant,
-            self.location,
-            self.category,
-            self.created,
-            self.updated,
-            self.wake,
-            self.wake_iso,
-            list(self.links),
-        ]
+        return [*_IX_SCALARS(self), list(self.links)]
 
     def moved(self, offset: int, length: int) -> Entry:
         """The same entry for the same record's line at another place (compaction)."""

@@ -20,6 +20,7 @@ from ..errors import CorruptStoreError, ValidationError
 from . import _json_format as fmt
 from ._json_feed import LazyFeed, check_pairs
 from ._json_keyed import KeyedCreated
+from .codec import micros
 from .protocol import FEED_HEAD, Query, check_id
 
 __all__ = [
@@ -315,7 +316,7 @@ def parse_dt(iso: str) -> pendulum.DateTime:
 
 def to_micros(value: pendulum.DateTime) -> int:
     try:
-        return fmt.micros(value)
+        return micros(value)
     except (TypeError, ValueError):
         raise ValidationError(
             f"{value!r} is not an aware datetime (times given to a store need a UTC offset)"

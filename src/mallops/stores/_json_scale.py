@@ -100,7 +100,7 @@ def ids(state: State, query: Query) -> list[str]:
 
 def creation_keys(state: State, query: Query) -> list[tuple[int, str]]:
     """``(created_us, id)`` of the records :func:`ids` returns, in the same order."""
-    keyed = _keyed_ids(state, query)
+    keyed = _keyed_keys(state, query)
     if keyed is not None:
         return keyed
     found = sorted(candidates(state, query), key=lambda e: (e.created, e.id))
@@ -109,9 +109,10 @@ def creation_keys(state: State, query: Query) -> list[tuple[int, str]]:
     return [(e.created, e.id) for e in found]
 
 
-def _keyed_ids(state: State, query: Query) -> list[tuple[int, str]] | None:
-    """:func:`ids` from the smallest ``(tenant | location, category)`` list that holds
-    every match (the same ids in the same order); ``None`` if the query names no key."""
+def _keyed_keys(state: State, query: Query) -> list[tuple[int, str]] | None:
+    """:func:`creation_keys` from the smallest ``(tenant | location, category)`` list that
+    holds every match (the same keys in the same order); ``None`` if the query names no
+    key."""
     if query.category is None:
         return None
     bounds = Bounds(query)

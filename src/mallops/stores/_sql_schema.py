@@ -31,7 +31,6 @@ JSON text in ``data``, the other columns are copies kept for the indexes.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -39,21 +38,12 @@ from typing import TYPE_CHECKING
 import pendulum
 
 from ..errors import CorruptStoreError
-from .codec import decode
+from .codec import decode, micros
 
 if TYPE_CHECKING:
     from ._sql_db import Database
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ensure_schema", "micros"]
-
-_EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
-
-
-def micros(value: pendulum.DateTime) -> int:
-    """``value`` as integer microseconds since the epoch (exact, offset-independent).
-    The standard library's subtraction: pendulum's builds an ``Interval`` (issue 16)."""
-    delta: _dt.timedelta = _dt.datetime.__sub__(value, _EPOCH)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ensure_schema"]
 
 
 def _v1(db: Database) -> None:

@@ -20,7 +20,7 @@ import pendulum
 from ..domain.events import DomainEvent, FeedEvent
 from ..domain.records import Record
 from ..errors import ConflictError, ValidationError
-from ._sql_schema import micros
+from .codec import micros
 from .copy import store_counters
 from .eventlog import check_limit, check_since, encode_events
 from .memory import MemoryStore
@@ -56,9 +56,6 @@ class BufferedStore:
         self._index = MemoryStore()  # the staged records, indexed for queries and due
         self._events: list[DomainEvent] = []  # feed events, written with the flush (G6)
         self._pruned = 0  # feed positions pruned while staged (pruned after the flush)
-        # (created_at, id) of base records read to merge them with staged ones (C9 asks
-        # the same location's ids once per open); a record's creation time never changes
-        self._created: dict[str, tuple[pendulum.DateTime, str]] = {}
 
     @property
     def pending(self) -> int:
@@ -114,25 +111,18 @@ class BufferedStore:
             out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
             return out + self._index.ids(unlimited)
         staged = self._index.query(unlimited)
+        limit = max(0, query.limit)
         creation_keys = getattr(self.base, "creation_keys", None)
-        if staged and callable(creation_keys):  # SqlStore: merge without decoding
-            timed = [k for k in creation_keys(unlimited) if k[1] not in self._staged]
-            timed = timed[: max(0, query.limit)]
-            timed.extend((micros(r.created_at), r.id) for r in staged)
-            timed.sort()
-            return [rid for _, rid in timed[: query.limit]]
-        out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
-        if not staged:  # the base store's order is the answer's
-            return out[: max(0, query.limit)]
-        first = out[: max(0, query.limit)]
-        unknown = [i for i in first if i not in self._created]
-        if unknown:
-            read = self.base.get_many(unknown)
-            self._created.update({i: (r.created_at, r.id) for i, r in read.items()})
-        keys = [self._created[i] for i in first if i in self._created]
-        keys.extend((r.created_at, r.id) for r in staged)
-        keys.sort()
-        return [rid for _, rid in keys[: query.limit]]
+        if staged and callable(creation_keys):  # SQL and JSON stores: no record decoded
+            timed = [k for k in creation_keys(unlimited) if k[1] not in self._staged][:limit]
+        else:
+            out = [i for i in query_ids(self.base, unlimited) if i not in self._staged]
+            if not staged:  # the base store's order is the answer's
+                return out[:limit]
+            timed = [(micros(r.created_at), r.id) for r in self.base.get_many(out[:limit]).values()]
+        timed.extend((micros(r.created_at), r.id) for r in staged)
+        timed.sort()
+        return [rid for _, rid in timed[:limit]]
 
     def due(
         self, until: pendulum.DateTime, *, property: str | None = None, limit: int | None = None
@@ -218,7 +208,6 @@ class BufferedStore:
         self._counters.clear()
         self._index = MemoryStore()
         self._events.clear()
-        self._created.clear()
 
     def events_since(
         self, position: int, *, property: str | None = None, limit: int | None = None

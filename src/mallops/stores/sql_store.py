@@ -36,9 +36,9 @@ from ..errors import ConflictError, CorruptStoreError, RecordNotFound, Validatio
 from ._sql_db import Database, open_database
 from ._sql_feed import decode_rows, first_position, select_events
 from ._sql_group import GroupCommit
-from ._sql_schema import SCHEMA_VERSION, ensure_schema, micros
+from ._sql_schema import SCHEMA_VERSION, ensure_schema
 from ._sql_write import apply_commit
-from .codec import decode, encode
+from .codec import decode, encode, micros
 from .eventlog import check_limit, check_since, encode_events
 from .protocol import (
     FEED_HEAD,
